@@ -1,0 +1,84 @@
+import { TestScheduler } from 'rxjs/testing'
+import { describe, expect, it } from 'vitest'
+import { exhaustLatestBy } from '../streams/exhaust-latest-by'
+
+const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e))
+
+describe('exhaustLatestBy', () => {
+  it('keeps one action in flight: the second inner observable is never subscribed', () => {
+    newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const inner1 = cold('  --x--y|')
+      const inner2 = cold('  --z|')
+      const e1 = hot('       a--b-----|', { a: inner1, b: inner2 })
+      const expected = '     --x--y---|'
+      const result = e1.pipe(exhaustLatestBy((o) => o, { key: () => 'one', wanted: (o) => o === inner1 }))
+      expectObservable(result).toBe(expected)
+      expectSubscriptions(inner1.subscriptions).toBe('^-----!')
+      expectSubscriptions(inner2.subscriptions).toBe([])
+    })
+  })
+
+  it('acts on the latest value after the action ends (latest wins): b is superseded by c', () => {
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      const e1 = hot('  abc--------|')
+      const expected = '----A---C--|'
+      const project = (v: string) => cold('----(V|)', { V: v.toUpperCase() })
+      expectObservable(e1.pipe(exhaustLatestBy(project, { key: () => 1 }))).toBe(expected)
+    })
+  })
+
+  it('drops the latest value when it is no longer wanted once the action ends', () => {
+    let position = 0
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      const e1 = hot('  a-a--|')
+      const result = e1.pipe(
+        exhaustLatestBy(
+          () => {
+            position = 1
+            return cold('---(F|)')
+          },
+          { key: () => 1, wanted: () => position === 0 },
+        ),
+      )
+      expectObservable(result).toBe('---F-|')
+    })
+    expect(position).toBe(1)
+  })
+
+  it('never double-enters a key, while other keys run in parallel', () => {
+    const busy: string[] = []
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      // a and c share key "a|c"; b and d share key "b|d".
+      const e1 = hot('  abcd--------|')
+      const keyOf = (v: string) => (v === 'a' || v === 'c' ? 'ac' : 'bd')
+      const project = (v: string) => cold('----(x|)', { x: v })
+      const result = e1.pipe(exhaustLatestBy(project, { key: keyOf, onBusy: (v) => busy.push(v) }))
+      expectObservable(result).toBe('----ab--cd--|')
+    })
+    expect(busy).toEqual(['c', 'd'])
+  })
+
+  it('completes only when the source and every action have completed', () => {
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      const e1 = hot('  a|')
+      expectObservable(e1.pipe(exhaustLatestBy(() => cold('---(x|)'), { key: () => 1 }))).toBe('---(x|)')
+    })
+  })
+
+  it('tears down in-flight actions on unsubscribe', () => {
+    newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const inner = cold('-----x|')
+      const e1 = hot('  a-------|')
+      const unsub = '   ---!'
+      expectObservable(e1.pipe(exhaustLatestBy(() => inner, { key: () => 1 })), unsub).toBe('----')
+      expectSubscriptions(inner.subscriptions).toBe('^--!')
+    })
+  })
+
+  it('handles actions that complete synchronously', () => {
+    newScheduler().run(({ hot, expectObservable }) => {
+      const e1 = hot('  a-b-|')
+      expectObservable(e1.pipe(exhaustLatestBy((v: string) => [v], { key: () => 1 }))).toBe('a-b-|')
+    })
+  })
+})

@@ -1,0 +1,43 @@
+export type Side = 'buy' | 'sell'
+
+/** Static facts about a tradable symbol, as an exchange publishes them. */
+export interface Market {
+  readonly symbol: string
+  readonly base: string
+  readonly quote: string
+  /** Smallest price increment. */
+  readonly tickSize: number
+  /** Smallest amount increment. */
+  readonly lotSize: number
+  /** Smallest order value in quote currency. */
+  readonly minNotional: number
+  /** Fee rates as fractions of notional (0.001 = 10 bps). */
+  readonly makerFee: number
+  readonly takerFee: number
+}
+
+/** A trade printed on the venue's tape. `side` is the aggressor's side. */
+export interface Trade {
+  readonly kind: 'trade'
+  readonly symbol: string
+  readonly id: string
+  readonly price: number
+  readonly amount: number
+  readonly side: Side
+  readonly ts: number
+}
+
+/** Top of book. */
+export interface Quote {
+  readonly kind: 'quote'
+  readonly symbol: string
+  readonly bid: number
+  readonly ask: number
+  readonly bidSize: number
+  readonly askSize: number
+  readonly ts: number
+}
+
+export type MarketEvent = Trade | Quote
+
+export const mid = (q: Quote): number => (q.bid + q.ask) / 2

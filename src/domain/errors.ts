@@ -15,7 +15,7 @@ export class RetryableExchangeError extends ShoalError {
 
 /** An exchange call that failed for good (rejected, invalid, insufficient funds): retrying will not help. */
 export class FinalExchangeError extends ShoalError {
-  constructor(message: string, readonly code: 'rejected' | 'invalid' | 'insufficient_funds' | 'not_found', options?: { cause?: unknown }) {
+  constructor(message: string, readonly code: 'rejected' | 'invalid' | 'insufficient_funds' | 'not_found' | 'duplicate', options?: { cause?: unknown }) {
     super(message, options)
   }
 }

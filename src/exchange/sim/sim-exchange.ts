@@ -1,0 +1,393 @@
+import { asyncScheduler, interval, Observable, Subject, type SchedulerLike, type Subscription } from 'rxjs'
+import type { Market, MarketEvent, Quote, Side, Trade } from '../../domain/market'
+import { FinalExchangeError, RetryableExchangeError } from '../../domain/errors'
+import { gaussian, prng } from '../../util/random'
+import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port'
+import { DelayQueue } from './delay-queue'
+import { simMarkets, roundTo } from './markets'
+import { PricePath, type Scenario } from './price-path'
+
+export interface SimExchangeOptions {
+  /** How many symbols to list (BTC/USDT, ETH/USDT, …). */
+  readonly symbols: number
+  readonly seed: number
+  /** Mean round trip of every call, in ms. */
+  readonly latencyMs: number
+  /** Log-normal sigma of the round trip (0.25 → most calls within ±50 % of the mean). */
+  readonly jitter?: number
+  /** Market data period per symbol, in ms. */
+  readonly tickMs?: number
+  /** Share of new orders the venue rejects. */
+  readonly rejectRate?: number
+  /** Share of calls whose response is lost: the caller sees a timeout, the venue may have acted. */
+  readonly timeoutRate?: number
+  /** How long a caller waits for a lost response before it errors with a timeout. */
+  readonly timeoutMs?: number
+  /** Starting quote (USDT) balance of the account. */
+  readonly quoteBalance?: number
+  readonly scenario?: Scenario
+  /** Relative spread of the simulated book, in basis points. */
+  readonly spreadBps?: number
+  readonly scheduler?: SchedulerLike
+}
+
+interface VenueOrder {
+  id: string
+  req: OrderRequest
+  status: ExchangeOrder['status']
+  filled: number
+  cost: number
+  trades: ExchangeTrade[]
+  timestamp: number
+  /** Quote or base held for a resting order. */
+  reserved: number
+}
+
+interface Book {
+  readonly market: Market
+  readonly path: PricePath
+  quote: Quote
+  open: Set<VenueOrder>
+}
+
+const LEVELS = 5
+
+/**
+ * The in-process simulated venue: seeded price paths per symbol, a top of book with a spread and
+ * depth behind it, market and limit orders with partial fills, maker/taker fees, balances, and a
+ * round-trip latency drawn per call. Faults are injected by rate. Everything runs on the given
+ * scheduler, so tests drive it in virtual time.
+ */
+export class SimExchange implements ExchangePort {
+  readonly id = 'sim'
+  readonly markets: readonly Market[]
+  private readonly books = new Map<string, Book>()
+  private readonly orders = new Map<string, VenueOrder>()
+  private readonly balances = new Map<string, { free: number; used: number }>()
+  private readonly market$ = new Subject<MarketEvent>()
+  private readonly orders$ = new Subject<ExchangeOrder>()
+  private readonly queue: DelayQueue
+  private readonly scheduler: SchedulerLike
+  private readonly rand: () => number
+  private readonly jitter: number
+  private readonly timeoutMs: number
+  private ticker: Subscription | null = null
+  private orderSeq = 0
+  private tradeSeq = 0
+  /** Calls made, by outcome; for tests and stats. */
+  readonly counts = { calls: 0, timeouts: 0, rejects: 0, fills: 0 }
+
+  constructor(private readonly o: SimExchangeOptions) {
+    this.scheduler = o.scheduler ?? asyncScheduler
+    this.queue = new DelayQueue(this.scheduler)
+    this.rand = prng(o.seed ^ 0x5eed)
+    this.jitter = o.jitter ?? 0.25
+    this.timeoutMs = o.timeoutMs ?? Math.max(1000, 5 * o.latencyMs)
+    const { markets, startPrices } = simMarkets(o.symbols, o.seed)
+    this.markets = markets
+    markets.forEach((m, i) => {
+      const path = new PricePath(startPrices[i]!, (o.seed * 7919 + i) >>> 0, o.scenario)
+      this.books.set(m.symbol, { market: m, path, quote: this.quoteAt(m, path.price, 0), open: new Set() })
+      this.balances.set(m.base, { free: 0, used: 0 })
+    })
+    this.balances.set('USDT', { free: o.quoteBalance ?? 1e12, used: 0 })
+  }
+
+  /** Starts market data: every `tickMs` each symbol moves and prints trades. */
+  start(): this {
+    this.ticker ??= interval(this.o.tickMs ?? 250, this.scheduler).subscribe(() => this.tick())
+    return this
+  }
+
+  /** Stops market data and drops pending responses; streams complete. */
+  stop(): void {
+    this.ticker?.unsubscribe()
+    this.ticker = null
+    this.queue.clear()
+    this.market$.complete()
+    this.orders$.complete()
+  }
+
+  /** Calls whose response is still on its way. */
+  get pending(): number {
+    return this.queue.size
+  }
+
+  lastQuote(symbol: string): Quote | undefined {
+    return this.books.get(symbol)?.quote
+  }
+
+  loadMarkets(): Observable<readonly Market[]> {
+    return this.call(() => this.markets)
+  }
+
+  watchMarket(): Observable<MarketEvent> {
+    return this.market$.asObservable()
+  }
+
+  watchOrders(): Observable<ExchangeOrder> {
+    return this.orders$.asObservable()
+  }
+
+  createOrder(req: OrderRequest): Observable<ExchangeOrder> {
+    return this.call(() => this.place(req), true)
+  }
+
+  cancelOrder(clientOrderId: string, symbol: string): Observable<ExchangeOrder> {
+    return this.call(() => {
+      const v = this.orders.get(clientOrderId)
+      if (v === undefined || v.req.symbol !== symbol) throw new FinalExchangeError(`order ${clientOrderId} not found`, 'not_found')
+      if (v.status !== 'open') throw new FinalExchangeError(`order ${clientOrderId} is ${v.status}: unknown order sent`, 'rejected')
+      this.close(v, 'canceled')
+      return this.snapshot(v, v.trades)
+    })
+  }
+
+  fetchOrder(clientOrderId: string, symbol: string): Observable<ExchangeOrder> {
+    return this.call(() => {
+      const v = this.orders.get(clientOrderId)
+      if (v === undefined || v.req.symbol !== symbol) throw new FinalExchangeError(`order ${clientOrderId} does not exist`, 'not_found')
+      return this.snapshot(v, v.trades)
+    })
+  }
+
+  fetchOpenOrders(symbol?: string): Observable<readonly ExchangeOrder[]> {
+    return this.call(() => {
+      const out: ExchangeOrder[] = []
+      for (const b of this.books.values()) {
+        if (symbol !== undefined && b.market.symbol !== symbol) continue
+        for (const v of b.open) out.push(this.snapshot(v, v.trades))
+      }
+      return out
+    })
+  }
+
+  fetchBalance(): Observable<Readonly<Record<string, Balance>>> {
+    return this.call(() => {
+      const out: Record<string, Balance> = {}
+      for (const [asset, b] of this.balances) out[asset] = { free: b.free, used: b.used, total: b.free + b.used }
+      return out
+    })
+  }
+
+  /**
+   * One request/response round trip: the venue acts after half the drawn round trip and the answer
+   * arrives after the other half. A lost response (timeout fault) still lets the venue act.
+   */
+  private call<T>(atVenue: () => T, isOrder = false): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      this.counts.calls++
+      const rtt = this.drawLatency()
+      const lost = (this.o.timeoutRate ?? 0) > 0 && this.rand() < this.o.timeoutRate!
+      let live = true
+      this.queue.after(rtt / 2, () => {
+        let result: T
+        try {
+          if (isOrder && (this.o.rejectRate ?? 0) > 0 && this.rand() < this.o.rejectRate!) {
+            this.counts.rejects++
+            throw new FinalExchangeError('order rejected by venue (simulated)', 'rejected')
+          }
+          result = atVenue()
+        } catch (err) {
+          if (!lost) this.queue.after(rtt / 2, () => live && subscriber.error(err))
+          return
+        }
+        if (!lost) {
+          this.queue.after(rtt / 2, () => {
+            if (!live) return
+            subscriber.next(result)
+            subscriber.complete()
+          })
+        }
+      })
+      if (lost) {
+        this.counts.timeouts++
+        this.queue.after(this.timeoutMs, () => live && subscriber.error(new RetryableExchangeError(`no response within ${this.timeoutMs} ms`, 'timeout')))
+      }
+      return () => {
+        live = false
+      }
+    })
+  }
+
+  private drawLatency(): number {
+    const mean = this.o.latencyMs
+    if (mean <= 0) return 0
+    const s = this.jitter
+    return mean * Math.exp(s * gaussian(this.rand) - (s * s) / 2)
+  }
+
+  private place(req: OrderRequest): ExchangeOrder {
+    if (this.orders.has(req.clientOrderId)) throw new FinalExchangeError(`duplicate order sent: ${req.clientOrderId}`, 'duplicate')
+    const book = this.books.get(req.symbol)
+    if (book === undefined) throw new FinalExchangeError(`invalid symbol ${req.symbol}`, 'invalid')
+    const m = book.market
+    if (!(req.amount > 0) || !Number.isFinite(req.amount)) throw new FinalExchangeError(`invalid amount ${req.amount}`, 'invalid')
+    if (req.type === 'limit' && !(req.price !== undefined && req.price > 0)) throw new FinalExchangeError('limit order needs a positive price', 'invalid')
+    const ref = req.type === 'limit' ? req.price! : req.side === 'buy' ? book.quote.ask : book.quote.bid
+    if (req.amount * ref < m.minNotional) throw new FinalExchangeError(`notional ${req.amount * ref} below minimum ${m.minNotional}`, 'invalid')
+
+    const base = this.balances.get(m.base)!
+    const quote = this.balances.get(m.quote)!
+    if (req.side === 'buy') {
+      const worst = req.type === 'limit' ? req.price! : this.levelPrice(book, 'buy', LEVELS - 1)
+      if (quote.free < req.amount * worst * (1 + m.takerFee)) throw new FinalExchangeError(`insufficient ${m.quote} balance`, 'insufficient_funds')
+    } else if (base.free < req.amount - 1e-12) {
+      throw new FinalExchangeError(`insufficient ${m.base} balance`, 'insufficient_funds')
+    }
+
+    const now = this.scheduler.now()
+    const v: VenueOrder = { id: String(++this.orderSeq), req, status: 'open', filled: 0, cost: 0, trades: [], timestamp: now, reserved: 0 }
+    this.orders.set(req.clientOrderId, v)
+    this.take(book, v, now)
+    if (v.status === 'open') {
+      if (req.type === 'market') {
+        // Depth beyond the modelled levels: the rest fills at the last level's price.
+        this.fill(book, v, this.levelPrice(book, req.side, LEVELS - 1), req.amount - v.filled, 'taker', now)
+      } else {
+        const rest = req.amount - v.filled
+        if (req.side === 'buy') {
+          v.reserved = rest * req.price! * (1 + m.makerFee)
+          quote.free -= v.reserved
+          quote.used += v.reserved
+        } else {
+          v.reserved = rest
+          base.free -= rest
+          base.used += rest
+        }
+        book.open.add(v)
+      }
+    }
+    return this.snapshot(v, v.trades)
+  }
+
+  /** Takes liquidity from the modelled levels, up to the limit price for limit orders. */
+  private take(book: Book, v: VenueOrder, now: number): void {
+    const { side, type, price } = v.req
+    for (let level = 0; level < LEVELS && v.status === 'open'; level++) {
+      const p = this.levelPrice(book, side, level)
+      if (type === 'limit' && (side === 'buy' ? p > price! : p < price!)) break
+      const size = (side === 'buy' ? book.quote.askSize : book.quote.bidSize) * (1 + level)
+      this.fill(book, v, p, Math.min(size, v.req.amount - v.filled), 'taker', now)
+    }
+  }
+
+  private levelPrice(book: Book, side: Side, level: number): number {
+    const step = Math.max(book.market.tickSize, book.quote.ask - book.quote.bid)
+    return side === 'buy' ? book.quote.ask + level * step : book.quote.bid - level * step
+  }
+
+  private fill(book: Book, v: VenueOrder, price: number, amount: number, liquidity: 'maker' | 'taker', now: number): ExchangeTrade | null {
+    if (amount <= 1e-12) return null
+    const m = book.market
+    const notional = price * amount
+    const fee = notional * (liquidity === 'maker' ? m.makerFee : m.takerFee)
+    const base = this.balances.get(m.base)!
+    const quote = this.balances.get(m.quote)!
+    if (v.req.side === 'buy') {
+      if (v.reserved > 0) {
+        const release = Math.min(v.reserved, amount * v.req.price! * (1 + m.makerFee))
+        v.reserved -= release
+        quote.used -= release
+        quote.free += release
+      }
+      quote.free -= notional + fee
+      base.free += amount
+    } else {
+      if (v.reserved > 0) {
+        const release = Math.min(v.reserved, amount)
+        v.reserved -= release
+        base.used -= release
+        base.free += release
+      }
+      base.free -= amount
+      quote.free += notional - fee
+    }
+    const t: ExchangeTrade = { id: `t${++this.tradeSeq}`, price, amount, fee, takerOrMaker: liquidity, timestamp: now }
+    v.trades.push(t)
+    v.filled += amount
+    v.cost += notional
+    this.counts.fills++
+    if (v.filled >= v.req.amount - 1e-12) this.close(v, 'closed')
+    return t
+  }
+
+  private close(v: VenueOrder, status: ExchangeOrder['status']): void {
+    v.status = status
+    const book = this.books.get(v.req.symbol)!
+    book.open.delete(v)
+    if (v.reserved > 0) {
+      const asset = v.req.side === 'buy' ? book.market.quote : book.market.base
+      const b = this.balances.get(asset)!
+      b.used -= v.reserved
+      b.free += v.reserved
+      v.reserved = 0
+    }
+  }
+
+  private snapshot(v: VenueOrder, trades: readonly ExchangeTrade[]): ExchangeOrder {
+    return {
+      id: v.id,
+      clientOrderId: v.req.clientOrderId,
+      symbol: v.req.symbol,
+      side: v.req.side,
+      type: v.req.type,
+      amount: v.req.amount,
+      price: v.req.price ?? null,
+      status: v.status,
+      filled: v.filled,
+      average: v.filled > 0 ? v.cost / v.filled : null,
+      timestamp: v.timestamp,
+      trades: trades.slice(),
+    }
+  }
+
+  private quoteAt(m: Market, price: number, ts: number): Quote {
+    const half = Math.max(m.tickSize, (price * (this.o.spreadBps ?? 2)) / 2e4)
+    const size = (1000 / price) * (1 + this.rand() * 4)
+    return { kind: 'quote', symbol: m.symbol, bid: roundTo(price - half, m.tickSize), ask: roundTo(price + half, m.tickSize), bidSize: size, askSize: size, ts }
+  }
+
+  /** One market tick: every symbol moves, prints 1–3 trades, and resting orders fill against them. */
+  private tick(): void {
+    const now = this.scheduler.now()
+    for (const book of this.books.values()) {
+      const m = book.market
+      const price = book.path.step()
+      book.quote = this.quoteAt(m, price, now)
+      this.market$.next(book.quote)
+      const prints = 1 + Math.floor(book.path.uniform() * 3)
+      for (let i = 0; i < prints; i++) {
+        const side: Side = book.path.uniform() < 0.5 ? 'buy' : 'sell'
+        const trade: Trade = {
+          kind: 'trade',
+          symbol: m.symbol,
+          id: `m${++this.tradeSeq}`,
+          price: side === 'buy' ? book.quote.ask : book.quote.bid,
+          amount: (book.quote.askSize / 2) * book.path.uniform(),
+          side,
+          ts: now,
+        }
+        this.market$.next(trade)
+        if (book.open.size > 0) this.matchResting(book, trade, now)
+      }
+    }
+  }
+
+  /** A print at or through a resting order's price fills it as maker, up to the printed size. */
+  private matchResting(book: Book, trade: Trade, now: number): void {
+    let left = trade.amount
+    for (const v of [...book.open]) {
+      if (left <= 0) break
+      const p = v.req.price!
+      const crosses = v.req.side === 'buy' ? trade.side === 'sell' && trade.price <= p : trade.side === 'buy' && trade.price >= p
+      if (!crosses) continue
+      const amount = Math.min(left, v.req.amount - v.filled)
+      const t = this.fill(book, v, p, amount, 'maker', now)
+      if (t === null) continue
+      left -= amount
+      const update = this.snapshot(v, [t])
+      this.queue.after(this.drawLatency() / 2, () => this.orders$.next(update))
+    }
+  }
+}

@@ -22,6 +22,8 @@ export interface GridSpec {
   /** Signal groups the strategies are spread over (index mod groups). */
   readonly groups?: number
   readonly size?: number
+  /** Per-symbol size, overriding `size` (e.g. a quote notional turned into lots at the current price). */
+  readonly sizeOf?: (symbol: string) => number
   /** Prefix of the ids (default: the strategy name). */
   readonly idPrefix?: string
   /** Index of the first strategy, for ids unique across several grids. */
@@ -54,15 +56,18 @@ export function expandGrid(g: GridSpec, path = 'grid'): StrategySpec[] {
   const prefix = g.idPrefix ?? g.strategy
   const offset = g.offset ?? 0
   const out: StrategySpec[] = new Array(count)
+  const sizes = new Map(g.symbols.map((s) => [s, g.sizeOf?.(s) ?? size]))
+  for (const [s, v] of sizes) if (!(v > 0)) throw new ConfigError(`${path}.size`, `size for ${s} must be positive, got ${v}`)
   for (let i = 0; i < count; i++) {
     const k = i % full
+    const symbol = g.symbols[k % g.symbols.length]!
     out[i] = {
       id: `${prefix}-${offset + i}`,
       strategy: g.strategy,
       params: combos[Math.floor(k / g.symbols.length)]!,
-      symbol: g.symbols[k % g.symbols.length]!,
+      symbol,
       group: (offset + i) % groups,
-      size,
+      size: sizes.get(symbol)!,
     }
   }
   return out

@@ -1,5 +1,6 @@
 import type { Market } from '../../domain/market'
 import { hash01 } from '../../util/random'
+export { roundTo } from '../../util/numbers'
 
 const BASES = ['BTC', 'ETH', 'SOL', 'BNB', 'XRP', 'ADA', 'DOGE', 'AVAX', 'DOT', 'LINK', 'LTC', 'TRX', 'ATOM', 'UNI', 'XLM', 'ETC', 'FIL', 'APT', 'NEAR', 'ARB']
 const START = [60000, 3000, 150, 550, 0.6, 0.45, 0.15, 35, 7, 15, 80, 0.12, 9, 8, 0.11, 25, 5, 9, 6, 1.1]
@@ -27,8 +28,3 @@ export function simMarkets(n: number, seed = 1): { markets: Market[]; startPrice
   return { markets, startPrices }
 }
 
-/** Rounds `x` to a multiple of `step`, without binary noise. */
-export const roundTo = (x: number, step: number): number => {
-  const decimals = Math.max(0, -Math.floor(Math.log10(step)))
-  return Number((Math.round(x / step) * step).toFixed(decimals))
-}

@@ -113,6 +113,17 @@ export class SimExchange implements ExchangePort {
     return this.queue.size
   }
 
+  /** The venue's own record of every order it accepted, now (for tests and reconciliation checks). */
+  knownOrders(): ExchangeOrder[] {
+    return [...this.orders.values()].map((v) => this.snapshot(v, v.trades))
+  }
+
+  /** Stops market data only; calls in flight still get their answers. */
+  stopMarket(): void {
+    this.ticker?.unsubscribe()
+    this.ticker = null
+  }
+
   lastQuote(symbol: string): Quote | undefined {
     return this.books.get(symbol)?.quote
   }

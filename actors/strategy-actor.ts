@@ -1,0 +1,29 @@
+import type { Intent } from '../src/domain/intent'
+import { INITIAL_ACTOR_STATE, evolveActor, type ActorEvent, type ActorState } from './actor-state'
+
+/**
+ * The per-strategy runtime: identity plus the current immutable state. Kept small on purpose
+ * (100k of them live in one process): no subscriptions of its own — it is fed by its strategy
+ * instance and its one in-flight action lives in the engine's `exhaustLatestBy`.
+ */
+export class StrategyActor {
+  state: ActorState = INITIAL_ACTOR_STATE
+  /** Await mode only: the latest intent not yet acted on, and when its input arrived. */
+  pending: Intent | null = null
+  pendingAt = 0
+
+  constructor(
+    readonly index: number,
+    readonly id: string,
+    readonly symbol: string,
+    readonly group: number,
+    /** Base amount of a full position (weight 1). */
+    readonly size: number,
+  ) {}
+
+  /** Applies one event through the pure reducer. */
+  apply(e: ActorEvent): ActorState {
+    this.state = evolveActor(this.state, e)
+    return this.state
+  }
+}

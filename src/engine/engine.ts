@@ -1,0 +1,400 @@
+import { asyncScheduler, concatMap, EMPTY, finalize, merge, range, share, Subject, tap, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
+import type { Logger } from 'pino'
+import { executeOrder, type ExecutionContext } from '../../actors/execution'
+import { orderFor } from '../../actors/order-for'
+import { StrategyActor } from '../../actors/strategy-actor'
+import { exhaustLatestBy } from '../../streams/exhaust-latest-by'
+import { orderSink } from '../../streams/order-sink'
+import { Router } from '../../streams/router'
+import { signalOf } from '../../streams/signal-schedule'
+import type { StrategySpec } from '../../streams/strategies/grid'
+import { getStrategy, instantiate } from '../../streams/strategies/registry'
+import type { StrategyDef } from '../../streams/strategies/strategy'
+import type { Intent, StrategyInput } from '../domain/intent'
+import type { Market, MarketEvent } from '../domain/market'
+import { newOrder, type Order, type OrderEvent } from '../domain/order'
+import type { SignalRound } from '../domain/signal'
+import type { ExchangeOrder, ExchangePort } from '../exchange/port'
+import { roundTo } from '../util/numbers'
+import { Metrics } from './metrics'
+
+export type EngineMode = 'lock' | 'await'
+
+/** Where order events go: one call per batch, one transaction per call. */
+export interface EventStore {
+  write(batch: readonly OrderEvent[]): Promise<unknown>
+}
+
+export interface EngineOptions {
+  readonly exchange: ExchangePort
+  readonly markets: readonly Market[]
+  readonly strategies: readonly StrategySpec[]
+  /** Scheduled signal rounds; shared by the engine. */
+  readonly signals?: Observable<SignalRound>
+  /** lock: one in-flight action per actor, nobody waits. await: seed 000's baseline, chunks wait for their calls. */
+  readonly mode?: EngineMode
+  /** Actors per chunk in await mode. */
+  readonly chunkSize?: number
+  readonly scheduler?: SchedulerLike
+  /** High-resolution clock in ms for latency figures (default performance.now). */
+  readonly clock?: () => number
+  /** Prefix of client order ids; unique per run. */
+  readonly runTag?: string
+  readonly store?: EventStore
+  readonly sinkWindowMs?: number
+  readonly sinkMaxBatch?: number
+  readonly orderTimeoutMs?: number
+  readonly maxAttempts?: number
+  readonly retryDelayMs?: number
+  readonly logger?: Logger
+}
+
+interface Instance {
+  readonly key: string
+  readonly def: StrategyDef
+  readonly spec: StrategySpec
+  readonly actors: StrategyActor[]
+  sub: Subscription | null
+}
+
+interface Envelope {
+  readonly actor: StrategyActor
+  readonly intent: Intent
+  /** Clock time the input behind this intent was dispatched. */
+  readonly at: number
+}
+
+const paramsKey = (p: Readonly<Record<string, number>>): string => Object.keys(p).sort().map((k) => `${k}=${p[k]}`).join(',')
+
+/**
+ * Runs every strategy as a light actor on shared, routed streams. Identical strategies (same
+ * definition, parameters, symbol and — for signal-driven ones — group) share one operator
+ * pipeline whose intents fan out to their actors; each actor has at most one exchange action in
+ * flight and acts on its latest intent when that action ends.
+ */
+export class Engine {
+  readonly actors: StrategyActor[]
+  readonly metrics = new Metrics()
+  readonly mode: EngineMode
+  private readonly instances = new Map<string, Instance>()
+  private readonly marketRouter = new Router<string, StrategyInput>()
+  private readonly signalRouter = new Router<number, StrategyInput>()
+  private readonly orderUpdates = new Router<string, ExchangeOrder>()
+  private readonly intents$ = new Subject<Envelope>()
+  private readonly events$ = new Subject<OrderEvent>()
+  private readonly marketsBySymbol = new Map<string, Market>()
+  private readonly lastPrice = new Map<string, number>()
+  private readonly scheduler: SchedulerLike
+  private readonly clock: () => number
+  private readonly ctx: ExecutionContext
+  /** Inputs (market, signals): stopped first on shutdown. */
+  private readonly inputSubs: Subscription[] = []
+  /** Intents and the sink: stopped after in-flight actions drain. */
+  private readonly coreSubs: Subscription[] = []
+  private readonly signalActors: Int32Array
+  private readonly marketActors = new Map<string, number>()
+  private groups = 0
+  private originAt = 0
+  private started = false
+  private stopping: Promise<void> | null = null
+  private sinkDone: Promise<void> = Promise.resolve()
+  private actionsDone: Promise<void> = Promise.resolve()
+  private readonly log: Logger | undefined
+  /** Rows handed to the store and confirmed written. */
+  persistedEvents = 0
+  sinkError: unknown = null
+
+  constructor(private readonly o: EngineOptions) {
+    this.mode = o.mode ?? 'lock'
+    this.scheduler = o.scheduler ?? asyncScheduler
+    this.clock = o.clock ?? (() => performance.now())
+    this.log = o.logger
+    for (const m of o.markets) this.marketsBySymbol.set(m.symbol, m)
+    this.ctx = {
+      exchange: o.exchange,
+      orderUpdates: this.orderUpdates,
+      scheduler: this.scheduler,
+      orderTimeoutMs: o.orderTimeoutMs ?? 30_000,
+      maxAttempts: o.maxAttempts ?? 5,
+      retryDelayMs: o.retryDelayMs ?? 250,
+      onSkip: (order, reason) => {
+        this.metrics.w.skipped++
+        this.log?.debug({ orderId: order.id, status: order.status, reason }, 'order update skipped')
+      },
+    }
+    this.actors = o.strategies.map((s, i) => new StrategyActor(i, s.id, s.symbol, s.group, s.size))
+    for (const s of o.strategies) this.groups = Math.max(this.groups, s.group + 1)
+    this.signalActors = new Int32Array(this.groups)
+    this.buildInstances()
+  }
+
+  /** Number of distinct strategy pipelines (identical strategies share one). */
+  get pipelines(): number {
+    return this.instances.size
+  }
+
+  /** Subscribes everything and starts trading. */
+  start(): this {
+    if (this.started) return this
+    this.started = true
+    for (const inst of this.instances.values()) this.subscribeInstance(inst)
+
+    const done = new Subject<void>()
+    this.actionsDone = new Promise((resolve) => done.subscribe({ complete: resolve }))
+    if (this.mode === 'lock') {
+      this.coreSubs.push(
+        this.intents$
+          .pipe(
+            exhaustLatestBy((e: Envelope) => this.act(e.actor, e.intent, e.at), {
+              key: (e) => e.actor,
+              wanted: (e) => this.wanted(e.actor, e.intent),
+              onBusy: () => this.metrics.w.droppedWhileBusy++,
+            }),
+          )
+          .subscribe({ next: (ev) => this.onEvent(ev), complete: () => done.complete() }),
+      )
+    } else {
+      this.coreSubs.push(this.intents$.subscribe({ complete: () => done.complete() }))
+    }
+
+    if (this.o.store !== undefined) {
+      const store = this.o.store
+      this.sinkDone = new Promise((resolve) => {
+        this.coreSubs.push(
+          this.events$
+            .pipe(orderSink({ windowMs: this.o.sinkWindowMs ?? 250, maxBatch: this.o.sinkMaxBatch ?? 5000, write: (b) => store.write(b), scheduler: this.scheduler }))
+            .subscribe({
+              next: (n) => (this.persistedEvents += n),
+              error: (err) => {
+                this.sinkError = err
+                this.log?.error({ err }, 'order sink failed: events are no longer persisted')
+                resolve()
+              },
+              complete: () => resolve(),
+            }),
+        )
+      })
+    }
+
+    this.orderUpdates.connect(this.o.exchange.watchOrders(), (o) => o.clientOrderId)
+    this.inputSubs.push(
+      this.o.exchange.watchMarket().subscribe({
+        next: (e) => this.onMarket(e),
+        error: (err) => this.log?.error({ err }, 'market stream failed'),
+      }),
+    )
+    if (this.o.signals !== undefined) {
+      const rounds$ = this.o.signals.pipe(share())
+      this.inputSubs.push(
+        this.mode === 'lock' ? rounds$.subscribe((r) => this.sweep(r)) : rounds$.pipe(concatMap((r) => this.sweepAwait(r))).subscribe(),
+      )
+    }
+    return this
+  }
+
+  /**
+   * Graceful stop: no new inputs; in-flight actions finish (up to `drainMs`), then every accepted
+   * event is written before the promise resolves.
+   */
+  stop(drainMs = 10_000): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const s of this.inputSubs) s.unsubscribe()
+      this.signalRouter.dispose()
+      this.marketRouter.dispose()
+      this.intents$.complete()
+      const drained = await Promise.race([
+        this.actionsDone.then(() => true),
+        new Promise<boolean>((resolve) => this.scheduler.schedule(() => resolve(false), drainMs)),
+      ])
+      if (!drained) this.log?.warn({ inFlight: this.metrics.inFlight }, 'stop: actions still in flight after drain; their orders stay open in the store')
+      for (const s of this.coreSubs.slice(0, 1)) s.unsubscribe()
+      this.orderUpdates.dispose()
+      this.events$.complete()
+      await this.sinkDone
+    })()
+    return this.stopping
+  }
+
+  private buildInstances(): void {
+    const specs = this.o.strategies
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i]!
+      const def = getStrategy(spec.strategy, `strategies[${i}].strategy`)
+      const key = `${def.name}|${spec.symbol}|${def.inputs.signals ? spec.group : '*'}|${paramsKey(spec.params)}`
+      let inst = this.instances.get(key)
+      if (inst === undefined) this.instances.set(key, (inst = { key, def, spec, actors: [], sub: null }))
+      inst.actors.push(this.actors[i]!)
+      if (def.inputs.signals) this.signalActors[spec.group]! += 1
+      if (def.inputs.market) this.marketActors.set(spec.symbol, (this.marketActors.get(spec.symbol) ?? 0) + 1)
+    }
+  }
+
+  private subscribeInstance(inst: Instance): void {
+    const { def, spec } = inst
+    const sources: Observable<StrategyInput>[] = []
+    if (def.inputs.signals) sources.push(this.signalRouter.select(spec.group))
+    if (def.inputs.market) sources.push(this.marketRouter.select(spec.symbol))
+    const input$ = sources.length === 1 ? sources[0]! : merge(...sources)
+    let strategy
+    try {
+      strategy = instantiate(def, spec.params, spec.symbol)
+    } catch (err) {
+      return this.failInstance(inst, err)
+    }
+    inst.sub = input$.pipe(strategy).subscribe({
+      next: (intent) => this.deliver(inst, intent),
+      error: (err) => this.failInstance(inst, err),
+    })
+  }
+
+  /** Fans one intent of a shared pipeline out to its actors. */
+  private deliver(inst: Instance, intent: Intent): void {
+    const at = this.originAt
+    const actors = inst.actors
+    if (this.mode === 'lock') {
+      for (let i = 0; i < actors.length; i++) {
+        const actor = actors[i]!
+        if (actor.state.running) this.intents$.next({ actor, intent, at })
+      }
+    } else {
+      for (let i = 0; i < actors.length; i++) {
+        const actor = actors[i]!
+        actor.pending = intent
+        actor.pendingAt = at
+      }
+    }
+  }
+
+  private onMarket(e: MarketEvent): void {
+    if (e.kind === 'trade') this.lastPrice.set(e.symbol, e.price)
+    else if (!this.lastPrice.has(e.symbol)) this.lastPrice.set(e.symbol, (e.bid + e.ask) / 2)
+    const n = this.marketActors.get(e.symbol)
+    if (n === undefined) return
+    this.originAt = this.clock()
+    this.metrics.w.evaluations += n
+    this.marketRouter.dispatch(e.symbol, e)
+  }
+
+  /** Lock mode: one signal round reaches every actor synchronously; nobody waits for the exchange. */
+  private sweep(r: SignalRound): void {
+    const t0 = (this.originAt = this.clock())
+    this.metrics.w.signals++
+    for (let g = 0; g < this.groups; g++) {
+      const n = this.signalActors[g]!
+      if (n === 0) continue
+      this.metrics.w.evaluations += n
+      this.signalRouter.dispatch(g, signalOf(r, g))
+    }
+    this.metrics.sweep.record(this.clock() - t0)
+  }
+
+  /**
+   * Await mode (seed 000's MODE_AWAIT): the round is evaluated chunk by chunk, and a chunk's exchange
+   * calls must all finish before the next chunk is evaluated.
+   */
+  private sweepAwait(r: SignalRound): Observable<unknown> {
+    const t0 = (this.originAt = this.clock())
+    this.metrics.w.signals++
+    for (let g = 0; g < this.groups; g++) {
+      if (this.signalActors[g] === 0) continue
+      this.metrics.w.evaluations += this.signalActors[g]!
+      this.signalRouter.dispatch(g, signalOf(r, g))
+    }
+    const size = Math.max(1, this.o.chunkSize ?? 250)
+    const chunks = Math.ceil(this.actors.length / size)
+    return range(0, chunks).pipe(
+      concatMap((c) => {
+        const actions: Observable<OrderEvent>[] = []
+        for (let i = c * size, end = Math.min(this.actors.length, i + size); i < end; i++) {
+          const a = this.actors[i]!
+          const intent = a.pending
+          if (intent === null) continue
+          a.pending = null
+          if (this.wanted(a, intent)) actions.push(this.act(a, intent, a.pendingAt).pipe(tap((ev) => this.onEvent(ev))))
+        }
+        return actions.length === 0 ? EMPTY : merge(...actions)
+      }),
+      finalize(() => this.metrics.sweep.record(this.clock() - t0)),
+    )
+  }
+
+  private wanted(actor: StrategyActor, intent: Intent): boolean {
+    return actor.state.running && actor.state.order === null && this.decide(actor, intent) !== null
+  }
+
+  private decide(actor: StrategyActor, intent: Intent) {
+    const sym = intent.kind === 'target' ? intent.symbol : intent.symbol
+    return orderFor(actor.state, actor.size, intent, this.marketsBySymbol.get(sym), this.lastPrice.get(sym))
+  }
+
+  /** Starts one exchange action for `actor`. Never throws: a fault stops this actor only. */
+  private act(actor: StrategyActor, intent: Intent, at: number): Observable<OrderEvent> {
+    try {
+      const d = this.decide(actor, intent)
+      if (d === null) return EMPTY
+      const market = this.marketsBySymbol.get(intent.symbol)
+      const order: Order = newOrder(
+        {
+          id: `${this.o.runTag ?? 'sh'}-${actor.index.toString(36)}-${(actor.state.orderSeq + 1).toString(36)}`,
+          strategyId: actor.id,
+          actor: actor.index,
+          symbol: intent.symbol,
+          side: d.side,
+          type: d.type,
+          amount: market !== undefined ? roundTo(d.amount, market.lotSize) : d.amount,
+          price: d.price,
+        },
+        this.scheduler.now(),
+      )
+      this.metrics.reaction.record(this.clock() - at)
+      this.metrics.inFlight++
+      return executeOrder(this.ctx, order).pipe(finalize(() => this.metrics.inFlight--))
+    } catch (err) {
+      this.failActor(actor, err)
+      return EMPTY
+    }
+  }
+
+  private onEvent(ev: OrderEvent): void {
+    const actor = this.actors[ev.order.actor]!
+    const m = this.metrics.w
+    try {
+      const wasOpen = actor.state.position !== 0
+      const s = actor.apply(ev)
+      const isOpen = s.position !== 0
+      if (wasOpen !== isOpen) this.metrics.positionsOpen += isOpen ? 1 : -1
+    } catch (err) {
+      this.failActor(actor, err)
+    }
+    switch (ev.type) {
+      case 'OrderSubmitted':
+        m.submitted++
+        break
+      case 'OrderFilled':
+        m.fills++
+        if (ev.order.status === 'filled') m.filled++
+        break
+      case 'OrderRejected':
+        m.rejected++
+        break
+      case 'OrderCanceled':
+      case 'OrderExpired':
+        m.canceled++
+        break
+      default:
+    }
+    this.events$.next(ev)
+  }
+
+  private failActor(actor: StrategyActor, err: unknown): void {
+    if (!actor.state.running) return
+    const reason = err instanceof Error ? err.message : String(err)
+    actor.apply({ type: 'ActorFailed', ts: this.scheduler.now(), reason })
+    this.metrics.w.failedActors++
+    this.log?.error({ strategyId: actor.id, err }, 'strategy actor stopped')
+  }
+
+  private failInstance(inst: Instance, err: unknown): void {
+    for (const a of inst.actors) this.failActor(a, err)
+  }
+}

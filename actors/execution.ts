@@ -1,14 +1,14 @@
-import { catchError, concat, EMPTY, merge, Observable, of, switchMap, timer, type SchedulerLike } from 'rxjs'
+import { catchError, concat, EMPTY, Observable, of, Subscriber, switchMap, timer, type SchedulerLike, type Subscription } from 'rxjs'
 import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors'
 import type { Order, OrderEvent, OrderUpdate } from '../src/domain/order'
 import type { ExchangeOrder, ExchangePort, OrderRequest } from '../src/exchange/port'
-import type { Router } from '../streams/router'
-import { trackOrder, type VenueReport } from '../streams/track-order'
+import type { OrderUpdateHub } from '../streams/order-update-hub'
+import { OrderTracker, type VenueReport } from '../streams/track-order'
 
 export interface ExecutionContext {
   readonly exchange: ExchangePort
   /** The venue's order updates, routed by client order id. */
-  readonly orderUpdates: Router<string, ExchangeOrder>
+  readonly orderUpdates: OrderUpdateHub<ExchangeOrder>
   readonly scheduler: SchedulerLike
   /** A resting order still open after this long is cancelled. */
   readonly orderTimeoutMs: number
@@ -61,21 +61,85 @@ function cancelWhenStale(ctx: ExecutionContext, order: Order): Observable<VenueR
  * One exchange action of one actor: submit `order`, follow it to a final state. Emits the
  * `OrderSubmitted` event and then every applied step; completes when the order is final. Never errors,
  * so it is safe as the inner observable of the actor's one-in-flight operator.
+ *
+ * Hand-written rather than composed (`concat(of(submitted), merge(place, updates).pipe(trackOrder))`):
+ * tens of thousands are in flight at once, and the composed chain held ~9 KB and cost ~26 µs per
+ * action on this machine; this holds one action and one placement subscriber.
  */
 export function executeOrder(ctx: ExecutionContext, order: Order): Observable<OrderEvent> {
-  const submitted: OrderEvent = { type: 'OrderSubmitted', ts: order.createdAt, order, fill: null, reason: null }
-  const req: OrderRequest = {
-    clientOrderId: order.id,
-    symbol: order.symbol,
-    side: order.side,
-    type: order.type,
-    amount: order.amount,
-    ...(order.price !== null ? { price: order.price } : {}),
-  }
-  const updates$ = ctx.orderUpdates.select(order.id)
-  const reports$ = order.type === 'limit' ? merge(placeOrder(ctx, req), updates$, cancelWhenStale(ctx, order)) : merge(placeOrder(ctx, req), updates$)
-  return concat(
-    of(submitted),
-    reports$.pipe(trackOrder(order, () => ctx.scheduler.now(), ctx.onSkip)),
-  )
+  return new Observable<OrderEvent>((subscriber) => new OrderAction(ctx, order, subscriber).start())
 }
+
+class OrderAction {
+  private readonly tracker: OrderTracker
+  private placing: Placement | null = null
+  private extra: Subscription | null = null
+  private closed = false
+
+  constructor(
+    private readonly ctx: ExecutionContext,
+    private readonly order: Order,
+    private readonly out: Subscriber<OrderEvent>,
+  ) {
+    this.tracker = new OrderTracker(order, ctx.scheduler, out, ctx.onSkip)
+  }
+
+  start(): this {
+    const { ctx, order } = this
+    this.out.next({ type: 'OrderSubmitted', ts: order.createdAt, order, fill: null, reason: null })
+    ctx.orderUpdates.follow(order.id, this)
+    this.placing = new Placement(this)
+    ctx.exchange.createOrder(requestOf(order)).subscribe(this.placing)
+    if (order.type === 'limit' && !this.closed) this.extra = cancelWhenStale(ctx, order).subscribe((r) => this.report(r))
+    return this
+  }
+
+  report(r: VenueReport): void {
+    if (this.closed) return
+    if (this.tracker.report(r)) {
+      this.unsubscribe()
+      this.out.complete()
+    }
+  }
+
+  /** The venue refused, or we cannot tell what happened: resolve by client order id (rare path). */
+  placementFailed(err: unknown): void {
+    if (this.closed) return
+    const { ctx, order } = this
+    if (err instanceof RetryableExchangeError) {
+      this.extra?.unsubscribe()
+      this.extra = resolveUnknown(ctx, requestOf(order), 1).subscribe((r) => this.report(r))
+    } else {
+      this.report(rejected(ctx.scheduler.now(), describe(err)))
+    }
+  }
+
+  unsubscribe(): void {
+    if (this.closed) return
+    this.closed = true
+    this.placing?.unsubscribe()
+    this.extra?.unsubscribe()
+    this.ctx.orderUpdates.unfollow(this.order.id, this)
+  }
+}
+
+/** Subscribes an action to the venue's answer without wrapper objects. */
+class Placement extends Subscriber<ExchangeOrder> {
+  constructor(private readonly action: OrderAction) {
+    super()
+  }
+
+  protected override _next(r: ExchangeOrder): void {
+    this.action.report(r)
+  }
+
+  protected override _error(err: unknown): void {
+    this.unsubscribe()
+    this.action.placementFailed(err)
+  }
+}
+
+const requestOf = (order: Order): OrderRequest =>
+  order.price !== null
+    ? { clientOrderId: order.id, symbol: order.symbol, side: order.side, type: order.type, amount: order.amount, price: order.price }
+    : { clientOrderId: order.id, symbol: order.symbol, side: order.side, type: order.type, amount: order.amount }

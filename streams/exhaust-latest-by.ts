@@ -1,4 +1,4 @@
-import { from, Observable, type ObservableInput, type OperatorFunction, type Subscription } from 'rxjs'
+import { from, Observable, Subscriber, type ObservableInput, type OperatorFunction } from 'rxjs'
 
 export interface ExhaustLatestOptions<T, K> {
   /** Which lane a value belongs to (the strategy actor). One action in flight per key. */
@@ -12,11 +12,37 @@ export interface ExhaustLatestOptions<T, K> {
   readonly onBusy?: (value: T) => void
 }
 
-interface Lane<T> {
-  latest: T | undefined
-  hasLatest: boolean
-  inner: Subscription | null
-  done: boolean
+/**
+ * One key's action in flight. A Subscriber subclass, so subscribing it to the inner observable
+ * allocates no wrapper or closures: 100k of these may be alive at once.
+ */
+class Lane<T, K, R> extends Subscriber<R> {
+  latest: T | undefined = undefined
+  hasLatest = false
+  done = false
+
+  constructor(
+    readonly key: K,
+    private readonly out: Subscriber<R>,
+    private readonly onEnd: (lane: Lane<T, K, R>) => void,
+  ) {
+    super()
+  }
+
+  protected override _next(value: R): void {
+    this.out.next(value)
+  }
+
+  protected override _error(err: unknown): void {
+    this.unsubscribe()
+    this.out.error(err)
+  }
+
+  protected override _complete(): void {
+    this.done = true
+    this.unsubscribe()
+    this.onEnd(this)
+  }
 }
 
 /**
@@ -33,28 +59,22 @@ export function exhaustLatestBy<T, K, R>(
   const { key: keyOf, wanted, onBusy } = options
   return (source) =>
     new Observable<R>((subscriber) => {
-      const lanes = new Map<K, Lane<T>>()
+      const lanes = new Map<K, Lane<T, K, R>>()
       let sourceDone = false
 
       const start = (key: K, value: T): void => {
-        const lane: Lane<T> = { latest: undefined, hasLatest: false, inner: null, done: false }
+        const lane = new Lane<T, K, R>(key, subscriber, end)
         lanes.set(key, lane)
-        const inner = from(project(value)).subscribe({
-          next: (r) => subscriber.next(r),
-          error: (err) => subscriber.error(err),
-          complete: () => end(key, lane),
-        })
-        if (lane.done) inner.unsubscribe()
-        else lane.inner = inner
+        from(project(value)).subscribe(lane)
       }
 
-      const end = (key: K, lane: Lane<T>): void => {
-        lane.done = true
-        lane.inner = null
-        lanes.delete(key)
+      const end = (lane: Lane<T, K, R>): void => {
+        const key = lane.key
+        if (lanes.get(key) === lane) lanes.delete(key)
         if (lane.hasLatest) {
           const next = lane.latest as T
           lane.latest = undefined
+          lane.hasLatest = false
           if (wanted === undefined || wanted(next)) return start(key, next)
         }
         if (sourceDone && lanes.size === 0) subscriber.complete()
@@ -81,7 +101,7 @@ export function exhaustLatestBy<T, K, R>(
 
       return () => {
         sub.unsubscribe()
-        for (const lane of lanes.values()) lane.inner?.unsubscribe()
+        for (const lane of lanes.values()) lane.unsubscribe()
         lanes.clear()
       }
     })

@@ -1,4 +1,4 @@
-import { Observable, type Subscriber, type Subscription } from 'rxjs'
+import { Observable, type Subscription } from 'rxjs'
 
 /**
  * Routes one hot source to many subscribers by key, so a subscriber pays only for its own key.
@@ -6,8 +6,15 @@ import { Observable, type Subscriber, type Subscription } from 'rxjs'
  * event costs one Map lookup plus its own bucket. Teardown is in bulk (`dispose`): rxjs 7.8
  * removes Subject subscribers from an array one by one, quadratic at 100k.
  */
+/** What a bucket holds: an rxjs Subscriber, or a bare callback from `listen`. */
+interface Listener<T> {
+  next(value: T): void
+  complete?(): void
+  error?(err: unknown): void
+}
+
 export class Router<K, T> {
-  private readonly buckets = new Map<K, Subscriber<T>[]>()
+  private readonly buckets = new Map<K, Listener<T>[]>()
   private subscription: Subscription | null = null
   private disposed = false
 
@@ -26,13 +33,26 @@ export class Router<K, T> {
     })
   }
 
+  /**
+   * A bare callback for `key`'s values, cheaper than `select` for short-lived listeners (one order's
+   * updates). Returns the function that removes it.
+   */
+  listen(key: K, next: (value: T) => void): () => void {
+    if (this.disposed) return () => {}
+    const listener: Listener<T> = { next }
+    let bucket = this.buckets.get(key)
+    if (bucket === undefined) this.buckets.set(key, (bucket = []))
+    bucket.push(listener)
+    return () => this.remove(key, listener)
+  }
+
   /** Routes `source$` by `keyOf`; errors and completion reach every subscriber. */
   connect(source$: Observable<T>, keyOf: (value: T) => K): this {
     if (this.subscription === null && !this.disposed) {
       this.subscription = source$.subscribe({
         next: (value) => this.dispatch(keyOf(value), value),
-        error: (err) => this.end((s) => s.error(err)),
-        complete: () => this.end((s) => s.complete()),
+        error: (err) => this.end((s) => s.error?.(err)),
+        complete: () => this.end((s) => s.complete?.()),
       })
     }
     return this
@@ -57,10 +77,10 @@ export class Router<K, T> {
 
   /** Completes every subscriber and stops routing, in one pass. */
   dispose(): void {
-    this.end((s) => s.complete())
+    this.end((s) => s.complete?.())
   }
 
-  private end(notify: (s: Subscriber<T>) => void): void {
+  private end(notify: (s: Listener<T>) => void): void {
     if (this.disposed) return
     this.disposed = true
     this.subscription?.unsubscribe()
@@ -69,7 +89,7 @@ export class Router<K, T> {
     for (const bucket of all) for (const s of bucket) notify(s)
   }
 
-  private remove(key: K, subscriber: Subscriber<T>): void {
+  private remove(key: K, subscriber: Listener<T>): void {
     if (this.disposed) return
     const bucket = this.buckets.get(key)
     if (bucket === undefined) return

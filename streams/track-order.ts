@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs'
+import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs'
 import { isFinal, type Order, type OrderEvent, type OrderUpdate } from '../src/domain/order'
 import { evolveOrder } from '../src/domain/order-state'
 import type { ExchangeOrder } from '../src/exchange/port'
@@ -23,32 +23,51 @@ export function updatesFrom(order: Order, r: ExchangeOrder, now: number): OrderU
 }
 
 /**
- * Follows one order through venue reports: each legal step becomes an `OrderEvent` carrying the new
- * order; illegal steps and duplicate trades are reported to `onSkip` and skipped, never thrown.
- * Completes when the order reaches a final state.
+ * Follows one order through venue reports: each legal step is passed to `emit` as an `OrderEvent`
+ * carrying the new order; illegal steps and duplicate trades go to `onSkip`, never thrown.
  */
+export class OrderTracker {
+  constructor(
+    public order: Order,
+    private readonly clock: Pick<SchedulerLike, 'now'>,
+    private readonly out: { next(e: OrderEvent): void },
+    private readonly onSkip?: (order: Order, reason: string) => void,
+  ) {}
+
+  get final(): boolean {
+    return isFinal(this.order.status)
+  }
+
+  /** Applies one report; returns whether the order is now final. */
+  report(r: VenueReport): boolean {
+    if (this.final) return true
+    if (isReport(r)) for (const u of updatesFrom(this.order, r, this.clock.now())) this.apply(u)
+    else this.apply(r)
+    return this.final
+  }
+
+  private apply(u: OrderUpdate): void {
+    const t = evolveOrder(this.order, u)
+    if (!t.ok) {
+      this.onSkip?.(this.order, t.reason)
+      return
+    }
+    this.order = t.order
+    this.out.next({ type: u.type, ts: u.ts, order: t.order, fill: u.type === 'OrderFilled' ? u.fill : null, reason: 'reason' in u ? (u.reason ?? null) : null })
+  }
+}
+
+/** `OrderTracker` as an operator: venue reports in, order events out; completes when the order is final. */
 export const trackOrder = (
   initial: Order,
-  now: () => number,
+  clock: Pick<SchedulerLike, 'now'>,
   onSkip?: (order: Order, reason: string) => void,
 ): OperatorFunction<VenueReport, OrderEvent> => (reports$) =>
   new Observable<OrderEvent>((subscriber) => {
-    let order = initial
-    const apply = (u: OrderUpdate): void => {
-      const t = evolveOrder(order, u)
-      if (!t.ok) {
-        onSkip?.(order, t.reason)
-        return
-      }
-      order = t.order
-      subscriber.next({ type: u.type, ts: u.ts, order, fill: u.type === 'OrderFilled' ? u.fill : null, reason: 'reason' in u ? (u.reason ?? null) : null })
-    }
+    const tracker = new OrderTracker(initial, clock, subscriber, onSkip)
     return reports$.subscribe({
       next: (r) => {
-        if (isFinal(order.status)) return
-        if (isReport(r)) for (const u of updatesFrom(order, r, now())) apply(u)
-        else apply(r)
-        if (isFinal(order.status)) subscriber.complete()
+        if (tracker.report(r)) subscriber.complete()
       },
       error: (err) => subscriber.error(err),
       complete: () => subscriber.complete(),

@@ -5,6 +5,7 @@ import { orderFor } from '../../actors/order-for'
 import { StrategyActor } from '../../actors/strategy-actor'
 import { exhaustLatestBy } from '../../streams/exhaust-latest-by'
 import { orderSink } from '../../streams/order-sink'
+import { OrderUpdateHub } from '../../streams/order-update-hub'
 import { Router } from '../../streams/router'
 import { signalOf } from '../../streams/signal-schedule'
 import type { StrategySpec } from '../../streams/strategies/grid'
@@ -79,7 +80,7 @@ export class Engine {
   private readonly instances = new Map<string, Instance>()
   private readonly marketRouter = new Router<string, StrategyInput>()
   private readonly signalRouter = new Router<number, StrategyInput>()
-  private readonly orderUpdates = new Router<string, ExchangeOrder>()
+  private readonly orderUpdates = new OrderUpdateHub<ExchangeOrder>()
   private readonly intents$ = new Subject<Envelope>()
   private readonly events$ = new Subject<OrderEvent>()
   private readonly marketsBySymbol = new Map<string, Market>()
@@ -100,7 +101,8 @@ export class Engine {
   private sinkDone: Promise<void> = Promise.resolve()
   private actionsDone: Promise<void> = Promise.resolve()
   private readonly log: Logger | undefined
-  /** Rows handed to the store and confirmed written. */
+  /** Order events accepted from actions, and how many of them the store has confirmed written. */
+  acceptedEvents = 0
   persistedEvents = 0
   sinkError: unknown = null
 
@@ -176,7 +178,9 @@ export class Engine {
       })
     }
 
-    this.orderUpdates.connect(this.o.exchange.watchOrders(), (o) => o.clientOrderId)
+    this.orderUpdates.connect(this.o.exchange.watchOrders(), (o) => o.clientOrderId, (o) =>
+      this.log?.warn({ clientOrderId: o.clientOrderId, status: o.status }, 'venue update for an order no action follows'),
+    )
     this.inputSubs.push(
       this.o.exchange.watchMarket().subscribe({
         next: (e) => this.onMarket(e),
@@ -347,8 +351,7 @@ export class Engine {
         this.scheduler.now(),
       )
       this.metrics.reaction.record(this.clock() - at)
-      this.metrics.inFlight++
-      return executeOrder(this.ctx, order).pipe(finalize(() => this.metrics.inFlight--))
+      return executeOrder(this.ctx, order)
     } catch (err) {
       this.failActor(actor, err)
       return EMPTY
@@ -359,10 +362,12 @@ export class Engine {
     const actor = this.actors[ev.order.actor]!
     const m = this.metrics.w
     try {
-      const wasOpen = actor.state.position !== 0
+      const before = actor.state
       const s = actor.apply(ev)
-      const isOpen = s.position !== 0
-      if (wasOpen !== isOpen) this.metrics.positionsOpen += isOpen ? 1 : -1
+      if ((before.position !== 0) !== (s.position !== 0)) this.metrics.positionsOpen += s.position !== 0 ? 1 : -1
+      // In flight = from OrderSubmitted until the order leaves the actor's in-flight slot.
+      if (before.order === null && s.order !== null) this.metrics.inFlight++
+      else if (before.order !== null && s.order === null) this.metrics.inFlight--
     } catch (err) {
       this.failActor(actor, err)
     }
@@ -383,6 +388,7 @@ export class Engine {
         break
       default:
     }
+    this.acceptedEvents++
     this.events$.next(ev)
   }
 

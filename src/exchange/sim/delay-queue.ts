@@ -1,5 +1,8 @@
 import type { SchedulerLike, Subscription } from 'rxjs'
 
+/** A queued piece of work: a function, or an object with `run()` (no closure per item). */
+export type Task = (() => void) | { run(): void }
+
 /**
  * Runs callbacks at due times on one scheduler action, however many are pending: a binary heap
  * ordered by (due, insertion). rxjs's `timer` per call would cost an AsyncAction (and a Node
@@ -8,7 +11,7 @@ import type { SchedulerLike, Subscription } from 'rxjs'
 export class DelayQueue {
   private due: number[] = []
   private seq: number[] = []
-  private fns: (() => void)[] = []
+  private fns: Task[] = []
   private counter = 0
   private action: Subscription | null = null
   private scheduledFor = Infinity
@@ -21,11 +24,11 @@ export class DelayQueue {
   }
 
   /** Runs `fn` `delayMs` from now (scheduler time). */
-  after(delayMs: number, fn: () => void): void {
+  after(delayMs: number, fn: Task): void {
     this.push(this.scheduler.now() + Math.max(0, delayMs), fn)
   }
 
-  push(at: number, fn: () => void): void {
+  push(at: number, fn: Task): void {
     let i = this.fns.length
     const s = this.counter++
     this.due.push(at)
@@ -64,7 +67,7 @@ export class DelayQueue {
     this.fns[to] = this.fns[from]!
   }
 
-  private pop(): () => void {
+  private pop(): Task {
     const top = this.fns[0]!
     const lastDue = this.due.pop()!
     const lastSeq = this.seq.pop()!
@@ -100,7 +103,11 @@ export class DelayQueue {
     this.running = true
     try {
       const now = this.scheduler.now()
-      while (this.fns.length > 0 && this.due[0]! <= now) this.pop()()
+      while (this.fns.length > 0 && this.due[0]! <= now) {
+        const t = this.pop()
+        if (typeof t === 'function') t()
+        else t.run()
+      }
     } finally {
       this.running = false
       if (this.fns.length > 0) this.arm(this.due[0]!)

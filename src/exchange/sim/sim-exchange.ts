@@ -1,4 +1,4 @@
-import { asyncScheduler, interval, Observable, Subject, type SchedulerLike, type Subscription } from 'rxjs'
+import { asyncScheduler, interval, Observable, Subject, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs'
 import type { Market, MarketEvent, Quote, Side, Trade } from '../../domain/market'
 import { FinalExchangeError, RetryableExchangeError } from '../../domain/errors'
 import { gaussian, prng } from '../../util/random'
@@ -188,37 +188,30 @@ export class SimExchange implements ExchangePort {
   private call<T>(atVenue: () => T, isOrder = false): Observable<T> {
     return new Observable<T>((subscriber) => {
       this.counts.calls++
-      const rtt = this.drawLatency()
       const lost = (this.o.timeoutRate ?? 0) > 0 && this.rand() < this.o.timeoutRate!
-      let live = true
-      this.queue.after(rtt / 2, () => {
-        let result: T
-        try {
-          if (isOrder && (this.o.rejectRate ?? 0) > 0 && this.rand() < this.o.rejectRate!) {
-            this.counts.rejects++
-            throw new FinalExchangeError('order rejected by venue (simulated)', 'rejected')
-          }
-          result = atVenue()
-        } catch (err) {
-          if (!lost) this.queue.after(rtt / 2, () => live && subscriber.error(err))
-          return
-        }
-        if (!lost) {
-          this.queue.after(rtt / 2, () => {
-            if (!live) return
-            subscriber.next(result)
-            subscriber.complete()
-          })
-        }
-      })
+      const c = new PendingCall(this, subscriber, atVenue, isOrder, this.drawLatency(), lost)
+      this.queue.after(c.rtt / 2, c)
       if (lost) {
         this.counts.timeouts++
-        this.queue.after(this.timeoutMs, () => live && subscriber.error(new RetryableExchangeError(`no response within ${this.timeoutMs} ms`, 'timeout')))
+        this.queue.after(this.timeoutMs, () => c.live && subscriber.error(new RetryableExchangeError(`no response within ${this.timeoutMs} ms`, 'timeout')))
       }
-      return () => {
-        live = false
-      }
+      return c
     })
+  }
+
+  /** @internal PendingCall's step at the venue. */
+  _atVenue<T>(c: PendingCall<T>): void {
+    try {
+      if (c.isOrder && (this.o.rejectRate ?? 0) > 0 && this.rand() < this.o.rejectRate!) {
+        this.counts.rejects++
+        throw new FinalExchangeError('order rejected by venue (simulated)', 'rejected')
+      }
+      c.result = c.atVenue()
+    } catch (err) {
+      c.error = err
+      c.failed = true
+    }
+    if (!c.lost) this.queue.after(c.rtt / 2, c)
   }
 
   private drawLatency(): number {
@@ -400,5 +393,42 @@ export class SimExchange implements ExchangePort {
       const update = this.snapshot(v, [t])
       this.queue.after(this.drawLatency() / 2, () => this.orders$.next(update))
     }
+  }
+}
+
+/** One call in flight: a single object per call (rather than a closure per step) keeps the GC light at 100k calls. */
+class PendingCall<T> {
+  atVenueDone = false
+  live = true
+  failed = false
+  result: T | undefined = undefined
+  error: unknown = undefined
+
+  constructor(
+    private readonly venue: SimExchange,
+    private readonly subscriber: Subscriber<T>,
+    readonly atVenue: () => T,
+    readonly isOrder: boolean,
+    readonly rtt: number,
+    readonly lost: boolean,
+  ) {}
+
+  run(): void {
+    if (!this.atVenueDone) {
+      this.atVenueDone = true
+      this.venue._atVenue(this)
+      return
+    }
+    if (!this.live) return
+    if (this.failed) this.subscriber.error(this.error)
+    else {
+      this.subscriber.next(this.result as T)
+      this.subscriber.complete()
+    }
+  }
+
+  /** Teardown: the caller stopped waiting; the venue still acts. */
+  unsubscribe(): void {
+    this.live = false
   }
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { ConfigError } from './domain/errors'
+import { createLogger } from './log'
+import { DEMO_HELP, demoConfig, runDemo } from './cli/demo'
+
+const HELP = `shoal — run a whole shoal of trading strategies
+
+usage: shoal <command> [flags]     (npm run shoal -- <command> [flags])
+
+commands:
+  demo        seed 000's experiment on the simulated venue (npm run demo)
+  help        this text; 'shoal <command> --help' for a command's flags
+`
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(HELP)
+    return command === undefined ? 2 : 0
+  }
+  if (command === 'demo') {
+    const c = demoConfig(rest)
+    if (c === 'help') {
+      process.stdout.write(DEMO_HELP)
+      return 0
+    }
+    const summary = await runDemo(c, createLogger())
+    process.stderr.write(`\n${JSON.stringify(summary)}\n`)
+    return 0
+  }
+  throw new ConfigError('command', `unknown command '${command}' (try: shoal help)`)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`shoal: ${err.message}\n`)
+      process.exit(2)
+    }
+    process.stderr.write(`shoal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,211 @@
+import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { asyncScheduler } from 'rxjs'
+import type { Logger } from 'pino'
+import { expandGrid, type GridSpec, type StrategySpec } from '../../streams/strategies/grid'
+import { signalSchedule } from '../../streams/signal-schedule'
+import { ConfigError } from '../domain/errors'
+import { Engine, type EngineMode } from '../engine/engine'
+import { sizeForNotional } from '../engine/sizing'
+import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats'
+import type { Scenario } from '../exchange/sim/price-path'
+import { SimExchange } from '../exchange/sim/sim-exchange'
+import { OrderStore } from '../store/order-store'
+import { openSqlite } from '../store/sqlite'
+import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags'
+
+export const DEMO_FLAGS = {
+  strategies: { type: 'string', default: '10000' },
+  symbols: { type: 'string', default: '20' },
+  duration: { type: 'string', default: '30' },
+  'signal-every': { type: 'string', default: '10' },
+  'stats-every': { type: 'string', default: '3' },
+  latency: { type: 'string', default: '100' },
+  mode: { type: 'string', default: 'lock' },
+  db: { type: 'string', default: './shoal.sqlite' },
+  seed: { type: 'string', default: '1' },
+  summary: { type: 'string' },
+  groups: { type: 'string', default: '100' },
+  'chunk-size': { type: 'string', default: '250' },
+  strategy: { type: 'string', default: 'followSignal' },
+  notional: { type: 'string', default: '100' },
+  'reject-rate': { type: 'string', default: '0.01' },
+  'timeout-rate': { type: 'string', default: '0.002' },
+  'tick-ms': { type: 'string', default: '250' },
+  scenario: { type: 'string', default: 'calm' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export const DEMO_HELP = `shoal demo — seed 000's experiment: many strategies on scheduled signals against the simulated venue
+
+  --strategies N      strategy actors (default 10000)
+  --symbols N         simulated symbols (default 20)
+  --duration S        run time in seconds (default 30)
+  --signal-every S    seconds between signal rounds (default 10)
+  --stats-every S     seconds between stats lines (default 3)
+  --latency MS        mean venue round trip in ms, log-normal jitter (default 100)
+  --mode lock|await   lock: one in-flight action per strategy, nobody waits (default);
+                      await: seed 000's baseline, each chunk waits for its exchange calls
+  --chunk-size N      strategies per chunk in await mode (default 250)
+  --groups N          signal groups (default 100)
+  --strategy NAME     followSignal | smaCross | meanReversion | mix (default followSignal)
+  --notional USDT     position size per strategy in quote currency (default 100)
+  --reject-rate R     share of orders the venue rejects (default 0.01)
+  --timeout-rate R    share of calls whose answer is lost (default 0.002)
+  --tick-ms MS        market data period (default 250)
+  --scenario NAME     calm | trend | crash | volatile (default calm)
+  --db PATH           SQLite file (default ./shoal.sqlite)
+  --seed N            seed for prices, latency and signals (default 1)
+  --summary PATH      write the run's summary as JSON to PATH
+`
+
+export interface DemoConfig {
+  strategies: number
+  symbols: number
+  durationSec: number
+  signalEverySec: number
+  statsEverySec: number
+  latencyMs: number
+  mode: EngineMode
+  dbPath: string
+  seed: number
+  summaryPath: string | null
+  groups: number
+  chunkSize: number
+  strategy: 'followSignal' | 'smaCross' | 'meanReversion' | 'mix'
+  notional: number
+  rejectRate: number
+  timeoutRate: number
+  tickMs: number
+  scenario: Scenario
+}
+
+/** Validates the demo's flags; every error names its flag. */
+export function demoConfig(argv: string[]): DemoConfig | 'help' {
+  const { values: v, positionals } = parseFlags(argv, DEMO_FLAGS)
+  if (v.help) return 'help'
+  if (positionals.length > 0) throw new ConfigError('demo', `unexpected argument '${positionals[0]}'`)
+  return {
+    strategies: intFlag(v.strategies, '--strategies', 1, 2_000_000),
+    symbols: intFlag(v.symbols, '--symbols', 1, 10_000),
+    durationSec: numFlag(v.duration, '--duration', 0.1),
+    signalEverySec: numFlag(v['signal-every'], '--signal-every', 0.01),
+    statsEverySec: numFlag(v['stats-every'], '--stats-every', 0.1),
+    latencyMs: numFlag(v.latency, '--latency', 0, 600_000),
+    mode: choiceFlag(v.mode, '--mode', ['lock', 'await'] as const),
+    dbPath: stringFlag(v.db, '--db'),
+    seed: intFlag(v.seed, '--seed', 0, 2 ** 32 - 1),
+    summaryPath: v.summary === undefined ? null : stringFlag(v.summary, '--summary'),
+    groups: intFlag(v.groups, '--groups', 1, 1_000_000),
+    chunkSize: intFlag(v['chunk-size'], '--chunk-size', 1),
+    strategy: choiceFlag(v.strategy, '--strategy', ['followSignal', 'smaCross', 'meanReversion', 'mix'] as const),
+    notional: numFlag(v.notional, '--notional', 0.000001),
+    rejectRate: numFlag(v['reject-rate'], '--reject-rate', 0, 1),
+    timeoutRate: numFlag(v['timeout-rate'], '--timeout-rate', 0, 1),
+    tickMs: numFlag(v['tick-ms'], '--tick-ms', 1),
+    scenario: choiceFlag(v.scenario, '--scenario', ['calm', 'trend', 'crash', 'volatile'] as const),
+  }
+}
+
+/** The demo's strategies: seed 000's signal followers, indicator grids, or a mix of all three. */
+export function demoStrategies(c: DemoConfig, sim: SimExchange): StrategySpec[] {
+  const symbols = sim.markets.map((m) => m.symbol)
+  const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, c.notional, sim.lastQuote(s)!.ask)
+  const grids: Record<'followSignal' | 'smaCross' | 'meanReversion', Omit<GridSpec, 'count' | 'offset'>> = {
+    followSignal: { strategy: 'followSignal', symbols, groups: c.groups, sizeOf },
+    smaCross: { strategy: 'smaCross', params: { fast: [5, 10, 20], slow: [50, 100] }, symbols, groups: c.groups, sizeOf },
+    meanReversion: { strategy: 'meanReversion', params: { window: [20, 50], z: [1.5, 2, 2.5] }, symbols, groups: c.groups, sizeOf },
+  }
+  if (c.strategy !== 'mix') return expandGrid({ ...grids[c.strategy], count: c.strategies })
+  const third = Math.floor(c.strategies / 3)
+  return [
+    ...expandGrid({ ...grids.followSignal, count: c.strategies - 2 * third }),
+    ...expandGrid({ ...grids.smaCross, count: third, offset: c.strategies - 2 * third }),
+    ...expandGrid({ ...grids.meanReversion, count: third, offset: c.strategies - third }),
+  ]
+}
+
+/** Runs the demo until its duration ends or SIGINT/SIGTERM; returns the summary. */
+export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStream = process.stdout): Promise<Record<string, unknown>> {
+  const dbPath = resolve(c.dbPath)
+  const store = new OrderStore(openSqlite(dbPath))
+  await store.migrate()
+  const sim = new SimExchange({ symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, tickMs: c.tickMs, scenario: c.scenario }).start()
+  const t0 = performance.now()
+  const specs = demoStrategies(c, sim)
+  const engine = new Engine({
+    exchange: sim,
+    markets: sim.markets,
+    strategies: specs,
+    signals: signalSchedule({ groups: c.groups, everyMs: c.signalEverySec * 1000, seed: c.seed }),
+    mode: c.mode,
+    chunkSize: c.chunkSize,
+    store,
+    runTag: `d${Date.now().toString(36)}`,
+    logger: log,
+  })
+  const lag = new LagMonitor().start()
+  engine.start()
+  const startMs = performance.now() - t0
+  log.info({ strategies: specs.length, pipelines: engine.pipelines, mode: c.mode, startMs: Math.round(startMs), db: dbPath }, 'demo started')
+
+  const tty = out.isTTY === true
+  if (tty) out.write(statsHeader() + '\n')
+  const began = performance.now()
+  const stats = asyncScheduler.schedule(function (this: { schedule(s?: unknown, d?: number): void }) {
+    const row = statsRow(engine, lag, (performance.now() - began) / 1000)
+    if (tty) out.write(statsLine(row) + '\n')
+    else out.write(JSON.stringify({ level: 30, time: Date.now(), name: 'shoal', msg: 'stats', ...row }) + '\n')
+    this.schedule(undefined, c.statsEverySec * 1000)
+  }, c.statsEverySec * 1000)
+
+  const reason = await new Promise<string>((done) => {
+    const timer = setTimeout(() => done('duration'), c.durationSec * 1000)
+    const onSignal = (sig: string) => {
+      clearTimeout(timer)
+      done(sig)
+    }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+  })
+  const ranSec = (performance.now() - began) / 1000
+  stats.unsubscribe()
+  log.info({ reason }, 'stopping: draining in-flight actions and flushing the order sink')
+  await engine.stop(Math.max(2_000, c.latencyMs * 20))
+  sim.stop()
+  lag.stop()
+  await store.close()
+
+  const t = engine.metrics.totals()
+  const summary = {
+    strategies: specs.length,
+    pipelines: engine.pipelines,
+    mode: c.mode,
+    durationSec: Number(ranSec.toFixed(3)),
+    stoppedBy: reason,
+    seed: c.seed,
+    symbols: c.symbols,
+    latencyMs: c.latencyMs,
+    signals: t.signals,
+    evaluations: t.evaluations,
+    sweepMs: pick(engine.metrics.sweepSummary()),
+    reactionMs: pick(engine.metrics.reactionSummary()),
+    orders: { submitted: t.submitted, filled: t.filled, canceled: t.canceled, rejected: t.rejected },
+    fills: t.fills,
+    droppedWhileBusy: t.droppedWhileBusy,
+    positionsOpen: engine.metrics.positionsOpen,
+    failedActors: t.failedActors,
+    persisted: { orders: store.written.orders, fills: store.written.fills, events: engine.persistedEvents, batches: store.written.batches },
+    unpersistedEvents: engine.acceptedEvents - engine.persistedEvents,
+    eventLoopLagMs: lag.summary(),
+    heapUsedMB: Number((process.memoryUsage().heapUsed / 1048576).toFixed(1)),
+    startupMs: Number(startMs.toFixed(1)),
+    dbPath,
+  }
+  if (c.summaryPath !== null) writeFileSync(c.summaryPath, JSON.stringify(summary, null, 2) + '\n')
+  if (engine.sinkError !== null) throw new Error(`order sink failed: ${String(engine.sinkError)}`)
+  return summary
+}
+
+const pick = (p: { p50: number; p99: number; max: number }) => ({ p50: round(p.p50), p99: round(p.p99), max: round(p.max) })
+const round = (x: number) => Number(x.toFixed(3))

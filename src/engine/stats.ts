@@ -1,0 +1,96 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
+import type { Engine } from './engine'
+import type { Percentiles } from './latency-histogram'
+
+/** One stats window, as printed every `--stats-every` seconds. */
+export interface StatsRow {
+  readonly t: number
+  readonly evaluations: number
+  readonly signals: number
+  readonly sweepMs: Percentiles
+  readonly reactionMs: Percentiles
+  readonly inFlight: number
+  readonly droppedWhileBusy: number
+  readonly submitted: number
+  readonly filled: number
+  readonly rejected: number
+  readonly positionsOpen: number
+  /** Order events written so far (whole run). */
+  readonly persisted: number
+  /** Order events accepted but not yet written. */
+  readonly sinkPending: number
+  readonly eventLoopLagP99Ms: number
+  readonly heapMB: number
+}
+
+/** Event-loop lag, per window and for the whole run. */
+export class LagMonitor {
+  private readonly window: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 })
+  private readonly total: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 })
+
+  start(): this {
+    this.window.enable()
+    this.total.enable()
+    return this
+  }
+
+  stop(): void {
+    this.window.disable()
+    this.total.disable()
+  }
+
+  windowP99(): number {
+    const v = this.window.count > 0 ? this.window.percentile(99) / 1e6 : 0
+    this.window.reset()
+    return v
+  }
+
+  summary(): { p99: number; max: number } {
+    return this.total.count > 0 ? { p99: this.total.percentile(99) / 1e6, max: this.total.max / 1e6 } : { p99: 0, max: 0 }
+  }
+}
+
+/** Closes the engine's current window into a row. */
+export function statsRow(engine: Engine, lag: LagMonitor, t: number): StatsRow {
+  const w = engine.metrics.window()
+  const c = w.counters
+  return {
+    t,
+    evaluations: c.evaluations,
+    signals: c.signals,
+    sweepMs: w.sweepMs,
+    reactionMs: w.reactionMs,
+    inFlight: engine.metrics.inFlight,
+    droppedWhileBusy: c.droppedWhileBusy,
+    submitted: c.submitted,
+    filled: c.filled,
+    rejected: c.rejected,
+    positionsOpen: engine.metrics.positionsOpen,
+    persisted: engine.persistedEvents,
+    sinkPending: engine.acceptedEvents - engine.persistedEvents,
+    eventLoopLagP99Ms: lag.windowP99(),
+    heapMB: process.memoryUsage().heapUsed / 1048576,
+  }
+}
+
+const COLUMNS: [string, number, (r: StatsRow) => string][] = [
+  ['t(s)', 6, (r) => r.t.toFixed(0)],
+  ['evals', 9, (r) => String(r.evaluations)],
+  ['sweep max', 10, (r) => (r.sweepMs.count ? r.sweepMs.max.toFixed(2) : '-')],
+  ['sweep p99', 10, (r) => (r.sweepMs.count ? r.sweepMs.p99.toFixed(2) : '-')],
+  ['react p50', 10, (r) => (r.reactionMs.count ? r.reactionMs.p50.toFixed(2) : '-')],
+  ['react p99', 10, (r) => (r.reactionMs.count ? r.reactionMs.p99.toFixed(2) : '-')],
+  ['inflight', 9, (r) => String(r.inFlight)],
+  ['dropped', 8, (r) => String(r.droppedWhileBusy)],
+  ['submit', 7, (r) => String(r.submitted)],
+  ['filled', 7, (r) => String(r.filled)],
+  ['reject', 7, (r) => String(r.rejected)],
+  ['pos', 7, (r) => String(r.positionsOpen)],
+  ['persisted', 10, (r) => String(r.persisted)],
+  ['queued', 7, (r) => String(r.sinkPending)],
+  ['lag p99', 8, (r) => r.eventLoopLagP99Ms.toFixed(1)],
+  ['heap MB', 8, (r) => r.heapMB.toFixed(0)],
+]
+
+export const statsHeader = (): string => COLUMNS.map(([h, w]) => h.padStart(w)).join(' ')
+export const statsLine = (r: StatsRow): string => COLUMNS.map(([, w, f]) => f(r).padStart(w)).join(' ')

@@ -75,6 +75,7 @@ class OrderAction {
   private placing: Placement | null = null
   private extra: Subscription | null = null
   private closed = false
+  private following = false
 
   constructor(
     private readonly ctx: ExecutionContext,
@@ -87,7 +88,6 @@ class OrderAction {
   start(): this {
     const { ctx, order } = this
     this.out.next({ type: 'OrderSubmitted', ts: order.createdAt, order, fill: null, reason: null })
-    ctx.orderUpdates.follow(order.id, this)
     this.placing = new Placement(this)
     ctx.exchange.createOrder(requestOf(order)).subscribe(this.placing)
     if (order.type === 'limit' && !this.closed) this.extra = cancelWhenStale(ctx, order).subscribe((r) => this.report(r))
@@ -99,6 +99,11 @@ class OrderAction {
     if (this.tracker.report(r)) {
       this.unsubscribe()
       this.out.complete()
+    } else if (!this.following) {
+      // Still open after the venue's answer: now its later updates matter (market orders that fill
+      // in the answer never get here, which keeps the hub off the hot path).
+      this.following = true
+      this.ctx.orderUpdates.follow(this.order.id, this)
     }
   }
 
@@ -107,6 +112,10 @@ class OrderAction {
     if (this.closed) return
     const { ctx, order } = this
     if (err instanceof RetryableExchangeError) {
+      if (!this.following) {
+        this.following = true
+        ctx.orderUpdates.follow(order.id, this)
+      }
       this.extra?.unsubscribe()
       this.extra = resolveUnknown(ctx, requestOf(order), 1).subscribe((r) => this.report(r))
     } else {
@@ -119,7 +128,7 @@ class OrderAction {
     this.closed = true
     this.placing?.unsubscribe()
     this.extra?.unsubscribe()
-    this.ctx.orderUpdates.unfollow(this.order.id, this)
+    if (this.following) this.ctx.orderUpdates.unfollow(this.order.id, this)
   }
 }
 

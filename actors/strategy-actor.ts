@@ -11,6 +11,8 @@ export class StrategyActor {
   /** Await mode only: the latest intent not yet acted on, and when its input arrived. */
   pending: Intent | null = null
   pendingAt = 0
+  /** The engine's one-in-flight lane for this actor while an action runs (see exhaustLatestBy's slots). */
+  lane: object | undefined = undefined
 
   constructor(
     readonly index: number,

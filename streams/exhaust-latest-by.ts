@@ -10,6 +10,22 @@ export interface ExhaustLatestOptions<T, K> {
   readonly wanted?: (value: T) => boolean
   /** Called for every value that arrives while its key is busy (it starts nothing). */
   readonly onBusy?: (value: T) => void
+  /**
+   * Where a key's in-flight lane is kept. Default: a Map. A caller whose keys are its own objects can
+   * keep it in a field of the key instead, which avoids a Map entry per action in flight.
+   */
+  readonly slots?: LaneSlots<K>
+}
+
+/** Storage for the lane of each busy key. */
+export interface LaneSlots<K> {
+  get(key: K): object | undefined
+  set(key: K, lane: object | undefined): void
+}
+
+const mapSlots = <K>(): LaneSlots<K> => {
+  const m = new Map<K, object>()
+  return { get: (k) => m.get(k), set: (k, lane) => (lane === undefined ? m.delete(k) : m.set(k, lane)) }
 }
 
 /**
@@ -19,7 +35,9 @@ export interface ExhaustLatestOptions<T, K> {
 class Lane<T, K, R> extends Subscriber<R> {
   latest: T | undefined = undefined
   hasLatest = false
-  done = false
+  /** Intrusive list of live lanes, for teardown without a Set entry per lane. */
+  prev: Lane<T, K, R> | null = null
+  nextLane: Lane<T, K, R> | null = null
 
   constructor(
     readonly key: K,
@@ -39,7 +57,6 @@ class Lane<T, K, R> extends Subscriber<R> {
   }
 
   protected override _complete(): void {
-    this.done = true
     this.unsubscribe()
     this.onEnd(this)
   }
@@ -59,31 +76,46 @@ export function exhaustLatestBy<T, K, R>(
   const { key: keyOf, wanted, onBusy } = options
   return (source) =>
     new Observable<R>((subscriber) => {
-      const lanes = new Map<K, Lane<T, K, R>>()
+      const slots = options.slots ?? mapSlots<K>()
+      let head: Lane<T, K, R> | null = null
+      let active = 0
       let sourceDone = false
 
       const start = (key: K, value: T): void => {
         const lane = new Lane<T, K, R>(key, subscriber, end)
-        lanes.set(key, lane)
+        slots.set(key, lane)
+        lane.nextLane = head
+        if (head !== null) head.prev = lane
+        head = lane
+        active++
         from(project(value)).subscribe(lane)
+      }
+
+      const unlink = (lane: Lane<T, K, R>): void => {
+        if (lane.prev !== null) lane.prev.nextLane = lane.nextLane
+        else if (head === lane) head = lane.nextLane
+        if (lane.nextLane !== null) lane.nextLane.prev = lane.prev
+        lane.prev = lane.nextLane = null
+        active--
       }
 
       const end = (lane: Lane<T, K, R>): void => {
         const key = lane.key
-        if (lanes.get(key) === lane) lanes.delete(key)
+        if (slots.get(key) === lane) slots.set(key, undefined)
+        unlink(lane)
         if (lane.hasLatest) {
           const next = lane.latest as T
           lane.latest = undefined
           lane.hasLatest = false
           if (wanted === undefined || wanted(next)) return start(key, next)
         }
-        if (sourceDone && lanes.size === 0) subscriber.complete()
+        if (sourceDone && active === 0) subscriber.complete()
       }
 
       const sub = source.subscribe({
         next: (value) => {
           const key = keyOf(value)
-          const lane = lanes.get(key)
+          const lane = slots.get(key) as Lane<T, K, R> | undefined
           if (lane !== undefined) {
             lane.latest = value
             lane.hasLatest = true
@@ -95,14 +127,18 @@ export function exhaustLatestBy<T, K, R>(
         error: (err) => subscriber.error(err),
         complete: () => {
           sourceDone = true
-          if (lanes.size === 0) subscriber.complete()
+          if (active === 0) subscriber.complete()
         },
       })
 
       return () => {
         sub.unsubscribe()
-        for (const lane of lanes.values()) lane.unsubscribe()
-        lanes.clear()
+        for (let lane = head; lane !== null; lane = lane.nextLane) {
+          slots.set(lane.key, undefined)
+          lane.unsubscribe()
+        }
+        head = null
+        active = 0
       }
     })
 }

@@ -8,13 +8,28 @@ export interface OrderFollower<T> {
 /**
  * Routes the venue's order updates to the one action following each client order id. A plain Map
  * to the follower object: no listener, array or closure per order, as 100k orders may be open.
+ *
+ * Actions follow an order only once the venue's answer shows it still open, so an update can
+ * arrive first (a venue's websocket often beats its REST answer): unclaimed updates are kept, up to
+ * `maxUnclaimed` orders (oldest dropped first), and replayed to whoever follows later.
  */
 export class OrderUpdateHub<T> {
   private readonly followers = new Map<string, OrderFollower<T>>()
+  private readonly unclaimed = new Map<string, T[]>()
   private sub: Subscription | null = null
+
+  constructor(private readonly maxUnclaimed = 10_000) {}
 
   follow(clientOrderId: string, follower: OrderFollower<T>): void {
     this.followers.set(clientOrderId, follower)
+    const early = this.unclaimed.get(clientOrderId)
+    if (early !== undefined) {
+      this.unclaimed.delete(clientOrderId)
+      for (const u of early) {
+        if (this.followers.get(clientOrderId) !== follower) break
+        follower.report(u)
+      }
+    }
   }
 
   unfollow(clientOrderId: string, follower: OrderFollower<T>): void {
@@ -33,9 +48,25 @@ export class OrderUpdateHub<T> {
     return this.followers.size
   }
 
-  connect(source$: Observable<T>, idOf: (update: T) => string, onOrphan?: (update: T) => void): this {
+  /** Orders with updates nobody has claimed yet. */
+  get unclaimedOrders(): number {
+    return this.unclaimed.size
+  }
+
+  /** Keeps an update for an order nobody follows (yet). */
+  hold(clientOrderId: string, update: T): void {
+    let list = this.unclaimed.get(clientOrderId)
+    if (list === undefined) {
+      if (this.unclaimed.size >= this.maxUnclaimed) this.unclaimed.delete(this.unclaimed.keys().next().value as string)
+      this.unclaimed.set(clientOrderId, (list = []))
+    }
+    list.push(update)
+  }
+
+  connect(source$: Observable<T>, idOf: (update: T) => string): this {
     this.sub ??= source$.subscribe((u) => {
-      if (!this.dispatch(idOf(u), u)) onOrphan?.(u)
+      const id = idOf(u)
+      if (!this.dispatch(id, u)) this.hold(id, u)
     })
     return this
   }
@@ -43,5 +74,6 @@ export class OrderUpdateHub<T> {
   dispose(): void {
     this.sub?.unsubscribe()
     this.followers.clear()
+    this.unclaimed.clear()
   }
 }

@@ -109,6 +109,8 @@ export const copyOrder = (o: Order): Mutable<Order> => ({
   reason: o.reason,
 })
 
+const NO_TRADES: readonly string[] = Object.freeze([])
+
 export const newOrder = (o: NewOrder, ts: number): Order => ({
   id: o.id,
   exchangeId: null,
@@ -123,7 +125,7 @@ export const newOrder = (o: NewOrder, ts: number): Order => ({
   filled: 0,
   avgPrice: null,
   fee: 0,
-  tradeIds: [],
+  tradeIds: NO_TRADES,
   createdAt: ts,
   closedAt: null,
   reason: null,

@@ -65,6 +65,9 @@ interface Envelope {
   readonly at: number
 }
 
+/** Each actor keeps its own in-flight lane: no Map entry per action. */
+const ACTOR_LANES = { get: (a: StrategyActor) => a.lane, set: (a: StrategyActor, lane: object | undefined) => void (a.lane = lane) }
+
 const paramsKey = (p: Readonly<Record<string, number>>): string => Object.keys(p).sort().map((k) => `${k}=${p[k]}`).join(',')
 
 /**
@@ -151,6 +154,7 @@ export class Engine {
               key: (e) => e.actor,
               wanted: (e) => this.wanted(e.actor, e.intent),
               onBusy: () => this.metrics.w.droppedWhileBusy++,
+              slots: ACTOR_LANES,
             }),
           )
           .subscribe({ next: (ev) => this.onEvent(ev), complete: () => done.complete() }),
@@ -178,9 +182,7 @@ export class Engine {
       })
     }
 
-    this.orderUpdates.connect(this.o.exchange.watchOrders(), (o) => o.clientOrderId, (o) =>
-      this.log?.warn({ clientOrderId: o.clientOrderId, status: o.status }, 'venue update for an order no action follows'),
-    )
+    this.orderUpdates.connect(this.o.exchange.watchOrders(), (o) => o.clientOrderId)
     this.inputSubs.push(
       this.o.exchange.watchMarket().subscribe({
         next: (e) => this.onMarket(e),

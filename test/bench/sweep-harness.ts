@@ -4,7 +4,8 @@ import { sizeForNotional } from '../../src/engine/sizing'
 import { SimExchange } from '../../src/exchange/sim/sim-exchange'
 import type { SignalRound } from '../../src/domain/signal'
 import { signalRound } from '../../streams/signal-schedule'
-import { expandGrid } from '../../streams/strategies/grid'
+import { expandGrid, type StrategySpec } from '../../streams/strategies/grid'
+import { sleep } from './util'
 
 export interface SweepSetup {
   readonly actors: number
@@ -16,17 +17,26 @@ export interface SweepSetup {
   readonly seed?: number
 }
 
-/** An engine of `actors` signal followers on the simulator in real time, with rounds injected by hand. */
-export function sweepRig(s: SweepSetup) {
-  const sim = new SimExchange({ symbols: s.symbols ?? 20, seed: s.seed ?? 1, latencyMs: s.latencyMs, tickMs: 1_000 })
+/** followSignal specs on the simulator's symbols, sized to 100 USDT. */
+export function followSpecs(sim: SimExchange, actors: number, groups: number): StrategySpec[] {
   const symbols = sim.markets.map((m) => m.symbol)
   const sizeOf = (sym: string) => sizeForNotional(sim.markets.find((m) => m.symbol === sym)!, 100, sim.lastQuote(sym)!.ask)
+  return expandGrid({ strategy: 'followSignal', symbols, count: actors, groups, sizeOf })
+}
+
+/**
+ * An engine of `actors` signal followers on the simulator in real time. Rounds are injected by
+ * hand with seed 000's odds (40 % enter, 40 % exit), so about 40 % of the actors act per round once
+ * positions have mixed.
+ */
+export function sweepRig(s: SweepSetup) {
+  const sim = new SimExchange({ symbols: s.symbols ?? 20, seed: s.seed ?? 1, latencyMs: s.latencyMs, tickMs: 1_000 })
   const groups = s.groups ?? 100
   const rounds$ = new Subject<SignalRound>()
   const engine = new Engine({
     exchange: sim,
     markets: sim.markets,
-    strategies: expandGrid({ strategy: 'followSignal', symbols, count: s.actors, groups, sizeOf }),
+    strategies: followSpecs(sim, s.actors, groups),
     signals: rounds$,
     mode: s.mode ?? 'lock',
     chunkSize: s.chunkSize ?? 250,
@@ -36,11 +46,13 @@ export function sweepRig(s: SweepSetup) {
   return {
     sim,
     engine,
-    /** Emits the next round; resolves when no action is left in flight. */
+    groups,
+    /** Emits the next round; resolves once every action it started has finished. */
     async round(): Promise<void> {
       round++
       rounds$.next(signalRound({ groups, everyMs: 1, seed: s.seed ?? 1 }, round, Date.now()))
-      while (engine.metrics.inFlight > 0 || sim.pending > 0) await new Promise((r) => setTimeout(r, 5))
+      await sleep(1)
+      while (engine.metrics.inFlight > 0 || sim.pending > 0) await sleep(5)
     },
   }
 }

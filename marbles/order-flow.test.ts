@@ -1,0 +1,183 @@
+import { asyncScheduler, map, NEVER, type Observable } from 'rxjs'
+import { TestScheduler } from 'rxjs/testing'
+import { describe, expect, it } from 'vitest'
+import { executeOrder, type ExecutionContext } from '../actors/execution'
+import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors'
+import { newOrder, type Order, type OrderStatus, type OrderUpdate } from '../src/domain/order'
+import { canApply, evolveOrder } from '../src/domain/order-state'
+import type { ExchangeOrder, ExchangePort, ExchangeTrade } from '../src/exchange/port'
+import { OrderUpdateHub } from '../streams/order-update-hub'
+import { trackOrder } from '../streams/track-order'
+
+const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e))
+const order = (type: 'market' | 'limit' = 'market'): Order =>
+  newOrder({ id: 'c1', strategyId: 's1', actor: 0, symbol: 'BTC/USDT', side: 'buy', type, amount: 2, price: type === 'limit' ? 100 : null }, 0)
+const trade = (id: string, amount: number, price = 100): ExchangeTrade => ({ id, price, amount, fee: 0.1, takerOrMaker: 'taker', timestamp: 1 })
+const report = (status: ExchangeOrder['status'], trades: ExchangeTrade[], filled: number): ExchangeOrder => ({
+  id: 'x1', clientOrderId: 'c1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 2, price: null, status, filled, average: 100, timestamp: 1, trades,
+})
+
+describe('order state machine', () => {
+  it('walks pending_new → new → partially_filled → filled through venue reports, one event per step', () => {
+    newScheduler().run(({ hot, expectObservable }) => {
+      const reports = hot('a-b-c-d', {
+        a: report('open', [], 0),
+        b: report('open', [trade('t1', 1)], 1),
+        c: report('open', [trade('t1', 1)], 1), // repeated trade: deduped
+        d: report('closed', [trade('t1', 1), trade('t2', 1)], 2),
+      })
+      const statuses = reports.pipe(trackOrder(order(), { now: () => 0 }), map((e) => `${e.type}:${e.order.status}:${e.order.filled}`))
+      expectObservable(statuses).toBe('a-b---(d|)', { a: 'OrderAccepted:new:0', b: 'OrderFilled:partially_filled:1', d: 'OrderFilled:filled:2' })
+    })
+  })
+
+  it('skips illegal transitions and reports them instead of throwing', () => {
+    const skipped: string[] = []
+    newScheduler().run(({ hot, expectObservable }) => {
+      const updates = hot<OrderUpdate>('a-b-c', {
+        a: { type: 'OrderCanceled', ts: 1 },
+        b: { type: 'OrderAccepted', ts: 2, exchangeId: 'x' }, // canceled + accepted: illegal
+        c: { type: 'OrderFilled', ts: 3, fill: { tradeId: 't', orderId: 'c1', price: 1, amount: 1, fee: 0, liquidity: 'taker', ts: 3 } },
+      })
+      expectObservable(updates.pipe(trackOrder(order(), { now: () => 0 }, (_, r) => skipped.push(r)), map((e) => e.order.status))).toBe('(a|)', { a: 'canceled' })
+    })
+    expect(skipped).toEqual([])
+    const canceled = evolveOrder(order(), { type: 'OrderCanceled', ts: 1 })
+    expect(canceled.ok).toBe(true)
+    const again = evolveOrder(canceled.order, { type: 'OrderAccepted', ts: 2, exchangeId: 'x' })
+    expect(again).toEqual({ ok: false, order: canceled.order, reason: 'illegal transition canceled + OrderAccepted' })
+  })
+
+  it('refuses overfills and duplicate trade ids', () => {
+    const fill = (tradeId: string, amount: number) => ({ type: 'OrderFilled' as const, ts: 1, fill: { tradeId, orderId: 'c1', price: 100, amount, fee: 0, liquidity: 'taker' as const, ts: 1 } })
+    const a = evolveOrder(order(), fill('t1', 1.5))
+    expect(a.ok && a.order.status).toBe('partially_filled')
+    expect(evolveOrder(a.order, fill('t1', 0.5))).toMatchObject({ ok: false, reason: 'duplicate fill t1' })
+    expect(evolveOrder(a.order, fill('t2', 1))).toMatchObject({ ok: false, reason: 'overfill: 2.5 of 2' })
+    const b = evolveOrder(a.order, fill('t2', 0.5))
+    expect(b.ok && [b.order.status, b.order.avgPrice, b.order.closedAt]).toEqual(['filled', 100, 1])
+  })
+
+  it('has exactly the legal transitions of the table, and final states accept nothing', () => {
+    const finals: OrderStatus[] = ['filled', 'canceled', 'rejected', 'expired']
+    for (const s of finals) for (const u of ['OrderAccepted', 'OrderFilled', 'OrderCanceled', 'OrderRejected', 'OrderExpired', 'OrderCancelRequested'] as const) expect(canApply(s, u)).toBe(false)
+    expect(canApply('pending_new', 'OrderRejected')).toBe(true)
+    expect(canApply('new', 'OrderRejected')).toBe(false)
+    expect(canApply('pending_cancel', 'OrderFilled')).toBe(true)
+    expect(canApply('pending_cancel', 'OrderCancelRejected')).toBe(true)
+    expect(canApply('new', 'OrderAccepted')).toBe(false)
+  })
+})
+
+/** A venue whose answers are marble observables. */
+function venue(answers: Partial<Record<'createOrder' | 'fetchOrder' | 'cancelOrder', () => Observable<ExchangeOrder>>>): ExchangePort & { calls: string[] } {
+  const calls: string[] = []
+  const call = (name: 'createOrder' | 'fetchOrder' | 'cancelOrder') => () => {
+    calls.push(name)
+    return (answers[name] ?? (() => NEVER))()
+  }
+  return {
+    id: 'marble',
+    calls,
+    loadMarkets: () => NEVER,
+    createOrder: call('createOrder'),
+    cancelOrder: call('cancelOrder'),
+    fetchOrder: call('fetchOrder'),
+    fetchOpenOrders: () => NEVER,
+    fetchBalance: () => NEVER,
+    watchOrders: () => NEVER,
+    watchMarket: () => NEVER,
+  }
+}
+
+const ctxFor = (exchange: ExchangePort, hub = new OrderUpdateHub<ExchangeOrder>()): ExecutionContext => ({
+  exchange,
+  orderUpdates: hub,
+  scheduler: asyncScheduler,
+  orderTimeoutMs: 50,
+  maxAttempts: 3,
+  retryDelayMs: 10,
+})
+
+describe('executeOrder', () => {
+  it('submits, follows the acknowledgement and later venue updates, and completes when filled', () => {
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      const updates = hot('------u', { u: report('closed', [trade('t2', 1)], 2) })
+      const hub = new OrderUpdateHub<ExchangeOrder>().connect(updates, (o) => o.clientOrderId)
+      const ex = venue({ createOrder: () => cold('--(a|)', { a: report('open', [trade('t1', 1)], 1) }) })
+      const events = executeOrder(ctxFor(ex, hub), order()).pipe(map((e) => `${e.type}:${e.order.status}`))
+      expectObservable(events).toBe('s-(ab)(c|)', { s: 'OrderSubmitted:pending_new', a: 'OrderAccepted:new', b: 'OrderFilled:partially_filled', c: 'OrderFilled:filled' })
+    })
+  })
+
+  it('keeps venue updates that arrive before the acknowledgement and applies them after it', () => {
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      const updates = hot('-u', { u: report('closed', [trade('t1', 2)], 2) })
+      const hub = new OrderUpdateHub<ExchangeOrder>().connect(updates, (o) => o.clientOrderId)
+      const ex = venue({ createOrder: () => cold('----(a|)', { a: report('open', [], 0) }) })
+      const events = executeOrder(ctxFor(ex, hub), order()).pipe(map((e) => e.type))
+      expectObservable(events).toBe('s---(af|)', { s: 'OrderSubmitted', a: 'OrderAccepted', f: 'OrderFilled' })
+    })
+  })
+
+  it('turns a final venue error into OrderRejected, and never errors itself', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const ex = venue({ createOrder: () => cold('--#', undefined, new FinalExchangeError('insufficient USDT balance', 'insufficient_funds')) })
+      const events = executeOrder(ctxFor(ex), order()).pipe(map((e) => `${e.type}:${e.reason}`))
+      expectObservable(events).toBe('s-(r|)', { s: 'OrderSubmitted:null', r: 'OrderRejected:insufficient USDT balance' })
+    })
+  })
+
+  it('after a timeout, looks the order up by client id instead of sending it again', () => {
+    let calls: string[] = []
+    newScheduler().run(({ cold, expectObservable }) => {
+      const ex = venue({
+        createOrder: () => cold('-----#', undefined, new RetryableExchangeError('no response', 'timeout')),
+        fetchOrder: () => cold('--(a|)', { a: report('closed', [trade('t1', 2)], 2) }),
+      })
+      // timeout at 5, back-off 10, look-up answers 2 later: 17
+      const events = executeOrder(ctxFor(ex), order()).pipe(map((e) => e.type))
+      expectObservable(events).toBe('s 16ms (af|)', { s: 'OrderSubmitted', a: 'OrderAccepted', f: 'OrderFilled' })
+      calls = ex.calls
+    })
+    expect(calls).toEqual(['createOrder', 'fetchOrder'])
+  })
+
+  it('resubmits under the same client id only when the venue never saw the order', () => {
+    const ids: string[] = []
+    newScheduler().run(({ cold, expectObservable }) => {
+      let creates = 0
+      const ex = venue({
+        createOrder: () => (++creates === 1 ? cold('-----#', undefined, new RetryableExchangeError('no response', 'timeout')) : cold('-(a|)', { a: report('closed', [trade('t1', 2)], 2) })),
+        fetchOrder: () => cold('-#', undefined, new FinalExchangeError('order does not exist', 'not_found')),
+      })
+      const spy: ExchangePort = { ...ex, createOrder: (req) => (ids.push(req.clientOrderId), ex.createOrder(req)) }
+      const events = executeOrder(ctxFor(spy), order()).pipe(map((e) => e.type))
+      expectObservable(events).toBe('s 16ms (af|)', { s: 'OrderSubmitted', a: 'OrderAccepted', f: 'OrderFilled' })
+    })
+    expect(ids).toEqual(['c1', 'c1'])
+  })
+
+  it('gives up after maxAttempts look-ups and reports the order as rejected with the reason', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const ex = venue({
+        createOrder: () => cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')),
+        fetchOrder: () => cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')),
+      })
+      const events = executeOrder(ctxFor(ex), order()).pipe(map((e) => `${e.type}:${e.reason ?? ''}`))
+      // look-ups at 1+10, 12+20, 33+40 → give up at 74
+      expectObservable(events).toBe('s 73ms (r|)', { s: 'OrderSubmitted:', r: 'OrderRejected:outcome unknown after 3 attempts' })
+    })
+  })
+
+  it('cancels a resting limit order that outlives orderTimeoutMs', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      const ex = venue({
+        createOrder: () => cold('-(a|)', { a: { ...report('open', [], 0), type: 'limit', price: 100 } }),
+        cancelOrder: () => cold('--(c|)', { c: { ...report('canceled', [], 0), type: 'limit', price: 100 } }),
+      })
+      const events = executeOrder(ctxFor(ex), order('limit')).pipe(map((e) => `${e.type}:${e.order.status}`))
+      expectObservable(events).toBe('sa 48ms r-(c|)', { s: 'OrderSubmitted:pending_new', a: 'OrderAccepted:new', r: 'OrderCancelRequested:pending_cancel', c: 'OrderCanceled:canceled' })
+    })
+  })
+})

@@ -2,7 +2,7 @@ import { ConfigError } from '../../src/domain/errors'
 import { followSignal } from './follow-signal'
 import { meanReversion } from './mean-reversion'
 import { smaCross } from './sma-cross'
-import type { Strategy, StrategyDef } from './strategy'
+import type { Strategy, StrategyDef, StrategyParams } from './strategy'
 
 /** The strategies shoal ships, by name. Add yours with `registerStrategy`. */
 const registry = new Map<string, StrategyDef>([
@@ -11,7 +11,7 @@ const registry = new Map<string, StrategyDef>([
   [meanReversion.name, meanReversion as unknown as StrategyDef],
 ])
 
-export function registerStrategy<P extends Record<string, number>>(def: StrategyDef<P>): void {
+export function registerStrategy<K extends string>(def: StrategyDef<K>): void {
   registry.set(def.name, def as unknown as StrategyDef)
 }
 
@@ -43,7 +43,7 @@ export function parseParams(def: StrategyDef, raw: Readonly<Record<string, unkno
 
 /** Builds `def`'s operator for already parsed `params` on `symbol`. */
 export const instantiate = (def: StrategyDef, params: Readonly<Record<string, number>>, symbol: string): Strategy =>
-  def.create({ ...params, symbol } as Record<string, number> & { readonly symbol: string })
+  def.create({ ...params, symbol } as StrategyParams<string>)
 
 /** Builds the operator of `name` with `params` for `symbol`. */
 export function createStrategy(name: string, params: Readonly<Record<string, unknown>>, symbol: string): Strategy {

@@ -12,16 +12,19 @@ export interface ParamSpec {
   readonly doc: string
 }
 
+/** A strategy's parameter values, by name, plus the symbol it trades. */
+export type StrategyParams<K extends string> = { readonly [P in K]: number } & { readonly symbol: string }
+
 /** A named strategy: its parameters, the shared streams it reads, and its operator factory. */
-export interface StrategyDef<P extends Record<string, number> = Record<string, number>> {
+export interface StrategyDef<K extends string = string> {
   readonly name: string
   readonly description: string
   readonly inputs: { readonly signals: boolean; readonly market: boolean }
-  readonly params: { readonly [K in keyof P]: ParamSpec }
+  readonly params: { readonly [P in K]: ParamSpec }
   /** A cross-parameter rule; returns what is wrong, or null. */
-  readonly check?: (p: P) => string | null
-  readonly create: (p: P & { readonly symbol: string }) => Strategy
+  readonly check?: (p: { readonly [P in K]: number }) => string | null
+  readonly create: (p: StrategyParams<K>) => Strategy
 }
 
-/** Helper that keeps a definition's parameter type. */
-export const defineStrategy = <P extends Record<string, number>>(def: StrategyDef<P>): StrategyDef<P> => def
+/** Helper that infers a definition's parameter names. */
+export const defineStrategy = <K extends string>(def: StrategyDef<K>): StrategyDef<K> => def

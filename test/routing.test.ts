@@ -1,0 +1,98 @@
+import { Subject } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { OrderUpdateHub } from '../streams/order-update-hub'
+import { Router } from '../streams/router'
+
+describe('Router', () => {
+  it('delivers each value only to the subscribers of its key', () => {
+    const src = new Subject<{ k: string; v: number }>()
+    const r = new Router<string, { k: string; v: number }>()
+    const a: number[] = []
+    const b: number[] = []
+    r.select('a').subscribe((x) => a.push(x.v))
+    r.select('b').subscribe((x) => b.push(x.v))
+    r.connect(src, (x) => x.k)
+    src.next({ k: 'a', v: 1 })
+    src.next({ k: 'b', v: 2 })
+    src.next({ k: 'c', v: 3 })
+    src.next({ k: 'a', v: 4 })
+    expect(a).toEqual([1, 4])
+    expect(b).toEqual([2])
+  })
+
+  it('removes one subscriber, even during a dispatch, without disturbing the others', () => {
+    const r = new Router<number, number>()
+    const got: string[] = []
+    const s1 = r.select(1).subscribe((v) => {
+      got.push(`s1:${v}`)
+      s2.unsubscribe()
+    })
+    const s2 = r.select(1).subscribe((v) => got.push(`s2:${v}`))
+    r.select(1).subscribe((v) => got.push(`s3:${v}`))
+    r.dispatch(1, 7)
+    r.dispatch(1, 8)
+    s1.unsubscribe()
+    r.dispatch(1, 9)
+    expect(got).toEqual(['s1:7', 's3:7', 's1:8', 's3:8', 's3:9'])
+    expect(r.count(1)).toBe(1)
+  })
+
+  it('tears 100k subscribers down in one pass, completing each', () => {
+    const r = new Router<number, number>()
+    let completed = 0
+    for (let i = 0; i < 100_000; i++) r.select(i % 10).subscribe({ complete: () => completed++ })
+    r.dispose()
+    expect(completed).toBe(100_000)
+    expect(r.keys).toBe(0)
+    let late = false
+    r.select(1).subscribe({ complete: () => (late = true) })
+    expect(late).toBe(true)
+  })
+
+  it('passes a source error to every subscriber', () => {
+    const src = new Subject<number>()
+    const r = new Router<number, number>().connect(src, (v) => v)
+    const errors: unknown[] = []
+    r.select(1).subscribe({ error: (e) => errors.push(e) })
+    r.select(2).subscribe({ error: (e) => errors.push(e) })
+    src.error(new Error('feed down'))
+    expect(errors.map((e) => (e as Error).message)).toEqual(['feed down', 'feed down'])
+  })
+})
+
+describe('OrderUpdateHub', () => {
+  it('routes updates to the follower of each client order id, and holds early ones for a late follower', () => {
+    const src = new Subject<{ id: string; n: number }>()
+    const hub = new OrderUpdateHub<{ id: string; n: number }>(2).connect(src, (u) => u.id)
+    const got: number[] = []
+    src.next({ id: 'early', n: 1 })
+    src.next({ id: 'early', n: 2 })
+    hub.follow('early', { report: (u) => got.push(u.n) })
+    src.next({ id: 'early', n: 3 })
+    expect(got).toEqual([1, 2, 3])
+    expect(hub.unclaimedOrders).toBe(0)
+  })
+
+  it('keeps at most maxUnclaimed orders of unclaimed updates, oldest dropped first', () => {
+    const hub = new OrderUpdateHub<number>(2)
+    hub.hold('a', 1)
+    hub.hold('b', 2)
+    hub.hold('c', 3)
+    expect(hub.unclaimedOrders).toBe(2)
+    const got: number[] = []
+    hub.follow('a', { report: (u) => got.push(u) })
+    hub.follow('c', { report: (u) => got.push(u) })
+    expect(got).toEqual([3])
+  })
+
+  it('stops delivering once unfollowed', () => {
+    const hub = new OrderUpdateHub<number>()
+    const got: number[] = []
+    const f = { report: (u: number) => got.push(u) }
+    hub.follow('x', f)
+    expect(hub.dispatch('x', 1)).toBe(true)
+    hub.unfollow('x', f)
+    expect(hub.dispatch('x', 2)).toBe(false)
+    expect(got).toEqual([1])
+  })
+})

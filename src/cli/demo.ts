@@ -195,7 +195,7 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
     droppedWhileBusy: t.droppedWhileBusy,
     positionsOpen: engine.metrics.positionsOpen,
     failedActors: t.failedActors,
-    persisted: { orders: store.written.orders, fills: store.written.fills, events: engine.persistedEvents, batches: store.written.batches },
+    persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events, orderUpserts: store.written.orderUpserts, batches: store.written.batches },
     unpersistedEvents: engine.acceptedEvents - engine.persistedEvents,
     eventLoopLagMs: lag.summary(),
     heapUsedMB: Number((process.memoryUsage().heapUsed / 1048576).toFixed(1)),

@@ -16,8 +16,8 @@ export interface WriteResult {
  * upserted once, fills inserted idempotently (a replayed fill is ignored).
  */
 export class OrderStore {
-  /** Rows written so far. */
-  readonly written = { orders: 0, fills: 0, batches: 0 }
+  /** Written so far: distinct orders created, order rows upserted, fill rows, events, batches. */
+  readonly written = { orders: 0, orderUpserts: 0, fills: 0, events: 0, batches: 0 }
 
   constructor(readonly db: Kysely<Database>) {}
 
@@ -28,8 +28,10 @@ export class OrderStore {
   async write(batch: readonly OrderEvent[]): Promise<WriteResult> {
     const latest = new Map<string, OrderEvent>()
     const fills: Insertable<FillsTable>[] = []
+    let created = 0
     for (const e of batch) {
       latest.set(e.order.id, e)
+      if (e.type === 'OrderSubmitted') created++
       if (e.fill !== null) {
         const f = e.fill
         fills.push({ trade_id: f.tradeId, order_id: f.orderId, strategy_id: e.order.strategyId, symbol: e.order.symbol, side: e.order.side, price: f.price, amount: f.amount, fee: f.fee, liquidity: f.liquidity, ts: f.ts })
@@ -80,8 +82,10 @@ export class OrderStore {
         await trx.insertInto('fills').values(fills.slice(i, i + CHUNK)).onConflict((oc) => oc.columns(['symbol', 'trade_id']).doNothing()).execute()
       }
     })
-    this.written.orders += orders.length
+    this.written.orders += created
+    this.written.orderUpserts += orders.length
     this.written.fills += fills.length
+    this.written.events += batch.length
     this.written.batches++
     return { orders: orders.length, fills: fills.length }
   }

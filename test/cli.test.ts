@@ -1,0 +1,80 @@
+import BetterSqlite3 from 'better-sqlite3'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
+const dir = mkdtempSync(join(tmpdir(), 'shoal-cli-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const shoal = (...args: string[]) => spawnSync(tsx, ['src/cli.ts', ...args], { encoding: 'utf8', timeout: 60_000 })
+
+describe('shoal CLI: bad input', () => {
+  it.each([
+    [['demo', '--strategies', 'abc'], "shoal: --strategies: expected a whole number, got 'abc'"],
+    [['demo', '--strategies', '0'], 'shoal: --strategies: expected 1 to 2000000, got 0'],
+    [['demo', '--mode', 'fast'], "shoal: --mode: expected one of lock, await, got 'fast'"],
+    [['demo', '--latency=-5'], 'shoal: --latency: expected 0 to 600000, got -5'],
+    [['demo', '--reject-rate', '2'], 'shoal: --reject-rate: expected 0 to 1, got 2'],
+    [['demo', '--bogus'], "shoal: --bogus: Unknown option '--bogus'"],
+    [['demo', '--strategies'], "shoal: --strategies: Option '--strategies <value>' argument missing"],
+    [['frobnicate'], "shoal: command: unknown command 'frobnicate' (try: shoal help)"],
+  ])('%j exits 2 and names what is wrong', (args, message) => {
+    const r = shoal(...args)
+    expect(r.stderr.trim()).toBe(message)
+    expect(r.status).toBe(2)
+  })
+
+  it('prints help', () => {
+    const r = shoal('demo', '--help')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('--signal-every S')
+  })
+})
+
+describe('shoal demo', () => {
+  it('runs, prints stats as JSON lines off a terminal, writes the summary, and persists every order', () => {
+    const db = join(dir, 'demo.sqlite')
+    const summaryPath = join(dir, 'summary.json')
+    const r = shoal('demo', '--strategies', '600', '--symbols', '5', '--duration', '2.5', '--signal-every', '0.5', '--stats-every', '1', '--latency', '20', '--db', db, '--summary', summaryPath, '--seed', '3')
+    expect(r.status, r.stderr).toBe(0)
+    const stats = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(stats.length).toBeGreaterThanOrEqual(2)
+    expect(stats[0]).toMatchObject({ msg: 'stats', evaluations: expect.any(Number), reactionMs: expect.any(Object), sweepMs: expect.any(Object), heapMB: expect.any(Number) })
+    const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
+    for (const k of ['strategies', 'mode', 'durationSec', 'seed', 'signals', 'evaluations', 'sweepMs', 'reactionMs', 'orders', 'fills', 'droppedWhileBusy', 'positionsOpen', 'persisted', 'eventLoopLagMs', 'heapUsedMB', 'dbPath']) expect(s).toHaveProperty(k)
+    expect(s).toMatchObject({ strategies: 600, mode: 'lock', seed: 3, dbPath: db, unpersistedEvents: 0 })
+    expect(s.signals).toBeGreaterThanOrEqual(4)
+    expect(s.orders.submitted).toBeGreaterThan(100)
+    const d = new BetterSqlite3(db, { readonly: true })
+    const orders = (d.prepare('select count(*) n from orders').get() as { n: number }).n
+    const fills = (d.prepare('select count(*) n from fills').get() as { n: number }).n
+    d.close()
+    expect(orders).toBe(s.orders.submitted)
+    expect(s.persisted).toMatchObject({ orders, fills })
+    expect(fills).toBe(s.fills)
+  })
+
+  it('on SIGTERM mid-run, flushes every accepted event before exiting', async () => {
+    const db = join(dir, 'term.sqlite')
+    const summaryPath = join(dir, 'term.json')
+    const child = spawn(tsx, ['src/cli.ts', 'demo', '--strategies', '2000', '--duration', '60', '--signal-every', '0.3', '--latency', '150', '--db', db, '--summary', summaryPath], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (b) => (stdout += b))
+    await new Promise((r) => setTimeout(r, 4_000))
+    child.kill('SIGTERM')
+    const code = await new Promise<number | null>((r) => child.on('exit', r))
+    expect(code).toBe(0)
+    const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
+    expect(s.stoppedBy).toBe('SIGTERM')
+    expect(s.durationSec).toBeLessThan(30)
+    expect(s.unpersistedEvents).toBe(0)
+    const d = new BetterSqlite3(db, { readonly: true })
+    expect((d.prepare('select count(*) n from orders').get() as { n: number }).n).toBe(s.orders.submitted)
+    expect((d.prepare('select count(*) n from fills').get() as { n: number }).n).toBe(s.fills)
+    expect((d.prepare('select count(*) n from orders where closed_at is null').get() as { n: number }).n).toBe(0)
+    d.close()
+  })
+})

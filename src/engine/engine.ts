@@ -1,4 +1,4 @@
-import { asyncScheduler, concatMap, EMPTY, finalize, merge, range, share, Subject, tap, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
+import { asyncScheduler, concatMap, EMPTY, finalize, merge, range, share, Subject, Subscriber, tap, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
 import type { Logger } from 'pino'
 import { executeOrder, type ExecutionContext } from '../../actors/execution'
 import { orderFor } from '../../actors/order-for'
@@ -247,14 +247,11 @@ export class Engine {
     } catch (err) {
       return this.failInstance(inst, err)
     }
-    inst.sub = input$.pipe(strategy).subscribe({
-      next: (intent) => this.deliver(inst, intent),
-      error: (err) => this.failInstance(inst, err),
-    })
+    inst.sub = input$.pipe(strategy).subscribe(new InstanceSubscriber(this, inst))
   }
 
-  /** Fans one intent of a shared pipeline out to its actors. */
-  private deliver(inst: Instance, intent: Intent): void {
+  /** Fans one intent of a shared pipeline out to its actors. @internal */
+  deliver(inst: Instance, intent: Intent): void {
     const at = this.originAt
     const actors = inst.actors
     if (this.mode === 'lock') {
@@ -402,7 +399,24 @@ export class Engine {
     this.log?.error({ strategyId: actor.id, err }, 'strategy actor stopped')
   }
 
-  private failInstance(inst: Instance, err: unknown): void {
+  /** @internal */
+  failInstance(inst: Instance, err: unknown): void {
     for (const a of inst.actors) this.failActor(a, err)
+  }
+}
+
+/** The engine's end of one strategy pipeline: a Subscriber subclass, no wrapper or closures per pipeline. */
+class InstanceSubscriber extends Subscriber<Intent> {
+  constructor(private readonly engine: Engine, private readonly inst: Instance) {
+    super()
+  }
+
+  protected override _next(intent: Intent): void {
+    this.engine.deliver(this.inst, intent)
+  }
+
+  protected override _error(err: unknown): void {
+    this.unsubscribe()
+    this.engine.failInstance(this.inst, err)
   }
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration'
+import { Migrator, type Migration, type MigrationProvider } from 'kysely'
 
 /** Schema history. Never edit a shipped migration; add the next one. */
 const MIGRATIONS: Record<string, Migration> = {

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs'
+import type { OperatorFunction, Subscriber } from 'rxjs'
+import { Stage, subscriberOperator } from './subscriber-operator'
 import type { Reading } from './reading'
 
 export interface HysteresisBands {
@@ -12,23 +13,26 @@ export interface HysteresisBands {
   readonly exitShortBelow?: number
 }
 
+class Hysteresis extends Stage<Reading, Reading> {
+  private w = 0
+
+  constructor(out: Subscriber<Reading>, private readonly b: HysteresisBands) {
+    super(out)
+  }
+
+  protected override _next(r: Reading): void {
+    const { b, w } = this
+    const z = r.value
+    let next = w
+    if (w === 0) next = z <= b.longBelow ? 1 : b.shortAbove !== undefined && z >= b.shortAbove ? -1 : 0
+    else if (w === 1 && z >= b.exitLongAbove) next = b.shortAbove !== undefined && z >= b.shortAbove ? -1 : 0
+    else if (w === -1 && z <= (b.exitShortBelow ?? 0)) next = z <= b.longBelow ? 1 : 0
+    if (next !== w) {
+      this.w = next
+      this.out.next({ value: next, ts: r.ts })
+    }
+  }
+}
+
 /** Turns readings into a position weight (1, 0, −1) with separate entry and exit levels; emits on change only. */
-export const hysteresis = (b: HysteresisBands): OperatorFunction<Reading, Reading> => (source) =>
-  new Observable<Reading>((subscriber) => {
-    let w = 0
-    return source.subscribe({
-      next: (r) => {
-        const z = r.value
-        let next = w
-        if (w === 0) next = z <= b.longBelow ? 1 : b.shortAbove !== undefined && z >= b.shortAbove ? -1 : 0
-        else if (w === 1 && z >= b.exitLongAbove) next = b.shortAbove !== undefined && z >= b.shortAbove ? -1 : 0
-        else if (w === -1 && z <= (b.exitShortBelow ?? 0)) next = z <= b.longBelow ? 1 : 0
-        if (next !== w) {
-          w = next
-          subscriber.next({ value: w, ts: r.ts })
-        }
-      },
-      error: (e) => subscriber.error(e),
-      complete: () => subscriber.complete(),
-    })
-  })
+export const hysteresis = (b: HysteresisBands): OperatorFunction<Reading, Reading> => subscriberOperator((out) => new Hysteresis(out, b))

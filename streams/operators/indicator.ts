@@ -1,6 +1,7 @@
-import { Observable, type OperatorFunction } from 'rxjs'
+import type { OperatorFunction, Subscriber } from 'rxjs'
 import { EMA, SMA } from 'trading-signals'
 import type { Reading } from './reading'
+import { Stage, subscriberOperator } from './subscriber-operator'
 
 /** The part of a trading-signals indicator we use: feed a number, get a result once warmed up. */
 export interface NumericIndicator {
@@ -16,20 +17,20 @@ export interface IndicatorOperator extends OperatorFunction<Reading, Reading> {
   readonly label: string
 }
 
+class IndicatorStage extends Stage<Reading, Reading> {
+  constructor(out: Subscriber<Reading>, private readonly ind: NumericIndicator) {
+    super(out)
+  }
+
+  protected override _next(r: Reading): void {
+    const v = this.ind.add(r.value)
+    if (v !== null && v !== undefined) this.out.next({ value: v, ts: r.ts })
+  }
+}
+
 /** Wraps a trading-signals indicator factory as an operator. */
 export function indicator(label: string, create: () => NumericIndicator): IndicatorOperator {
-  const op = ((source: Observable<Reading>) =>
-    new Observable<Reading>((subscriber) => {
-      const ind = create()
-      return source.subscribe({
-        next: (r) => {
-          const v = ind.add(r.value)
-          if (v !== null && v !== undefined) subscriber.next({ value: Number(v), ts: r.ts })
-        },
-        error: (e) => subscriber.error(e),
-        complete: () => subscriber.complete(),
-      })
-    })) as IndicatorOperator
+  const op = subscriberOperator<Reading, Reading>((out) => new IndicatorStage(out, create()))
   return Object.assign(op, { create, label })
 }
 

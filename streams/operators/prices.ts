@@ -1,11 +1,17 @@
-import { filter, map, type OperatorFunction } from 'rxjs'
+import type { OperatorFunction, Subscriber } from 'rxjs'
 import type { StrategyInput } from '../../src/domain/intent'
-import type { Trade } from '../../src/domain/market'
 import type { Reading } from './reading'
+import { Stage, subscriberOperator } from './subscriber-operator'
+
+class Prices extends Stage<StrategyInput, Reading> {
+  constructor(out: Subscriber<Reading>, private readonly symbol: string) {
+    super(out)
+  }
+
+  protected override _next(e: StrategyInput): void {
+    if (e.kind === 'trade' && e.symbol === this.symbol) this.out.next({ value: e.price, ts: e.ts })
+  }
+}
 
 /** Trade prices of `symbol` from a strategy's input. */
-export const prices = (symbol: string): OperatorFunction<StrategyInput, Reading> => (input$) =>
-  input$.pipe(
-    filter((e): e is Trade => e.kind === 'trade' && e.symbol === symbol),
-    map((t) => ({ value: t.price, ts: t.ts })),
-  )
+export const prices = (symbol: string): OperatorFunction<StrategyInput, Reading> => subscriberOperator((out) => new Prices(out, symbol))

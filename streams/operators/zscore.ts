@@ -3,23 +3,21 @@ import { BollingerBands } from 'trading-signals'
 import { indicator } from './indicator'
 import type { Reading } from './reading'
 
-/**
- * How many standard deviations a reading is from its `window`-long mean, from trading-signals'
- * Bollinger bands at one deviation (upper − middle = σ). Flat windows give 0.
- */
-export const zscore = (window: number): OperatorFunction<Reading, Reading> => (source) => {
-  let last = 0
-  const bands = indicator(`bands(${window})`, () => {
-    const bb = new BollingerBands(window, 1)
-    return {
-      add: (v: number) => {
-        last = v
-        const r = bb.add(v)
-        if (r === null) return null
-        const sd = r.upper - r.middle
-        return sd > 0 ? (last - r.middle) / sd : 0
-      },
-    }
-  })
-  return source.pipe(bands)
+/** z-score from trading-signals' Bollinger bands at one deviation (upper − middle = σ); flat windows give 0. */
+class ZScore {
+  private readonly bb: BollingerBands
+
+  constructor(window: number) {
+    this.bb = new BollingerBands(window, 1)
+  }
+
+  add(v: number): number | null {
+    const r = this.bb.add(v)
+    if (r === null) return null
+    const sd = r.upper - r.middle
+    return sd > 0 ? (v - r.middle) / sd : 0
+  }
 }
+
+/** How many standard deviations a reading is from its `window`-long mean. */
+export const zscore = (window: number): OperatorFunction<Reading, Reading> => indicator(`zscore(${window})`, () => new ZScore(window))

@@ -1,4 +1,4 @@
-import { filter, map } from 'rxjs'
+import { map } from 'rxjs'
 import { target, type Intent } from '../../src/domain/intent'
 import { signals } from '../operators/signals'
 import { defineStrategy } from './strategy'
@@ -11,8 +11,7 @@ export const followSignal = defineStrategy({
   params: { weight: { default: 1, min: -1, max: 1, doc: 'target weight while entered (1 = full long, -1 = full short)' } },
   create: (p) => (input$) =>
     input$.pipe(
-      signals(),
-      filter((s) => s.value !== 0),
+      signals({ skipNone: true }),
       map((s): Intent => target(p.symbol, s.value === 1 ? p.weight : 0, s.ts)),
     ),
 })

@@ -1,7 +1,6 @@
-import { map } from 'rxjs'
-import { target, type Intent } from '../../src/domain/intent'
 import { hysteresis } from '../operators/hysteresis'
 import { prices } from '../operators/prices'
+import { toTarget } from '../operators/to-target'
 import { zscore } from '../operators/zscore'
 import { defineStrategy } from './strategy'
 
@@ -19,6 +18,6 @@ export const meanReversion = defineStrategy({
       prices(p.symbol),
       zscore(p.window),
       hysteresis({ longBelow: -p.z, exitLongAbove: 0 }),
-      map((r): Intent => target(p.symbol, r.value, r.ts)),
+      toTarget(p.symbol),
     ),
 })

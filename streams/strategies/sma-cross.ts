@@ -1,8 +1,7 @@
-import { map } from 'rxjs'
-import { target, type Intent } from '../../src/domain/intent'
 import { crossover } from '../operators/crossover'
 import { sma } from '../operators/indicator'
 import { prices } from '../operators/prices'
+import { toTarget } from '../operators/to-target'
 import { defineStrategy } from './strategy'
 
 /** Long while the fast SMA of trade prices is above the slow one, flat (or short) below. */
@@ -20,6 +19,6 @@ export const smaCross = defineStrategy({
     input$.pipe(
       prices(p.symbol),
       crossover(sma(p.fast), sma(p.slow)),
-      map((r): Intent => target(p.symbol, r.value > 0 ? 1 : p.short ? -1 : 0, r.ts)),
+      toTarget(p.symbol, (side) => (side > 0 ? 1 : p.short ? -1 : 0)),
     ),
 })

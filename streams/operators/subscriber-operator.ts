@@ -1,0 +1,19 @@
+import { Observable, Subscriber, type OperatorFunction } from 'rxjs'
+
+/**
+ * Builds an operator whose whole per-subscription state is one `Subscriber` subclass: no
+ * OperatorSubscriber closures and no SafeSubscriber wrapper. A strategy pipeline is a handful of
+ * operators and 100k distinct pipelines may be alive, so this is where their memory goes.
+ * The subclass overrides `_next` (and `_complete`/`_error` when it must) and writes to `this.destination`.
+ */
+export const subscriberOperator =
+  <T, R>(make: (destination: Subscriber<R>) => Subscriber<T>): OperatorFunction<T, R> =>
+  (source) =>
+    new Observable<R>((destination) => source.subscribe(make(destination)))
+
+/** A Subscriber that forwards to `destination` and typechecks it as a Subscriber of R. */
+export abstract class Stage<T, R> extends Subscriber<T> {
+  constructor(protected readonly out: Subscriber<R>) {
+    super(out)
+  }
+}

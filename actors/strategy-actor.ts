@@ -1,4 +1,5 @@
 import type { Intent } from '../src/domain/intent'
+import type { OrderDecision } from './order-for'
 import { INITIAL_ACTOR_STATE, evolveActor, type ActorEvent, type ActorState } from './actor-state'
 
 /**
@@ -8,9 +9,11 @@ import { INITIAL_ACTOR_STATE, evolveActor, type ActorEvent, type ActorState } fr
  */
 export class StrategyActor {
   state: ActorState = INITIAL_ACTOR_STATE
-  /** Await mode only: the latest intent not yet acted on, and when its input arrived. */
-  pending: Intent | null = null
-  pendingAt = 0
+  /** The latest intent from its strategy, and the clock time its input was dispatched. */
+  intent: Intent | null = null
+  intentAt = 0
+  /** The order decided for `intent` just before acting on it (made once, used once). */
+  decision: OrderDecision | null = null
   /** The engine's one-in-flight lane for this actor while an action runs (see exhaustLatestBy's slots). */
   lane: object | undefined = undefined
 

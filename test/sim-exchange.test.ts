@@ -151,3 +151,16 @@ describe('SimExchange', () => {
     expect((await p).length).toBe(3)
   })
 })
+
+describe('SimExchange memory', () => {
+  it('forgets the oldest closed orders past historyLimit, never open ones', () => {
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 60_000)
+    const sim = new SimExchange({ symbols: 1, seed: 1, latencyMs: 10, jitter: 0, historyLimit: 5, scheduler })
+    const btc = sim.markets[0]!
+    const bid = sim.lastQuote(btc.symbol)!.bid
+    sim.createOrder({ clientOrderId: 'rest', symbol: btc.symbol, side: 'buy', type: 'limit', amount: 0.001, price: bid / 2 }).subscribe()
+    for (let i = 0; i < 12; i++) sim.createOrder({ clientOrderId: `m${i}`, symbol: btc.symbol, side: 'buy', type: 'market', amount: 0.0002 }).subscribe()
+    scheduler.flush()
+    expect(sim.knownOrders().map((o) => o.clientOrderId).sort()).toEqual(['m10', 'm11', 'm7', 'm8', 'm9', 'rest'])
+  })
+})

@@ -58,13 +58,6 @@ interface Instance {
   sub: Subscription | null
 }
 
-interface Envelope {
-  readonly actor: StrategyActor
-  readonly intent: Intent
-  /** Clock time the input behind this intent was dispatched. */
-  readonly at: number
-}
-
 /** Each actor keeps its own in-flight lane: no Map entry per action. */
 const ACTOR_LANES = { get: (a: StrategyActor) => a.lane, set: (a: StrategyActor, lane: object | undefined) => void (a.lane = lane) }
 
@@ -84,7 +77,8 @@ export class Engine {
   private readonly marketRouter = new Router<string, StrategyInput>()
   private readonly signalRouter = new Router<number, StrategyInput>()
   private readonly orderUpdates = new OrderUpdateHub<ExchangeOrder>()
-  private readonly intents$ = new Subject<Envelope>()
+  /** Actors with a new intent (kept on the actor: the latest one is what counts). */
+  private readonly intents$ = new Subject<StrategyActor>()
   private readonly events$ = new Subject<OrderEvent>()
   private readonly marketsBySymbol = new Map<string, Market>()
   private readonly lastPrice = new Map<string, number>()
@@ -150,9 +144,9 @@ export class Engine {
       this.coreSubs.push(
         this.intents$
           .pipe(
-            exhaustLatestBy((e: Envelope) => this.act(e.actor, e.intent, e.at), {
-              key: (e) => e.actor,
-              wanted: (e) => this.wanted(e.actor, e.intent),
+            exhaustLatestBy((a: StrategyActor) => this.act(a, a.intent!, a.intentAt), {
+              key: (a) => a,
+              wanted: (a) => a.intent !== null && this.wanted(a, a.intent),
               onBusy: () => this.metrics.w.droppedWhileBusy++,
               slots: ACTOR_LANES,
             }),
@@ -254,17 +248,12 @@ export class Engine {
   deliver(inst: Instance, intent: Intent): void {
     const at = this.originAt
     const actors = inst.actors
-    if (this.mode === 'lock') {
-      for (let i = 0; i < actors.length; i++) {
-        const actor = actors[i]!
-        if (actor.state.running) this.intents$.next({ actor, intent, at })
-      }
-    } else {
-      for (let i = 0; i < actors.length; i++) {
-        const actor = actors[i]!
-        actor.pending = intent
-        actor.pendingAt = at
-      }
+    for (let i = 0; i < actors.length; i++) {
+      const actor = actors[i]!
+      actor.intent = intent
+      actor.intentAt = at
+      // Await mode acts chunk by chunk on the round; lock mode offers every intent now.
+      if (this.mode === 'lock' && actor.state.running) this.intents$.next(actor)
     }
   }
 
@@ -310,10 +299,10 @@ export class Engine {
         const actions: Observable<OrderEvent>[] = []
         for (let i = c * size, end = Math.min(this.actors.length, i + size); i < end; i++) {
           const a = this.actors[i]!
-          const intent = a.pending
+          const intent = a.intent
           if (intent === null) continue
-          a.pending = null
-          if (this.wanted(a, intent)) actions.push(this.act(a, intent, a.pendingAt).pipe(tap((ev) => this.onEvent(ev))))
+          a.intent = null
+          if (this.wanted(a, intent)) actions.push(this.act(a, intent, a.intentAt).pipe(tap((ev) => this.onEvent(ev))))
         }
         return actions.length === 0 ? EMPTY : merge(...actions)
       }),
@@ -321,8 +310,11 @@ export class Engine {
     )
   }
 
+  /** Whether `intent` would move the actor now; the decision is kept for `act` so it is made once. */
   private wanted(actor: StrategyActor, intent: Intent): boolean {
-    return actor.state.running && actor.state.order === null && this.decide(actor, intent) !== null
+    if (!actor.state.running || actor.state.order !== null) return false
+    actor.decision = this.decide(actor, intent)
+    return actor.decision !== null
   }
 
   private decide(actor: StrategyActor, intent: Intent) {
@@ -333,7 +325,8 @@ export class Engine {
   /** Starts one exchange action for `actor`. Never throws: a fault stops this actor only. */
   private act(actor: StrategyActor, intent: Intent, at: number): Observable<OrderEvent> {
     try {
-      const d = this.decide(actor, intent)
+      const d = actor.decision ?? this.decide(actor, intent)
+      actor.decision = null
       if (d === null) return EMPTY
       const market = this.marketsBySymbol.get(intent.symbol)
       const order: Order = newOrder(

@@ -28,6 +28,11 @@ export interface SimExchangeOptions {
   readonly scenario?: Scenario
   /** Relative spread of the simulated book, in basis points. */
   readonly spreadBps?: number
+  /**
+   * Closed orders the venue remembers (for look-ups by client order id and duplicate checks); older
+   * ones are forgotten first, as venues archive. Open orders are always kept.
+   */
+  readonly historyLimit?: number
   readonly scheduler?: SchedulerLike
 }
 
@@ -72,6 +77,8 @@ export class SimExchange implements ExchangePort {
   private readonly jitter: number
   private readonly timeoutMs: number
   private ticker: Subscription | null = null
+  private readonly closedIds: string[] = []
+  private closedHead = 0
   private orderSeq = 0
   private tradeSeq = 0
   /** Calls made, by outcome; for tests and stats. */
@@ -318,6 +325,7 @@ export class SimExchange implements ExchangePort {
 
   private close(v: VenueOrder, status: ExchangeOrder['status']): void {
     v.status = status
+    this.forgetOldest(v.req.clientOrderId)
     const book = this.books.get(v.req.symbol)!
     book.open.delete(v)
     if (v.reserved > 0) {
@@ -326,6 +334,16 @@ export class SimExchange implements ExchangePort {
       b.used -= v.reserved
       b.free += v.reserved
       v.reserved = 0
+    }
+  }
+
+  private forgetOldest(closedId: string): void {
+    this.closedIds.push(closedId)
+    const limit = this.o.historyLimit ?? 200_000
+    while (this.closedIds.length - this.closedHead > limit) this.orders.delete(this.closedIds[this.closedHead++]!)
+    if (this.closedHead > 65_536 && this.closedHead * 2 > this.closedIds.length) {
+      this.closedIds.splice(0, this.closedHead)
+      this.closedHead = 0
     }
   }
 

@@ -71,16 +71,8 @@ export interface OrderEvent {
   readonly reason: string | null
 }
 
-export interface NewOrder {
-  readonly id: string
-  readonly strategyId: string
-  readonly actor: number
-  readonly symbol: string
-  readonly side: Side
-  readonly type: OrderType
-  readonly amount: number
-  readonly price: number | null
-}
+/** What a new order needs; the rest starts empty. */
+export type NewOrder = Pick<Order, 'id' | 'strategyId' | 'actor' | 'symbol' | 'side' | 'type' | 'amount' | 'price'>
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 

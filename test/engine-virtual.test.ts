@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Engine } from '../src/engine/engine'
 import { SimExchange } from '../src/exchange/sim/sim-exchange'
 import { OrderStore } from '../src/store/order-store'
-import { openSqlite } from '../src/store/sqlite'
+import { openStore } from '../src/store/database'
 import { signalSchedule } from '../streams/signal-schedule'
 import { expandGrid } from '../streams/strategies/grid'
 import { sizeForNotional } from '../src/engine/sizing'
@@ -24,7 +24,7 @@ beforeAll(async () => {
   sim = new SimExchange({ symbols: 10, seed: 11, latencyMs: 120, rejectRate: 0.02, timeoutRate: 0.02, timeoutMs: 1_000, tickMs: 1_000, scheduler }).start()
   const symbols = sim.markets.map((m) => m.symbol)
   const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, 50, sim.lastQuote(s)!.ask)
-  const store = new OrderStore(openSqlite(dbPath))
+  const store = new OrderStore(await openStore(dbPath), 'vt')
   await store.migrate()
   const strategies = [
     ...expandGrid({ strategy: 'followSignal', symbols, count: 1_600, groups: 40, sizeOf }),

@@ -1,20 +1,30 @@
-import BetterSqlite3 from 'better-sqlite3'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { afterAll, describe, expect, inject, it } from 'vitest'
 import { newOrder, type Fill, type OrderEvent } from '../src/domain/order'
 import { evolveOrder } from '../src/domain/order-state'
+import { openStore, redactUrl, type StoreConnection } from '../src/store/database'
 import { OrderStore } from '../src/store/order-store'
-import { openSqlite } from '../src/store/sqlite'
 
-const dirs: string[] = []
-const tmpDb = () => {
-  const d = mkdtempSync(join(tmpdir(), 'shoal-store-'))
-  dirs.push(d)
-  return join(d, 'db.sqlite')
+const dir = mkdtempSync(join(tmpdir(), 'shoal-store-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+let n = 0
+/** A fresh, empty database of each dialect: a new SQLite file, or a new PostgreSQL database. */
+const DIALECTS: Record<string, () => Promise<StoreConnection>> = {
+  sqlite: () => openStore(join(dir, `db${++n}.sqlite`)),
+  postgres: async () => {
+    const admin = await openStore(inject('pgUrl'))
+    const name = `shoal_test_${process.pid}_${++n}`
+    await sql.raw(`create database ${name}`).execute(admin.db)
+    await admin.db.destroy()
+    const url = new URL(inject('pgUrl'))
+    url.pathname = `/${name}`
+    return openStore(url.toString())
+  },
 }
-afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 function lifecycle(id: string, n: number): OrderEvent[] {
   const o = newOrder({ id, strategyId: `s-${id}`, actor: 0, symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: n, price: null }, 1_000)
@@ -22,60 +32,103 @@ function lifecycle(id: string, n: number): OrderEvent[] {
   let cur = o
   for (let i = 0; i < n; i++) {
     const fill: Fill = { tradeId: `${id}-t${i}`, orderId: id, price: 100 + i, amount: 1, fee: 0.05, liquidity: 'taker', ts: 1_100 + i }
-    const t = evolveOrder(cur, { type: 'OrderFilled', ts: fill.ts, fill })
-    cur = t.order
+    cur = evolveOrder(cur, { type: 'OrderFilled', ts: fill.ts, fill }).order
     events.push({ type: 'OrderFilled', ts: fill.ts, order: cur, fill, reason: null })
   }
   return events
 }
 
-describe('OrderStore (SQLite)', () => {
-  it('migrates an empty file, then writes each order once at its latest state, with its fills', async () => {
-    const path = tmpDb()
-    const store = new OrderStore(openSqlite(path))
-    expect(await store.migrate()).toEqual(['001_orders_fills'])
-    expect(await store.migrate()).toEqual([])
-    const events = [...lifecycle('a', 3), ...lifecycle('b', 1)]
-    expect(await store.write(events)).toEqual({ orders: 2, fills: 4 })
-    await store.close()
-    const db = new BetterSqlite3(path, { readonly: true })
-    expect(db.prepare('select id, status, filled, avg_price, fee, created_at, closed_at from orders order by id').all()).toEqual([
-      { id: 'a', status: 'filled', filled: 3, avg_price: 101, fee: 0.15000000000000002, created_at: 1_000, closed_at: 1_102 },
-      { id: 'b', status: 'filled', filled: 1, avg_price: 100, fee: 0.05, created_at: 1_000, closed_at: 1_100 },
-    ])
-    expect(db.prepare('select count(*) n, sum(amount) a from fills').get()).toEqual({ n: 4, a: 4 })
-    db.close()
+for (const [dialect, open] of Object.entries(DIALECTS)) {
+  describe(`OrderStore on ${dialect}`, () => {
+    it('migrates an empty database, then writes each order once at its latest state, with its fills and every event', async () => {
+      const store = new OrderStore(await open(), 'r1')
+      expect(await store.migrate()).toEqual(['001_orders_fills', '002_runs_events_positions'])
+      expect(await store.migrate()).toEqual([])
+      await store.startRun({ strategies: 2 }, 500)
+      const events = [...lifecycle('a', 3), ...lifecycle('b', 1)]
+      expect(await store.write(events)).toEqual({ orders: 2, fills: 4 })
+      await store.endRun({ ok: true }, 2_000)
+      const db = store.db
+      expect(await db.selectFrom('orders').select(['id', 'run_id', 'status', 'filled', 'avg_price', 'created_at', 'closed_at']).orderBy('id').execute()).toEqual([
+        { id: 'a', run_id: 'r1', status: 'filled', filled: 3, avg_price: 101, created_at: 1_000, closed_at: 1_102 },
+        { id: 'b', run_id: 'r1', status: 'filled', filled: 1, avg_price: 100, created_at: 1_000, closed_at: 1_100 },
+      ])
+      const fills = await db.selectFrom('fills').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('amount').as('a')]).executeTakeFirstOrThrow()
+      expect([Number(fills.n), Number(fills.a)]).toEqual([4, 4])
+      const log = await db.selectFrom('order_events').select(['seq', 'order_id', 'type', 'data']).orderBy('seq').execute()
+      expect(log.map((r) => `${r.seq}:${r.order_id}:${r.type}`)).toEqual(['1:a:OrderSubmitted', '2:a:OrderFilled', '3:a:OrderFilled', '4:a:OrderFilled', '5:b:OrderSubmitted', '6:b:OrderFilled'])
+      expect(JSON.parse(log[3]!.data)).toMatchObject({ status: 'filled', filled: 3, fill: { tradeId: 'a-t2', price: 102 } })
+      const run = await db.selectFrom('runs').selectAll().executeTakeFirstOrThrow()
+      expect(run).toMatchObject({ id: 'r1', started_at: 500, ended_at: 2_000 })
+      expect(JSON.parse(run.summary!)).toEqual({ ok: true })
+      await store.close()
+    })
+
+    it('upserts an order across batches and ignores a replayed fill', async () => {
+      const store = new OrderStore(await open(), 'r2')
+      await store.migrate()
+      await store.startRun({}, 0)
+      const ev = lifecycle('c', 2)
+      await store.write(ev.slice(0, 2))
+      await store.write(ev.slice(1))
+      await store.write(ev.slice(1))
+      expect(await store.db.selectFrom('orders').select(['status', 'filled']).execute()).toEqual([{ status: 'filled', filled: 2 }])
+      const f = await store.db.selectFrom('fills').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+      expect(Number(f.n)).toBe(2)
+      await store.close()
+    })
+
+    it('writes batches larger than one statement can carry (chunked under the parameter limit)', async () => {
+      const store = new OrderStore(await open(), 'r3')
+      await store.migrate()
+      await store.startRun({}, 0)
+      await store.write(Array.from({ length: 6_000 }, (_, i) => lifecycle(`o${i}`, 1)).flat())
+      const count = async (t: 'orders' | 'fills' | 'order_events') => Number((await store.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+      expect([await count('orders'), await count('fills'), await count('order_events')]).toEqual([6_000, 6_000, 12_000])
+      await store.close()
+    })
+
+    it('continues the event sequence when a run is resumed, and records positions', async () => {
+      const conn = await open()
+      const store = new OrderStore(conn, 'r4')
+      await store.migrate()
+      await store.startRun({}, 0)
+      await store.write(lifecycle('x', 1))
+      const again = new OrderStore(conn, 'r4')
+      await again.startRun({}, 0)
+      await again.write(lifecycle('y', 1))
+      const seqs = await store.db.selectFrom('order_events').select('seq').orderBy('seq').execute()
+      expect(seqs.map((r) => r.seq)).toEqual([1, 2, 3, 4])
+      await store.writePositions([{ strategyId: 's1', symbol: 'BTC/USDT', position: 1.5, avgPrice: 100, realizedPnl: 3, fees: 0.1 }], 5_000, 'stop')
+      expect(await store.db.selectFrom('positions').selectAll().execute()).toEqual([
+        { run_id: 'r4', strategy_id: 's1', ts: 5_000, kind: 'stop', symbol: 'BTC/USDT', position: 1.5, avg_price: 100, realized_pnl: 3, fees: 0.1 },
+      ])
+      await store.close()
+    })
+
+    it('migrates a database that has the core engine\'s v1 schema and data', async () => {
+      const store = new OrderStore(await open(), 'r5')
+      expect(await store.migrate('001_orders_fills')).toEqual(['001_orders_fills'])
+      await store.db
+        .insertInto('orders')
+        .values({ id: 'old', strategy_id: 's', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 1, price: null, status: 'filled', filled: 1, avg_price: 10, fee: 0, reason: null, created_at: 1, closed_at: 2, updated_at: 2, exchange_id: null } as never)
+        .execute()
+      expect(await store.migrate()).toEqual(['002_runs_events_positions'])
+      expect(await store.db.selectFrom('orders').select(['id', 'run_id', 'filled']).execute()).toEqual([{ id: 'old', run_id: null, filled: 1 }])
+      await store.close()
+    })
+  })
+}
+
+describe('store errors name what is wrong', () => {
+  it('a SQLite path that cannot be opened', async () => {
+    await expect(openStore('/nonexistent-dir/x/y.sqlite')).rejects.toThrow(/cannot open SQLite database \/nonexistent-dir\/x\/y\.sqlite/)
   })
 
-  it('upserts an order across batches and ignores a replayed fill', async () => {
-    const path = tmpDb()
-    const store = new OrderStore(openSqlite(path))
-    await store.migrate()
-    const ev = lifecycle('c', 2)
-    await store.write(ev.slice(0, 2))
-    await store.write(ev.slice(1))
-    await store.write(ev.slice(1))
-    await store.close()
-    const db = new BetterSqlite3(path, { readonly: true })
-    expect(db.prepare('select status, filled from orders').all()).toEqual([{ status: 'filled', filled: 2 }])
-    expect(db.prepare('select count(*) n from fills').get()).toEqual({ n: 2 })
-    db.close()
-  })
-
-  it('writes batches larger than one statement can carry (chunked under the parameter limit)', async () => {
-    const path = tmpDb()
-    const store = new OrderStore(openSqlite(path))
-    await store.migrate()
-    const events = Array.from({ length: 3_000 }, (_, i) => lifecycle(`o${i}`, 1)).flat()
-    await store.write(events)
-    await store.close()
-    const db = new BetterSqlite3(path, { readonly: true })
-    expect(db.prepare('select count(*) n from orders').get()).toEqual({ n: 3_000 })
-    expect(db.prepare('select count(*) n from fills').get()).toEqual({ n: 3_000 })
-    db.close()
-  })
-
-  it('names the file when it cannot be opened', () => {
-    expect(() => openSqlite('/nonexistent-dir/x/y.sqlite')).toThrow(/cannot open SQLite database \/nonexistent-dir\/x\/y\.sqlite/)
+  it('a PostgreSQL server that is not there, without leaking the password', async () => {
+    const err = await openStore('postgres://shoal:secret@127.0.0.1:9/none').catch((e: Error) => e)
+    expect(String(err)).toMatch(/cannot connect to PostgreSQL at postgres:\/\/shoal:\*\*\*@127\.0\.0\.1:9\/none/)
+    expect(String(err)).not.toContain('secret')
+    expect(redactUrl('postgres://u:p@h/db')).toBe('postgres://u:***@h/db')
   })
 })

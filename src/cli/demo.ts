@@ -11,7 +11,7 @@ import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats'
 import type { Scenario } from '../exchange/sim/price-path'
 import { SimExchange } from '../exchange/sim/sim-exchange'
 import { OrderStore } from '../store/order-store'
-import { openSqlite } from '../store/sqlite'
+import { isPostgresUrl, openStore, redactUrl } from '../store/database'
 import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags'
 
 export const DEMO_FLAGS = {
@@ -127,9 +127,11 @@ export function demoStrategies(c: DemoConfig, sim: SimExchange): StrategySpec[] 
 
 /** Runs the demo until its duration ends or SIGINT/SIGTERM; returns the summary. */
 export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStream = process.stdout): Promise<Record<string, unknown>> {
-  const dbPath = resolve(c.dbPath)
-  const store = new OrderStore(openSqlite(dbPath))
+  const dbPath = isPostgresUrl(c.dbPath) ? c.dbPath : resolve(c.dbPath)
+  const runId = `demo-${Date.now().toString(36)}`
+  const store = new OrderStore(await openStore(dbPath), runId)
   await store.migrate()
+  await store.startRun({ command: 'demo', ...c, dbPath: redactUrl(dbPath) }, Date.now())
   const sim = new SimExchange({ symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, tickMs: c.tickMs, scenario: c.scenario }).start()
   const t0 = performance.now()
   const specs = demoStrategies(c, sim)
@@ -174,7 +176,7 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
   await engine.stop(Math.max(2_000, c.latencyMs * 20))
   sim.stop()
   lag.stop()
-  await store.close()
+  await store.writePositions(engine.positions(), Date.now(), 'stop')
 
   const t = engine.metrics.totals()
   const summary = {
@@ -200,8 +202,11 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
     eventLoopLagMs: lag.summary(),
     heapUsedMB: Number((process.memoryUsage().heapUsed / 1048576).toFixed(1)),
     startupMs: Number(startMs.toFixed(1)),
-    dbPath,
+    dbPath: redactUrl(dbPath),
+    runId,
   }
+  await store.endRun(summary, Date.now())
+  await store.close()
   if (c.summaryPath !== null) writeFileSync(c.summaryPath, JSON.stringify(summary, null, 2) + '\n')
   if (engine.sinkError !== null) throw new Error(`order sink failed: ${String(engine.sinkError)}`)
   return summary

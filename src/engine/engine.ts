@@ -127,6 +127,11 @@ export class Engine {
     this.buildInstances()
   }
 
+  /** Every actor's position figures now, for the store's positions table. */
+  positions(): { strategyId: string; symbol: string; position: number; avgPrice: number; realizedPnl: number; fees: number }[] {
+    return this.actors.map((a) => ({ strategyId: a.id, symbol: a.symbol, position: a.state.position, avgPrice: a.state.avgPrice, realizedPnl: a.state.realizedPnl, fees: a.state.fees }))
+  }
+
   /** Number of distinct strategy pipelines (identical strategies share one). */
   get pipelines(): number {
     return this.instances.size

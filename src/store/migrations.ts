@@ -48,14 +48,63 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('orders').execute()
     },
   },
+  '002_runs_events_positions': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('ended_at', 'bigint')
+        .addColumn('config', 'text', (c) => c.notNull())
+        .addColumn('summary', 'text')
+        .execute()
+      // seq is assigned by the writer, in acceptance order: one code path on both dialects.
+      await db.schema
+        .createTable('order_events')
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('order_id', 'text', (c) => c.notNull())
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('order_events_pk', ['run_id', 'seq'])
+        .execute()
+      await db.schema.createIndex('order_events_order').on('order_events').column('order_id').execute()
+      await db.schema
+        .createTable('positions')
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('symbol', 'text', (c) => c.notNull())
+        .addColumn('position', 'double precision', (c) => c.notNull())
+        .addColumn('avg_price', 'double precision', (c) => c.notNull())
+        .addColumn('realized_pnl', 'double precision', (c) => c.notNull())
+        .addColumn('fees', 'double precision', (c) => c.notNull())
+        .addPrimaryKeyConstraint('positions_pk', ['run_id', 'strategy_id', 'ts'])
+        .execute()
+      await db.schema.alterTable('orders').addColumn('run_id', 'text').execute()
+      await db.schema.alterTable('fills').addColumn('run_id', 'text').execute()
+      await db.schema.createIndex('fills_symbol_ts').on('fills').columns(['symbol', 'ts']).execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('fills_symbol_ts').execute()
+      await db.schema.alterTable('fills').dropColumn('run_id').execute()
+      await db.schema.alterTable('orders').dropColumn('run_id').execute()
+      await db.schema.dropTable('positions').execute()
+      await db.schema.dropTable('order_events').execute()
+      await db.schema.dropTable('runs').execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }
 
-/** Brings the schema up to date; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+/** Brings the schema up to date (or to `target`); throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<any>, target?: string): Promise<string[]> {
   const migrator = new Migrator({ db, provider })
-  const { error, results } = await migrator.migrateToLatest()
+  const { error, results } = target === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(target)
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
     throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error })

@@ -1,40 +1,90 @@
 import type { Insertable, Kysely } from 'kysely'
 import type { OrderEvent } from '../domain/order'
+import type { StoreConnection } from './database'
 import { migrateToLatest } from './migrations'
-import type { Database, FillsTable, OrdersTable } from './schema'
-
-/** Rows per statement: orders have 16 columns, so 1,000 rows stay well under SQLite's 32,766 parameters. */
-const CHUNK = 1000
+import type { Database, FillsTable, OrderEventsTable, OrdersTable, PositionsTable } from './schema'
 
 export interface WriteResult {
   readonly orders: number
   readonly fills: number
 }
 
+export interface PositionRow {
+  readonly strategyId: string
+  readonly symbol: string
+  readonly position: number
+  readonly avgPrice: number
+  readonly realizedPnl: number
+  readonly fees: number
+}
+
+/** Rows per statement so that `columns × rows` stays under the dialect's parameter limit. */
+const chunkFor = (maxParams: number, columns: number): number => Math.max(1, Math.floor((maxParams - 16) / columns))
+
 /**
- * Writes batches of order events: one transaction per batch, the latest state of every order
- * upserted once, fills inserted idempotently (a replayed fill is ignored).
+ * Writes batches of order events: one transaction per batch, every event appended to
+ * `order_events`, the latest state of every order upserted once, fills inserted idempotently (a
+ * replayed fill is ignored). The same code runs on SQLite and PostgreSQL.
  */
 export class OrderStore {
   /** Written so far: distinct orders created, order rows upserted, fill rows, events, batches. */
   readonly written = { orders: 0, orderUpserts: 0, fills: 0, events: 0, batches: 0 }
+  readonly db: Kysely<Database>
+  private seq = 0
+  private readonly chunks: { events: number; orders: number; fills: number; positions: number }
 
-  constructor(readonly db: Kysely<Database>) {}
+  constructor(
+    readonly conn: StoreConnection,
+    /** Every row this store writes carries this run id. */
+    readonly runId: string = 'default',
+  ) {
+    this.db = conn.db
+    this.chunks = { events: chunkFor(conn.maxParams, 7), orders: chunkFor(conn.maxParams, 17), fills: chunkFor(conn.maxParams, 11), positions: chunkFor(conn.maxParams, 9) }
+  }
 
-  migrate(): Promise<string[]> {
-    return migrateToLatest(this.db)
+  migrate(target?: string): Promise<string[]> {
+    return migrateToLatest(this.db, target)
+  }
+
+  /** Records the run's start; event sequence numbers continue after any already stored for it. */
+  async startRun(config: unknown, startedAt: number): Promise<void> {
+    await this.db
+      .insertInto('runs')
+      .values({ id: this.runId, started_at: startedAt, ended_at: null, config: JSON.stringify(config), summary: null })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute()
+    const row = await this.db.selectFrom('order_events').select((eb) => eb.fn.max('seq').as('m')).where('run_id', '=', this.runId).executeTakeFirst()
+    this.seq = Number(row?.m ?? 0)
+  }
+
+  async endRun(summary: unknown, endedAt: number): Promise<void> {
+    await this.db.updateTable('runs').set({ ended_at: endedAt, summary: JSON.stringify(summary) }).where('id', '=', this.runId).execute()
   }
 
   async write(batch: readonly OrderEvent[]): Promise<WriteResult> {
+    const runId = this.runId
     const latest = new Map<string, OrderEvent>()
     const fills: Insertable<FillsTable>[] = []
+    const events: Insertable<OrderEventsTable>[] = new Array(batch.length)
     let created = 0
-    for (const e of batch) {
-      latest.set(e.order.id, e)
+    let seq = this.seq
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i]!
+      const o = e.order
+      latest.set(o.id, e)
       if (e.type === 'OrderSubmitted') created++
+      events[i] = {
+        run_id: runId,
+        seq: ++seq,
+        order_id: o.id,
+        strategy_id: o.strategyId,
+        type: e.type,
+        ts: e.ts,
+        data: JSON.stringify({ status: o.status, filled: o.filled, avgPrice: o.avgPrice, fee: o.fee, exchangeId: o.exchangeId, fill: e.fill, reason: e.reason }),
+      }
       if (e.fill !== null) {
         const f = e.fill
-        fills.push({ trade_id: f.tradeId, order_id: f.orderId, strategy_id: e.order.strategyId, symbol: e.order.symbol, side: e.order.side, price: f.price, amount: f.amount, fee: f.fee, liquidity: f.liquidity, ts: f.ts })
+        fills.push({ trade_id: f.tradeId, run_id: runId, order_id: f.orderId, strategy_id: o.strategyId, symbol: o.symbol, side: o.side, price: f.price, amount: f.amount, fee: f.fee, liquidity: f.liquidity, ts: f.ts })
       }
     }
     const orders: Insertable<OrdersTable>[] = []
@@ -42,6 +92,7 @@ export class OrderStore {
       const o = e.order
       orders.push({
         id: o.id,
+        run_id: runId,
         exchange_id: o.exchangeId,
         strategy_id: o.strategyId,
         symbol: o.symbol,
@@ -59,11 +110,13 @@ export class OrderStore {
         updated_at: e.ts,
       })
     }
+    const { chunks } = this
     await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < orders.length; i += CHUNK) {
+      for (let i = 0; i < events.length; i += chunks.events) await trx.insertInto('order_events').values(events.slice(i, i + chunks.events)).execute()
+      for (let i = 0; i < orders.length; i += chunks.orders) {
         await trx
           .insertInto('orders')
-          .values(orders.slice(i, i + CHUNK))
+          .values(orders.slice(i, i + chunks.orders))
           .onConflict((oc) =>
             oc.column('id').doUpdateSet((eb) => ({
               exchange_id: eb.ref('excluded.exchange_id'),
@@ -78,16 +131,42 @@ export class OrderStore {
           )
           .execute()
       }
-      for (let i = 0; i < fills.length; i += CHUNK) {
-        await trx.insertInto('fills').values(fills.slice(i, i + CHUNK)).onConflict((oc) => oc.columns(['symbol', 'trade_id']).doNothing()).execute()
+      for (let i = 0; i < fills.length; i += chunks.fills) {
+        await trx.insertInto('fills').values(fills.slice(i, i + chunks.fills)).onConflict((oc) => oc.columns(['symbol', 'trade_id']).doNothing()).execute()
       }
     })
+    // Only after the commit: a failed batch is retried whole, with the same sequence numbers.
+    this.seq = seq
     this.written.orders += created
     this.written.orderUpserts += orders.length
     this.written.fills += fills.length
     this.written.events += batch.length
     this.written.batches++
     return { orders: orders.length, fills: fills.length }
+  }
+
+  /** Records every strategy's position at `ts` (`kind`: 'interval' or 'stop'). */
+  async writePositions(rows: readonly PositionRow[], ts: number, kind: 'interval' | 'stop'): Promise<void> {
+    const values: Insertable<PositionsTable>[] = rows.map((r) => ({
+      run_id: this.runId,
+      strategy_id: r.strategyId,
+      ts,
+      kind,
+      symbol: r.symbol,
+      position: r.position,
+      avg_price: r.avgPrice,
+      realized_pnl: r.realizedPnl,
+      fees: r.fees,
+    }))
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < values.length; i += this.chunks.positions) {
+        await trx
+          .insertInto('positions')
+          .values(values.slice(i, i + this.chunks.positions))
+          .onConflict((oc) => oc.columns(['run_id', 'strategy_id', 'ts']).doNothing())
+          .execute()
+      }
+    })
   }
 
   close(): Promise<void> {

@@ -1,8 +1,7 @@
-import type { ColumnType } from 'kysely'
-
 /** Times are epoch milliseconds. */
 export interface OrdersTable {
   id: string
+  run_id: string | null
   exchange_id: string | null
   strategy_id: string
   symbol: string
@@ -23,6 +22,7 @@ export interface OrdersTable {
 
 export interface FillsTable {
   trade_id: string
+  run_id: string | null
   order_id: string
   strategy_id: string
   symbol: string
@@ -34,9 +34,44 @@ export interface FillsTable {
   ts: number
 }
 
-export interface Database {
-  orders: OrdersTable
-  fills: FillsTable
+/** One engine run: its configuration and, once it ended, its summary (both JSON). */
+export interface RunsTable {
+  id: string
+  started_at: number
+  ended_at: number | null
+  config: string
+  summary: string | null
 }
 
-export type Timestamp = ColumnType<number, number, number>
+/** Append-only log of every order event, in the order the engine accepted them. */
+export interface OrderEventsTable {
+  run_id: string
+  seq: number
+  order_id: string
+  strategy_id: string
+  type: string
+  ts: number
+  /** JSON: the order's state after the event, and the fill or reason it carried. */
+  data: string
+}
+
+/** Each strategy's position, at intervals and at stop. */
+export interface PositionsTable {
+  run_id: string
+  strategy_id: string
+  ts: number
+  kind: string
+  symbol: string
+  position: number
+  avg_price: number
+  realized_pnl: number
+  fees: number
+}
+
+export interface Database {
+  runs: RunsTable
+  orders: OrdersTable
+  order_events: OrderEventsTable
+  fills: FillsTable
+  positions: PositionsTable
+}

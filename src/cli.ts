@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from './domain/errors'
 import { createLogger } from './log'
-import { DEMO_HELP, demoConfig, runDemo } from './cli/demo'
+import { DEMO_HELP, demoConfig, runDemo, StoreDownError } from './cli/demo'
 
 const HELP = `shoal — run a whole shoal of trading strategies
 
@@ -37,6 +37,10 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError) {
       process.stderr.write(`shoal: ${err.message}\n`)
       process.exit(2)
+    }
+    if (err instanceof StoreDownError) {
+      process.stderr.write(`shoal: ${err.message}\n`)
+      process.exit(1)
     }
     process.stderr.write(`shoal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
     process.exit(1)

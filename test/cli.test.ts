@@ -3,7 +3,9 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { afterAll, describe, expect, inject, it } from 'vitest'
+import { openStore } from '../src/store/database'
 
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
 const dir = mkdtempSync(join(tmpdir(), 'shoal-cli-'))
@@ -75,6 +77,67 @@ describe('shoal demo', () => {
     expect((d.prepare('select count(*) n from orders').get() as { n: number }).n).toBe(s.orders.submitted)
     expect((d.prepare('select count(*) n from fills').get() as { n: number }).n).toBe(s.fills)
     expect((d.prepare('select count(*) n from orders where closed_at is null').get() as { n: number }).n).toBe(0)
+    // Exactly the accepted events, each once, in acceptance order.
+    const log = d.prepare('select count(*) n, min(seq) lo, max(seq) hi from order_events').get() as { n: number; lo: number; hi: number }
+    expect(log).toEqual({ n: s.persisted.events, lo: 1, hi: s.persisted.events })
+    expect((d.prepare("select count(*) n from positions where kind = 'stop'").get() as { n: number }).n).toBe(2000)
+    expect(JSON.parse((d.prepare('select summary from runs').get() as { summary: string }).summary)).toMatchObject({ stoppedBy: 'SIGTERM' })
     d.close()
+  })
+})
+
+describe('shoal demo on PostgreSQL', () => {
+  const newDatabase = async (name: string) => {
+    const admin = await openStore(inject('pgUrl'))
+    await sql.raw(`create database ${name}`).execute(admin.db)
+    await admin.db.destroy()
+    const url = new URL(inject('pgUrl'))
+    url.pathname = `/${name}`
+    return url.toString()
+  }
+
+  it('writes orders, fills and the event log to a postgres:// URL', async () => {
+    const url = await newDatabase(`cli_pg_${process.pid}`)
+    const summaryPath = join(dir, 'pg.json')
+    const r = shoal('demo', '--strategies', '400', '--duration', '2', '--signal-every', '0.4', '--latency', '20', '--db', url, '--summary', summaryPath)
+    expect(r.status, r.stderr).toBe(0)
+    const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
+    const conn = await openStore(url)
+    const n = async (t: 'orders' | 'fills' | 'order_events') => Number((await conn.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+    expect(await n('orders')).toBe(s.orders.submitted)
+    expect(await n('fills')).toBe(s.fills)
+    expect(await n('order_events')).toBe(s.persisted.events)
+    expect(s.unpersistedEvents).toBe(0)
+    await conn.db.destroy()
+  })
+
+  it('when PostgreSQL refuses connections until the end, saves the unwritten events to a file and exits 1', async () => {
+    const name = `cli_down_${process.pid}`
+    const url = await newDatabase(name)
+    const summaryPath = join(dir, 'down.json')
+    const child = spawn(tsx, ['src/cli.ts', 'demo', '--strategies', '500', '--duration', '4', '--signal-every', '0.5', '--latency', '20', '--flush-timeout', '2', '--db', url, '--summary', summaryPath], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() })
+    let stderr = ''
+    child.stderr.on('data', (b) => (stderr += b))
+    await new Promise((r) => setTimeout(r, 2_000))
+    const admin = await openStore(inject('pgUrl'))
+    await sql.raw(`alter database ${name} allow_connections false`).execute(admin.db)
+    await sql.raw(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`).execute(admin.db)
+    const code = await new Promise<number | null>((r) => child.on('exit', r))
+    await sql.raw(`alter database ${name} allow_connections true`).execute(admin.db)
+    await admin.db.destroy()
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/order store write failed: retrying, events kept in memory/)
+    const m = /accepted events were not written to (\S+); they are in (\S+)/.exec(stderr)
+    expect(m, stderr.slice(-2000)).not.toBeNull()
+    const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
+    const spilled = readFileSync(m![2]!, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    rmSync(m![2]!)
+    const conn = await openStore(url)
+    const inDb = Number((await conn.db.selectFrom('order_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+    await conn.db.destroy()
+    // Nothing accepted is lost: what is not in the database is in the file.
+    expect(spilled.length).toBeGreaterThan(0)
+    expect(inDb + spilled.length).toBe(s.persisted.events + s.unpersistedEvents)
+    expect(s.sink.spilledTo).toBe(m![2])
   })
 })

@@ -14,6 +14,11 @@ import { OrderStore } from '../store/order-store'
 import { isPostgresUrl, openStore, redactUrl } from '../store/database'
 import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags'
 
+/** The run ended but the store could not take every event (they were saved to a file instead). */
+export class StoreDownError extends Error {
+  override name = 'StoreDownError'
+}
+
 export const DEMO_FLAGS = {
   strategies: { type: 'string', default: '10000' },
   symbols: { type: 'string', default: '20' },
@@ -30,6 +35,8 @@ export const DEMO_FLAGS = {
   strategy: { type: 'string', default: 'followSignal' },
   notional: { type: 'string', default: '100' },
   'reject-rate': { type: 'string', default: '0.01' },
+  'max-queued': { type: 'string', default: '1000000' },
+  'flush-timeout': { type: 'string', default: '30' },
   'timeout-rate': { type: 'string', default: '0.002' },
   'tick-ms': { type: 'string', default: '250' },
   scenario: { type: 'string', default: 'calm' },
@@ -54,7 +61,10 @@ export const DEMO_HELP = `shoal demo — seed 000's experiment: many strategies 
   --timeout-rate R    share of calls whose answer is lost (default 0.002)
   --tick-ms MS        market data period (default 250)
   --scenario NAME     calm | trend | crash | volatile (default calm)
-  --db PATH           SQLite file (default ./shoal.sqlite)
+  --db PATH|URL       SQLite file (default ./shoal.sqlite) or postgres://user:pass@host:port/db
+  --max-queued N      unwritten events beyond which new entries are halted (default 1000000)
+  --flush-timeout S   at stop, how long to keep retrying a failing store before saving the
+                      unwritten events to a file and exiting 1 (default 30)
   --seed N            seed for prices, latency and signals (default 1)
   --summary PATH      write the run's summary as JSON to PATH
 `
@@ -78,6 +88,8 @@ export interface DemoConfig {
   timeoutRate: number
   tickMs: number
   scenario: Scenario
+  maxQueued: number
+  flushTimeoutSec: number
 }
 
 /** Validates the demo's flags; every error names its flag. */
@@ -104,6 +116,8 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
     timeoutRate: numFlag(v['timeout-rate'], '--timeout-rate', 0, 1),
     tickMs: numFlag(v['tick-ms'], '--tick-ms', 1),
     scenario: choiceFlag(v.scenario, '--scenario', ['calm', 'trend', 'crash', 'volatile'] as const),
+    maxQueued: intFlag(v['max-queued'], '--max-queued', 1),
+    flushTimeoutSec: numFlag(v['flush-timeout'], '--flush-timeout', 0),
   }
 }
 
@@ -143,6 +157,7 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
     mode: c.mode,
     chunkSize: c.chunkSize,
     store,
+    maxQueuedEvents: c.maxQueued,
     runTag: `d${Date.now().toString(36)}`,
     logger: log,
   })
@@ -173,12 +188,18 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
   const ranSec = (performance.now() - began) / 1000
   stats.unsubscribe()
   log.info({ reason }, 'stopping: draining in-flight actions and flushing the order sink')
-  await engine.stop(Math.max(2_000, c.latencyMs * 20))
+  const { unwritten } = await engine.stop(Math.max(2_000, c.latencyMs * 20), c.flushTimeoutSec * 1000)
   sim.stop()
   lag.stop()
-  await store.writePositions(engine.positions(), Date.now(), 'stop')
+  let spilled: string | null = null
+  if (unwritten.length > 0) {
+    // The store is down: keep every accepted event rather than lose it.
+    spilled = resolve(`shoal-unwritten-${runId}.jsonl`)
+    writeFileSync(spilled, unwritten.map((e) => JSON.stringify(e)).join('\n') + '\n')
+  }
 
   const t = engine.metrics.totals()
+  const p = engine.persistence!
   const summary = {
     strategies: specs.length,
     pipelines: engine.pipelines,
@@ -199,16 +220,27 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
     failedActors: t.failedActors,
     persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events, orderUpserts: store.written.orderUpserts, batches: store.written.batches },
     unpersistedEvents: engine.acceptedEvents - engine.persistedEvents,
+    sink: {
+      durableMs: pick(p.durableSummary()),
+      maxQueued: p.counts.maxQueued,
+      failedWrites: p.counts.failedWrites,
+      halts: p.counts.halts,
+      haltedEntries: t.haltedEntries,
+      spilledTo: spilled,
+    },
     eventLoopLagMs: lag.summary(),
     heapUsedMB: Number((process.memoryUsage().heapUsed / 1048576).toFixed(1)),
     startupMs: Number(startMs.toFixed(1)),
     dbPath: redactUrl(dbPath),
     runId,
   }
-  await store.endRun(summary, Date.now())
-  await store.close()
+  if (spilled === null) {
+    await store.writePositions(engine.positions(), Date.now(), 'stop')
+    await store.endRun(summary, Date.now())
+  }
+  await store.close().catch(() => {})
   if (c.summaryPath !== null) writeFileSync(c.summaryPath, JSON.stringify(summary, null, 2) + '\n')
-  if (engine.sinkError !== null) throw new Error(`order sink failed: ${String(engine.sinkError)}`)
+  if (spilled !== null) throw new StoreDownError(`the order store stayed unavailable: ${unwritten.length} accepted events were not written to ${redactUrl(dbPath)}; they are in ${spilled}`)
   return summary
 }
 

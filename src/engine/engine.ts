@@ -4,7 +4,6 @@ import { executeOrder, type ExecutionContext } from '../../actors/execution'
 import { orderFor } from '../../actors/order-for'
 import { StrategyActor } from '../../actors/strategy-actor'
 import { exhaustLatestBy } from '../../streams/exhaust-latest-by'
-import { orderSink } from '../../streams/order-sink'
 import { OrderUpdateHub } from '../../streams/order-update-hub'
 import { Router } from '../../streams/router'
 import { signalOf } from '../../streams/signal-schedule'
@@ -17,14 +16,12 @@ import { newOrder, type Order, type OrderEvent } from '../domain/order'
 import type { SignalRound } from '../domain/signal'
 import type { ExchangeOrder, ExchangePort } from '../exchange/port'
 import { roundTo } from '../util/numbers'
+import { EventPersistence, type EventStore } from './event-persistence'
 import { Metrics } from './metrics'
 
 export type EngineMode = 'lock' | 'await'
 
-/** Where order events go: one call per batch, one transaction per call. */
-export interface EventStore {
-  write(batch: readonly OrderEvent[]): Promise<unknown>
-}
+export type { EventStore } from './event-persistence'
 
 export interface EngineOptions {
   readonly exchange: ExchangePort
@@ -44,6 +41,10 @@ export interface EngineOptions {
   readonly store?: EventStore
   readonly sinkWindowMs?: number
   readonly sinkMaxBatch?: number
+  /** Unwritten events beyond which new entries are halted until the store catches up. */
+  readonly maxQueuedEvents?: number
+  /** First retry delay after a failed store write (doubles, capped at 5 s). */
+  readonly storeRetryMs?: number
   readonly orderTimeoutMs?: number
   readonly maxAttempts?: number
   readonly retryDelayMs?: number
@@ -79,7 +80,8 @@ export class Engine {
   private readonly orderUpdates = new OrderUpdateHub<ExchangeOrder>()
   /** Actors with a new intent (kept on the actor: the latest one is what counts). */
   private readonly intents$ = new Subject<StrategyActor>()
-  private readonly events$ = new Subject<OrderEvent>()
+  /** Present when a store is configured. */
+  readonly persistence: EventPersistence | null
   private readonly marketsBySymbol = new Map<string, Market>()
   private readonly lastPrice = new Map<string, number>()
   private readonly scheduler: SchedulerLike
@@ -94,14 +96,11 @@ export class Engine {
   private groups = 0
   private originAt = 0
   private started = false
-  private stopping: Promise<void> | null = null
-  private sinkDone: Promise<void> = Promise.resolve()
+  private stopping: Promise<{ unwritten: OrderEvent[] }> | null = null
   private actionsDone: Promise<void> = Promise.resolve()
   private readonly log: Logger | undefined
-  /** Order events accepted from actions, and how many of them the store has confirmed written. */
+  /** Order events accepted from actions. */
   acceptedEvents = 0
-  persistedEvents = 0
-  sinkError: unknown = null
 
   constructor(private readonly o: EngineOptions) {
     this.mode = o.mode ?? 'lock'
@@ -121,6 +120,19 @@ export class Engine {
         this.log?.debug({ orderId: order.id, status: order.status, reason }, 'order update skipped')
       },
     }
+    this.persistence =
+      o.store === undefined
+        ? null
+        : new EventPersistence({
+            store: o.store,
+            scheduler: this.scheduler,
+            clock: this.clock,
+            windowMs: o.sinkWindowMs,
+            maxBatch: o.sinkMaxBatch,
+            maxQueued: o.maxQueuedEvents,
+            retryDelayMs: o.storeRetryMs,
+            logger: o.logger,
+          })
     this.actors = o.strategies.map((s, i) => new StrategyActor(i, s.id, s.symbol, s.group, s.size))
     for (const s of o.strategies) this.groups = Math.max(this.groups, s.group + 1)
     this.signalActors = new Int32Array(this.groups)
@@ -162,24 +174,7 @@ export class Engine {
       this.coreSubs.push(this.intents$.subscribe({ complete: () => done.complete() }))
     }
 
-    if (this.o.store !== undefined) {
-      const store = this.o.store
-      this.sinkDone = new Promise((resolve) => {
-        this.coreSubs.push(
-          this.events$
-            .pipe(orderSink({ windowMs: this.o.sinkWindowMs ?? 250, maxBatch: this.o.sinkMaxBatch ?? 5000, write: (b) => store.write(b), scheduler: this.scheduler }))
-            .subscribe({
-              next: (n) => (this.persistedEvents += n),
-              error: (err) => {
-                this.sinkError = err
-                this.log?.error({ err }, 'order sink failed: events are no longer persisted')
-                resolve()
-              },
-              complete: () => resolve(),
-            }),
-        )
-      })
-    }
+    this.persistence?.start()
 
     this.orderUpdates.connect(this.o.exchange.watchOrders(), (o) => o.clientOrderId)
     this.inputSubs.push(
@@ -197,11 +192,17 @@ export class Engine {
     return this
   }
 
+  /** Order events written by the store so far. */
+  get persistedEvents(): number {
+    return this.persistence?.counts.written ?? 0
+  }
+
   /**
    * Graceful stop: no new inputs; in-flight actions finish (up to `drainMs`), then every accepted
-   * event is written before the promise resolves.
+   * event is written. If the store still fails after `flushTimeoutMs`, the events it could not take
+   * are returned (oldest first) for the caller to keep elsewhere; otherwise `unwritten` is empty.
    */
-  stop(drainMs = 10_000): Promise<void> {
+  stop(drainMs = 10_000, flushTimeoutMs = 30_000): Promise<{ unwritten: OrderEvent[] }> {
     this.stopping ??= (async () => {
       for (const s of this.inputSubs) s.unsubscribe()
       this.signalRouter.dispose()
@@ -212,10 +213,13 @@ export class Engine {
         new Promise<boolean>((resolve) => this.scheduler.schedule(() => resolve(false), drainMs)),
       ])
       if (!drained) this.log?.warn({ inFlight: this.metrics.inFlight }, 'stop: actions still in flight after drain; their orders stay open in the store')
-      for (const s of this.coreSubs.slice(0, 1)) s.unsubscribe()
+      for (const s of this.coreSubs) s.unsubscribe()
       this.orderUpdates.dispose()
-      this.events$.complete()
-      await this.sinkDone
+      const p = this.persistence
+      if (p === null || (await p.flush(flushTimeoutMs))) return { unwritten: [] }
+      const unwritten = p.unwritten()
+      this.log?.error({ unwritten: unwritten.length, err: p.lastError }, 'stop: the order store is still failing; unwritten events handed back')
+      return { unwritten }
     })()
     return this.stopping
   }
@@ -318,8 +322,19 @@ export class Engine {
   /** Whether `intent` would move the actor now; the decision is kept for `act` so it is made once. */
   private wanted(actor: StrategyActor, intent: Intent): boolean {
     if (!actor.state.running || actor.state.order !== null) return false
-    actor.decision = this.decide(actor, intent)
-    return actor.decision !== null
+    const d = (actor.decision = this.decide(actor, intent))
+    if (d === null) return false
+    if (this.persistence?.entriesHalted && this.increasesExposure(actor, d)) {
+      actor.decision = null
+      this.metrics.w.haltedEntries++
+      return false
+    }
+    return true
+  }
+
+  private increasesExposure(actor: StrategyActor, d: { side: 'buy' | 'sell'; amount: number }): boolean {
+    const p = actor.state.position
+    return Math.abs(p + (d.side === 'buy' ? d.amount : -d.amount)) > Math.abs(p) + 1e-12
   }
 
   private decide(actor: StrategyActor, intent: Intent) {
@@ -386,7 +401,7 @@ export class Engine {
       default:
     }
     this.acceptedEvents++
-    this.events$.next(ev)
+    this.persistence?.accept(ev)
   }
 
   private failActor(actor: StrategyActor, err: unknown): void {

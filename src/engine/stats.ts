@@ -19,6 +19,11 @@ export interface StatsRow {
   readonly persisted: number
   /** Order events accepted but not yet written. */
   readonly sinkPending: number
+  /** Age of the oldest event not yet written, ms. */
+  readonly sinkLagMs: number
+  /** Event accepted → committed, ms, in this window. */
+  readonly durableMs: Percentiles
+  readonly entriesHalted: boolean
   readonly eventLoopLagP99Ms: number
   readonly heapMB: number
 }
@@ -68,9 +73,21 @@ export function statsRow(engine: Engine, lag: LagMonitor, t: number): StatsRow {
     positionsOpen: engine.metrics.positionsOpen,
     persisted: engine.persistedEvents,
     sinkPending: engine.acceptedEvents - engine.persistedEvents,
+    sinkLagMs: engine.persistence?.lagMs() ?? 0,
+    durableMs: durableWindow(engine),
+    entriesHalted: engine.persistence?.entriesHalted ?? false,
     eventLoopLagP99Ms: lag.windowP99(),
     heapMB: process.memoryUsage().heapUsed / 1048576,
   }
+}
+
+function durableWindow(engine: Engine): Percentiles {
+  const h = engine.persistence?.durable
+  if (h === undefined) return { p50: 0, p99: 0, max: 0, count: 0 }
+  const out = h.summary()
+  engine.persistence!.durableTotal.add(h)
+  h.reset()
+  return out
 }
 
 const COLUMNS: [string, number, (r: StatsRow) => string][] = [
@@ -87,7 +104,9 @@ const COLUMNS: [string, number, (r: StatsRow) => string][] = [
   ['reject', 7, (r) => String(r.rejected)],
   ['pos', 7, (r) => String(r.positionsOpen)],
   ['persisted', 10, (r) => String(r.persisted)],
-  ['queued', 7, (r) => String(r.sinkPending)],
+  ['queued', 7, (r) => String(r.sinkPending) + (r.entriesHalted ? '!' : '')],
+  ['sink lag', 9, (r) => r.sinkLagMs.toFixed(0)],
+  ['dur p99', 8, (r) => (r.durableMs.count ? r.durableMs.p99.toFixed(0) : '-')],
   ['lag p99', 8, (r) => r.eventLoopLagP99Ms.toFixed(1)],
   ['heap MB', 8, (r) => r.heapMB.toFixed(0)],
 ]

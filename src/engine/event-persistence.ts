@@ -1,0 +1,172 @@
+import { defer, retry, Subject, timer, type SchedulerLike, type Subscription } from 'rxjs'
+import type { Logger } from 'pino'
+import type { OrderEvent } from '../domain/order'
+import { orderSink } from '../../streams/order-sink'
+import { LatencyHistogram } from './latency-histogram'
+
+/** Where order events go: one call per batch, one transaction per call. */
+export interface EventStore {
+  write(batch: readonly OrderEvent[]): Promise<unknown>
+}
+
+export interface PersistenceOptions {
+  readonly store: EventStore
+  readonly scheduler: SchedulerLike
+  /** High-resolution clock, ms. */
+  readonly clock: () => number
+  readonly windowMs?: number
+  readonly maxBatch?: number
+  /** Unwritten events beyond which new entries are halted (exits still pass). */
+  readonly maxQueued?: number
+  /** First retry delay after a failed write; doubles up to `maxRetryDelayMs`. */
+  readonly retryDelayMs?: number
+  readonly maxRetryDelayMs?: number
+  readonly logger?: Logger
+}
+
+/**
+ * Carries accepted order events to the store without stalling anyone: the `orderSink` batches
+ * them, a failed batch is retried with back-off for as long as it takes, and until it is written
+ * every event stays in an in-memory queue (nothing accepted is dropped). When the queue passes
+ * `maxQueued`, `entriesHalted` turns on so the engine stops opening positions; it turns off again
+ * once the queue is back under half the bound. If the store is still failing at shutdown, the
+ * events not yet written are handed back to the caller (`unwritten`) to be saved elsewhere.
+ */
+export class EventPersistence {
+  private readonly events$ = new Subject<OrderEvent>()
+  private readonly queue: OrderEvent[] = []
+  private readonly acceptedAt: number[] = []
+  private head = 0
+  private sub: Subscription | null = null
+  private done: Promise<void> = Promise.resolve()
+  private halted = false
+  private failingSince: number | null = null
+  private readonly maxQueued: number
+  /** Accepted event → committed to the store, ms: the current stats window, and earlier windows. */
+  readonly durable = new LatencyHistogram()
+  readonly durableTotal = new LatencyHistogram()
+  readonly counts = { accepted: 0, written: 0, batches: 0, failedWrites: 0, halts: 0, maxQueued: 0 }
+  /** The last write error, while writes are failing. */
+  lastError: unknown = null
+
+  constructor(private readonly o: PersistenceOptions) {
+    this.maxQueued = o.maxQueued ?? 1_000_000
+  }
+
+  start(): this {
+    const { store, scheduler } = this.o
+    const base = this.o.retryDelayMs ?? 100
+    const cap = this.o.maxRetryDelayMs ?? 5_000
+    this.done = new Promise((resolve) => {
+      this.sub = this.events$
+        .pipe(
+          orderSink({
+            windowMs: this.o.windowMs ?? 250,
+            maxBatch: this.o.maxBatch ?? 5_000,
+            scheduler,
+            write: (batch) =>
+              defer(() => store.write(batch)).pipe(
+                retry({
+                  delay: (err, attempt) => {
+                    this.onWriteFailed(err, attempt, batch.length)
+                    return timer(Math.min(cap, base * 2 ** (attempt - 1)), scheduler)
+                  },
+                }),
+              ),
+          }),
+        )
+        .subscribe({ next: (n) => this.onWritten(n), complete: () => resolve(), error: () => resolve() })
+    })
+    return this
+  }
+
+  /** Takes one event; it is written in a later batch. */
+  accept(e: OrderEvent): void {
+    this.queue.push(e)
+    this.acceptedAt.push(this.o.clock())
+    this.counts.accepted++
+    const q = this.queued
+    if (q > this.counts.maxQueued) this.counts.maxQueued = q
+    if (!this.halted && q >= this.maxQueued) {
+      this.halted = true
+      this.counts.halts++
+      this.o.logger?.error({ queued: q, bound: this.maxQueued }, 'order store is behind: new entries halted until writes catch up (exits still allowed)')
+    }
+    this.events$.next(e)
+  }
+
+  /** Events accepted but not yet written. */
+  get queued(): number {
+    return this.queue.length - this.head
+  }
+
+  /** Age of the oldest event not yet written, ms (0 when none). */
+  lagMs(): number {
+    return this.queued === 0 ? 0 : this.o.clock() - this.acceptedAt[this.head]!
+  }
+
+  /** True while the queue is past its bound: the engine must not open new positions. */
+  get entriesHalted(): boolean {
+    return this.halted
+  }
+
+  get failing(): boolean {
+    return this.failingSince !== null
+  }
+
+  /**
+   * Flushes everything accepted. Resolves true once written; false if the store is still failing
+   * after `timeoutMs`, in which case `unwritten()` has what is left.
+   */
+  async flush(timeoutMs: number): Promise<boolean> {
+    this.events$.complete()
+    const ok = await Promise.race([this.done.then(() => this.queued === 0), new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())])
+    if (!ok) this.sub?.unsubscribe()
+    return ok
+  }
+
+  /** Accepted → committed over the whole run. */
+  durableSummary() {
+    const h = new LatencyHistogram()
+    h.add(this.durableTotal)
+    h.add(this.durable)
+    return h.summary()
+  }
+
+  /** Events accepted and not written, oldest first. */
+  unwritten(): OrderEvent[] {
+    return this.queue.slice(this.head)
+  }
+
+  private onWritten(n: number): void {
+    const now = this.o.clock()
+    for (let i = this.head, end = this.head + n; i < end; i++) this.durable.record(now - this.acceptedAt[i]!)
+    this.head += n
+    this.counts.written += n
+    this.counts.batches++
+    if (this.head > 50_000 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head)
+      this.acceptedAt.splice(0, this.head)
+      this.head = 0
+    }
+    if (this.failingSince !== null) {
+      this.o.logger?.warn({ failedForMs: Math.round(now - this.failingSince), queued: this.queued }, 'order store writes succeed again')
+      this.failingSince = null
+      this.lastError = null
+    }
+    if (this.halted && this.queued <= this.maxQueued / 2) {
+      this.halted = false
+      this.o.logger?.warn({ queued: this.queued }, 'order store caught up: entries resume')
+    }
+  }
+
+  private onWriteFailed(err: unknown, attempt: number, size: number): void {
+    this.counts.failedWrites++
+    this.lastError = err
+    if (this.failingSince === null) this.failingSince = this.o.clock()
+    // Loud, but not a line per retry: the first failure, then every 10th.
+    if (attempt === 1 || attempt % 10 === 0) {
+      this.o.logger?.error({ err, attempt, batch: size, queued: this.queued }, 'order store write failed: retrying, events kept in memory')
+    }
+  }
+}

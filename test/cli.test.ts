@@ -115,10 +115,17 @@ describe('shoal demo on PostgreSQL', () => {
     const name = `cli_down_${process.pid}`
     const url = await newDatabase(name)
     const summaryPath = join(dir, 'down.json')
-    const child = spawn(tsx, ['src/cli.ts', 'demo', '--strategies', '500', '--duration', '4', '--signal-every', '0.5', '--latency', '20', '--flush-timeout', '2', '--db', url, '--summary', summaryPath], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() })
+    const child = spawn(tsx, ['src/cli.ts', 'demo', '--strategies', '500', '--duration', '3', '--signal-every', '0.5', '--latency', '20', '--flush-timeout', '2', '--db', url, '--summary', summaryPath], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() })
     let stderr = ''
-    child.stderr.on('data', (b) => (stderr += b))
-    await new Promise((r) => setTimeout(r, 2_000))
+    const started = new Promise<void>((resolve) =>
+      child.stderr.on('data', (b) => {
+        stderr += b
+        if (stderr.includes('"msg":"demo started"')) resolve()
+      }),
+    )
+    // Cut the database off once the run is trading (not before it connected), and a little into it.
+    await started
+    await new Promise((r) => setTimeout(r, 800))
     const admin = await openStore(inject('pgUrl'))
     await sql.raw(`alter database ${name} allow_connections false`).execute(admin.db)
     await sql.raw(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`).execute(admin.db)

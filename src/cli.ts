@@ -2,6 +2,7 @@
 import { ConfigError } from './domain/errors'
 import { createLogger } from './log'
 import { DEMO_HELP, demoConfig, runDemo, StoreDownError } from './cli/demo'
+import { runReport } from './cli/report'
 
 const HELP = `shoal — run a whole shoal of trading strategies
 
@@ -9,6 +10,7 @@ usage: shoal <command> [flags]     (npm run shoal -- <command> [flags])
 
 commands:
   demo        seed 000's experiment on the simulated venue (npm run demo)
+  report      per-strategy orders, fills, PnL, fees, win rate; or candles from fills
   help        this text; 'shoal <command> --help' for a command's flags
 `
 
@@ -26,6 +28,10 @@ async function main(argv: string[]): Promise<number> {
     }
     const summary = await runDemo(c, createLogger())
     process.stderr.write(`\n${JSON.stringify(summary)}\n`)
+    return 0
+  }
+  if (command === 'report') {
+    process.stdout.write(await runReport(rest))
     return 0
   }
   throw new ConfigError('command', `unknown command '${command}' (try: shoal help)`)

@@ -57,6 +57,21 @@ describe('shoal demo', () => {
     expect(orders).toBe(s.orders.submitted)
     expect(s.persisted).toMatchObject({ orders, fills })
     expect(fills).toBe(s.fills)
+
+    // shoal report over the same file
+    const rep = shoal('report', '--db', db, '--json')
+    expect(rep.status, rep.stderr).toBe(0)
+    const rows = JSON.parse(rep.stdout) as Record<string, unknown>[]
+    for (const k of ['strategyId', 'orders', 'fills', 'position', 'realizedPnl', 'fees', 'winRate']) expect(rows[0]).toHaveProperty(k)
+    expect(rows.reduce((a, r) => a + (r.fills as number), 0)).toBe(s.fills)
+    expect(rows.reduce((a, r) => a + (r.orders as number), 0)).toBe(s.orders.submitted)
+    const csv = shoal('report', '--db', db, '--csv')
+    expect(csv.stdout.split('\n')[0]).toBe('strategyId,symbol,orders,fills,position,realizedPnl,fees,netPnl,winRate,roundTrips,exposure,volume')
+    const c = shoal('report', '--db', db, '--candles', 'BTC/USDT', '--interval', '1s', '--json')
+    expect(JSON.parse(c.stdout).length).toBeGreaterThan(0)
+    const missing = shoal('report', '--db', join(dir, 'nope.sqlite'))
+    expect(missing.status).toBe(2)
+    expect(missing.stderr.trim()).toBe(`shoal: --db: no such database file: ${join(dir, 'nope.sqlite')}`)
   })
 
   it('on SIGTERM mid-run, flushes every accepted event before exiting', async () => {

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs'
+import { candles, parseInterval } from '../report/candles'
+import { csv, table, type Cell } from '../report/format'
+import { strategyReport } from '../report/strategy-report'
+import { ConfigError } from '../domain/errors'
+import { isPostgresUrl, openStore } from '../store/database'
+import { parseFlags, stringFlag } from './flags'
+
+export const REPORT_HELP = `shoal report — what the strategies did, from the store
+
+  --db PATH|URL         SQLite file or postgres:// URL (default ./shoal.sqlite)
+  --run ID              only this run (see the runs table)
+  --strategy ID         only this strategy
+  --candles SYMBOL      OHLCV candles of SYMBOL from the fills instead
+  --interval I          candle size: 30s, 1m, 15m, 4h, 1d (default 1m)
+  --json | --csv        machine-readable output instead of a table
+`
+
+const FLAGS = {
+  db: { type: 'string', default: './shoal.sqlite' },
+  run: { type: 'string' },
+  strategy: { type: 'string' },
+  candles: { type: 'string' },
+  interval: { type: 'string', default: '1m' },
+  json: { type: 'boolean' },
+  csv: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const COLUMNS = ['strategyId', 'symbol', 'orders', 'fills', 'position', 'realizedPnl', 'fees', 'netPnl', 'winRate', 'roundTrips', 'exposure', 'volume'] as const
+
+/** Runs `shoal report`; returns the text to print. */
+export async function runReport(argv: string[]): Promise<string> {
+  const { values: v, positionals } = parseFlags(argv, FLAGS)
+  if (v.help) return REPORT_HELP
+  if (positionals.length > 0) throw new ConfigError('report', `unexpected argument '${positionals[0]}'`)
+  if (v.json && v.csv) throw new ConfigError('--json', 'choose one of --json and --csv')
+  const spec = stringFlag(v.db, '--db')
+  if (!isPostgresUrl(spec) && !existsSync(spec)) throw new ConfigError('--db', `no such database file: ${spec}`)
+  const intervalMs = parseInterval(String(v.interval))
+  const run = v.run === undefined ? undefined : stringFlag(v.run, '--run')
+  const conn = await openStore(spec)
+  try {
+    if (v.candles !== undefined) {
+      const symbol = stringFlag(v.candles, '--candles')
+      const rows = await candles(conn.db, symbol, intervalMs, run)
+      if (v.json) return JSON.stringify(rows, null, 2) + '\n'
+      const cols = ['ts', 'time', 'open', 'high', 'low', 'close', 'volume', 'trades']
+      const cells: Cell[][] = rows.map((c) => [c.ts, new Date(c.ts).toISOString(), c.open, c.high, c.low, c.close, c.volume, c.trades])
+      return v.csv ? csv(cols, cells) : table(cols, cells)
+    }
+    const rows = await strategyReport(conn.db, { runId: run, strategyId: v.strategy === undefined ? undefined : stringFlag(v.strategy, '--strategy') })
+    if (v.json) return JSON.stringify(rows, null, 2) + '\n'
+    const cells: Cell[][] = rows.map((r) => COLUMNS.map((k) => r[k] as Cell))
+    if (v.csv) return csv(COLUMNS, cells)
+    const total = rows.reduce((a, r) => ((a.realizedPnl += r.realizedPnl), (a.fees += r.fees), (a.fills += r.fills), a), { realizedPnl: 0, fees: 0, fills: 0 })
+    return table(COLUMNS, cells) + `\n${rows.length} strategies, ${total.fills} fills, realized PnL ${total.realizedPnl.toFixed(2)}, fees ${total.fees.toFixed(2)}, net ${(total.realizedPnl - total.fees).toFixed(2)}\n`
+  } finally {
+    await conn.db.destroy()
+  }
+}

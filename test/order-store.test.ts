@@ -7,15 +7,13 @@ import { newOrder, type Fill, type OrderEvent } from '../src/domain/order'
 import { evolveOrder } from '../src/domain/order-state'
 import { openStore, redactUrl, type StoreConnection } from '../src/store/database'
 import { OrderStore } from '../src/store/order-store'
+import { SqliteWorkerStore } from '../src/store/sqlite-worker-store'
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-store-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 let n = 0
-/** A fresh, empty database of each dialect: a new SQLite file, or a new PostgreSQL database. */
-const DIALECTS: Record<string, () => Promise<StoreConnection>> = {
-  sqlite: () => openStore(join(dir, `db${++n}.sqlite`)),
-  postgres: async () => {
+const newPg = async (): Promise<StoreConnection> => {
     const admin = await openStore(inject('pgUrl'))
     const name = `shoal_test_${process.pid}_${++n}`
     await sql.raw(`create database ${name}`).execute(admin.db)
@@ -23,7 +21,16 @@ const DIALECTS: Record<string, () => Promise<StoreConnection>> = {
     const url = new URL(inject('pgUrl'))
     url.pathname = `/${name}`
     return openStore(url.toString())
-  },
+}
+
+/**
+ * Every way rows reach a database, on a fresh, empty one each time: kysely on SQLite, the SQLite
+ * writer thread, kysely on PostgreSQL. The suite below is their contract.
+ */
+const KINDS: Record<string, { open: () => Promise<StoreConnection>; store: (c: StoreConnection, runId: string) => OrderStore }> = {
+  sqlite: { open: () => openStore(join(dir, `db${++n}.sqlite`)), store: (c, r) => new OrderStore(c, r) },
+  'sqlite writer thread': { open: () => openStore(join(dir, `db${++n}.sqlite`)), store: (c, r) => new SqliteWorkerStore(c, r, c.target) },
+  postgres: { open: newPg, store: (c, r) => new OrderStore(c, r) },
 }
 
 function lifecycle(id: string, n: number): OrderEvent[] {
@@ -38,10 +45,11 @@ function lifecycle(id: string, n: number): OrderEvent[] {
   return events
 }
 
-for (const [dialect, open] of Object.entries(DIALECTS)) {
+for (const [dialect, kind] of Object.entries(KINDS)) {
+  const open = async (runId: string) => kind.store(await kind.open(), runId)
   describe(`OrderStore on ${dialect}`, () => {
     it('migrates an empty database, then writes each order once at its latest state, with its fills and every event', async () => {
-      const store = new OrderStore(await open(), 'r1')
+      const store = await open('r1')
       expect(await store.migrate()).toEqual(['001_orders_fills', '002_runs_events_positions'])
       expect(await store.migrate()).toEqual([])
       await store.startRun({ strategies: 2 }, 500)
@@ -65,7 +73,7 @@ for (const [dialect, open] of Object.entries(DIALECTS)) {
     })
 
     it('upserts an order across batches and ignores a replayed fill', async () => {
-      const store = new OrderStore(await open(), 'r2')
+      const store = await open('r2')
       await store.migrate()
       await store.startRun({}, 0)
       const ev = lifecycle('c', 2)
@@ -79,7 +87,7 @@ for (const [dialect, open] of Object.entries(DIALECTS)) {
     })
 
     it('writes batches larger than one statement can carry (chunked under the parameter limit)', async () => {
-      const store = new OrderStore(await open(), 'r3')
+      const store = await open('r3')
       await store.migrate()
       await store.startRun({}, 0)
       await store.write(Array.from({ length: 6_000 }, (_, i) => lifecycle(`o${i}`, 1)).flat())
@@ -89,12 +97,12 @@ for (const [dialect, open] of Object.entries(DIALECTS)) {
     })
 
     it('continues the event sequence when a run is resumed, and records positions', async () => {
-      const conn = await open()
-      const store = new OrderStore(conn, 'r4')
+      const conn = await kind.open()
+      const store = kind.store(conn, 'r4')
       await store.migrate()
       await store.startRun({}, 0)
       await store.write(lifecycle('x', 1))
-      const again = new OrderStore(conn, 'r4')
+      const again = kind.store(await kind.open().then(async (other) => (await other.db.destroy(), conn)), 'r4')
       await again.startRun({}, 0)
       await again.write(lifecycle('y', 1))
       const seqs = await store.db.selectFrom('order_events').select('seq').orderBy('seq').execute()
@@ -107,7 +115,7 @@ for (const [dialect, open] of Object.entries(DIALECTS)) {
     })
 
     it('migrates a database that has the core engine\'s v1 schema and data', async () => {
-      const store = new OrderStore(await open(), 'r5')
+      const store = await open('r5')
       expect(await store.migrate('001_orders_fills')).toEqual(['001_orders_fills'])
       await store.db
         .insertInto('orders')

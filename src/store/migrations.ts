@@ -86,10 +86,8 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute()
       await db.schema.alterTable('orders').addColumn('run_id', 'text').execute()
       await db.schema.alterTable('fills').addColumn('run_id', 'text').execute()
-      await db.schema.createIndex('fills_symbol_ts').on('fills').columns(['symbol', 'ts']).execute()
     },
     async down(db: Kysely<any>) {
-      await db.schema.dropIndex('fills_symbol_ts').execute()
       await db.schema.alterTable('fills').dropColumn('run_id').execute()
       await db.schema.alterTable('orders').dropColumn('run_id').execute()
       await db.schema.dropTable('positions').execute()

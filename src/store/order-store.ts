@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely'
+import { sql, type Insertable, type Kysely } from 'kysely'
 import type { OrderEvent } from '../domain/order'
 import type { StoreConnection } from './database'
 import { migrateToLatest } from './migrations'
@@ -30,7 +30,7 @@ export class OrderStore {
   /** Written so far: distinct orders created, order rows upserted, fill rows, events, batches. */
   readonly written = { orders: 0, orderUpserts: 0, fills: 0, events: 0, batches: 0 }
   readonly db: Kysely<Database>
-  private seq = 0
+  protected seq = 0
   private readonly chunks: { events: number; orders: number; fills: number; positions: number }
 
   constructor(
@@ -111,7 +111,9 @@ export class OrderStore {
       })
     }
     const { chunks } = this
-    await this.db.transaction().execute(async (trx) => {
+    if (this.conn.dialect === 'postgres') {
+      await this.writePostgres(events, orders, fills)
+    } else await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < events.length; i += chunks.events) await trx.insertInto('order_events').values(events.slice(i, i + chunks.events)).execute()
       for (let i = 0; i < orders.length; i += chunks.orders) {
         await trx
@@ -143,6 +145,35 @@ export class OrderStore {
     this.written.events += batch.length
     this.written.batches++
     return { orders: orders.length, fills: fills.length }
+  }
+
+  /**
+   * PostgreSQL: the same three writes, each as one `insert … select from unnest(arrays)` — one
+   * parameter per column instead of one per value. Measured on the seed-001 burst: multi-row
+   * VALUES through kysely 27k events/s; see the README for the unnest figure.
+   */
+  private async writePostgres(events: Insertable<OrderEventsTable>[], orders: Insertable<OrdersTable>[], fills: Insertable<FillsTable>[]): Promise<void> {
+    const col = <T, K extends keyof T>(rows: T[], k: K) => rows.map((r) => r[k] ?? null)
+    await this.db.transaction().execute(async (trx) => {
+      if (events.length > 0)
+        await sql`insert into order_events (run_id, seq, order_id, strategy_id, type, ts, data)
+          select * from unnest(${col(events, 'run_id')}::text[], ${col(events, 'seq')}::bigint[], ${col(events, 'order_id')}::text[],
+            ${col(events, 'strategy_id')}::text[], ${col(events, 'type')}::text[], ${col(events, 'ts')}::bigint[], ${col(events, 'data')}::text[])`.execute(trx)
+      if (orders.length > 0)
+        await sql`insert into orders (id, run_id, exchange_id, strategy_id, symbol, side, type, amount, price, status, filled, avg_price, fee, reason, created_at, closed_at, updated_at)
+          select * from unnest(${col(orders, 'id')}::text[], ${col(orders, 'run_id')}::text[], ${col(orders, 'exchange_id')}::text[], ${col(orders, 'strategy_id')}::text[],
+            ${col(orders, 'symbol')}::text[], ${col(orders, 'side')}::text[], ${col(orders, 'type')}::text[], ${col(orders, 'amount')}::float8[], ${col(orders, 'price')}::float8[],
+            ${col(orders, 'status')}::text[], ${col(orders, 'filled')}::float8[], ${col(orders, 'avg_price')}::float8[], ${col(orders, 'fee')}::float8[], ${col(orders, 'reason')}::text[],
+            ${col(orders, 'created_at')}::bigint[], ${col(orders, 'closed_at')}::bigint[], ${col(orders, 'updated_at')}::bigint[])
+          on conflict (id) do update set exchange_id = excluded.exchange_id, status = excluded.status, filled = excluded.filled, avg_price = excluded.avg_price,
+            fee = excluded.fee, reason = excluded.reason, closed_at = excluded.closed_at, updated_at = excluded.updated_at`.execute(trx)
+      if (fills.length > 0)
+        await sql`insert into fills (trade_id, run_id, order_id, strategy_id, symbol, side, price, amount, fee, liquidity, ts)
+          select * from unnest(${col(fills, 'trade_id')}::text[], ${col(fills, 'run_id')}::text[], ${col(fills, 'order_id')}::text[], ${col(fills, 'strategy_id')}::text[],
+            ${col(fills, 'symbol')}::text[], ${col(fills, 'side')}::text[], ${col(fills, 'price')}::float8[], ${col(fills, 'amount')}::float8[], ${col(fills, 'fee')}::float8[],
+            ${col(fills, 'liquidity')}::text[], ${col(fills, 'ts')}::bigint[])
+          on conflict (symbol, trade_id) do nothing`.execute(trx)
+    })
   }
 
   /** Records every strategy's position at `ts` (`kind`: 'interval' or 'stop'). */

@@ -53,6 +53,17 @@ results.lockVsAwait = {
   lockLatencyRatioP99: +(lock200.sweepMs.p99 / lock0.sweepMs.p99).toFixed(2),
   awaitOverLockP99: +(await200.sweepMs.p99 / lock200.sweepMs.p99).toFixed(1),
 }
+// Seed 001: which way of saving every order event keeps the engine responsive.
+const steadyS = quick ? 3 : 10
+results.seed001 = {
+  noop: run('store-seed001.ts', ['--writer', 'noop', '--steady-s', steadyS]),
+  perRowSeed: run('store-seed001.ts', ['--writer', 'per-row', '--steady-s', steadyS, '--burst', 5_000]),
+  perRowWal: run('store-seed001.ts', ['--writer', 'per-row-wal', '--steady-s', steadyS]),
+  sinkSqliteMain: run('store-seed001.ts', ['--writer', 'sink-sqlite-main', '--steady-s', steadyS]),
+  sinkSqlite: run('store-seed001.ts', ['--writer', 'sink-sqlite', '--steady-s', steadyS]),
+  sinkPg: run('store-seed001.ts', ['--writer', 'sink-pg', '--steady-s', steadyS]),
+}
+results.seed001.sinkOverPerRowSeed = +(results.seed001.sinkSqlite.burst.eventsPerSec / results.seed001.perRowSeed.burst.eventsPerSec).toFixed(1)
 writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n')
 
 const f = (x: number, d = 2) => x.toFixed(d)
@@ -73,4 +84,13 @@ rows.push(['5k actors, 200 ms: await sweep p99 ms vs lock', f(lv.await200.sweepM
 rows.push(['actor reducer ns/event: hand-written vs immer', f(results.reducer.evolveActorNs, 1), f(results.reducer.immerNs, 0), f(results.reducer.ratio, 0) + 'x', ''])
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
 for (const r of rows) process.stdout.write(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ') + '\n')
+const sd = results.seed001
+const srows: string[][] = [['writer (seed 001)', 'steady ev/s', 'lag p99/max ms', 'durable p50/p99 ms', 'burst ev/s', 'lag p99/max ms', 'durable p50/p99 ms']]
+for (const [name, r] of [['no-op', sd.noop], ['commit per event (seed: rollback journal, FULL)', sd.perRowSeed], ['commit per event (WAL, NORMAL)', sd.perRowWal], ['bufferTime sink, SQLite on the main thread', sd.sinkSqliteMain], ['bufferTime sink, SQLite writer thread (default)', sd.sinkSqlite], ['bufferTime sink, PostgreSQL', sd.sinkPg]] as [string, Json][]) {
+  srows.push([name, String(r.steady.eventsPerSec), `${r.steady.lagMs.p99} / ${r.steady.lagMs.max}`, `${r.steady.durableMs.p50} / ${r.steady.durableMs.p99}`, `${r.burst.eventsPerSec} (${r.burst.events})`, `${r.burst.lagMs.p99} / ${r.burst.lagMs.max}`, `${r.burst.durableMs.p50} / ${r.burst.durableMs.p99}`])
+}
+const sw = srows[0]!.map((_, i) => Math.max(...srows.map((r) => r[i]!.length)))
+process.stdout.write('\n')
+for (const r of srows) process.stdout.write(r.map((c, i) => (i === 0 ? c.padEnd(sw[i]!) : c.padStart(sw[i]!))).join('  ') + '\n')
+process.stdout.write(`SQLite sink burst throughput / seed-style per-row commit: ${sd.sinkOverPerRowSeed}x\n`)
 process.stdout.write(`\nfigures written to ${outFile}\n`)

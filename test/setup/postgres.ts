@@ -1,67 +1,19 @@
-import { execFileSync } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir, userInfo } from 'node:os'
-import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
+import { startCluster } from './pg-cluster'
 
 /**
- * Starts a throwaway PostgreSQL cluster on a loopback port for the test run (initdb + pg_ctl, as the
- * `postgres` user when we are root, since initdb refuses root), and removes it afterwards. The URL
- * reaches the tests through `inject('pgUrl')`. No PostgreSQL here is an error, not a skip:
- * .ci/run installs it; locally, `apt-get install postgresql`.
+ * vitest global set-up: a throwaway PostgreSQL cluster for the whole run, its URL given to the tests
+ * through `inject('pgUrl')`, removed afterwards. No PostgreSQL is an error, never a skip: .ci/run
+ * installs it; locally, `apt-get install postgresql` (or point SHOAL_PG_URL at a server).
  */
-function binDir(): string {
-  if (process.env.SHOAL_PG_BIN) return process.env.SHOAL_PG_BIN
-  const base = '/usr/lib/postgresql'
-  const versions = existsSync(base) ? readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb'))) : []
-  if (versions.length === 0) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (apt-get install postgresql, or set SHOAL_PG_BIN)')
-  return join(base, versions.sort((a, b) => Number(b) - Number(a))[0]!, 'bin')
-}
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-
 export default async function setup(project: TestProject): Promise<() => void> {
   if (process.env.SHOAL_PG_URL) {
     project.provide('pgUrl', process.env.SHOAL_PG_URL)
     return () => {}
   }
-  const bin = binDir()
-  const dir = mkdtempSync(join(tmpdir(), 'shoal-pg-'))
-  const data = join(dir, 'data')
-  const asRoot = userInfo().uid === 0
-  const run = (cmd: string, args: string[]) =>
-    asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, cmd), ...args], { stdio: 'pipe' }) : execFileSync(join(bin, cmd), args, { stdio: 'pipe' })
-  if (asRoot) {
-    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres']).toString().trim())
-    chownSync(dir, id('-u'), id('-g'))
-    chmodSync(dir, 0o700)
-  }
-  const port = await freePort()
-  try {
-    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'])
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`, 'start'])
-  } catch (err) {
-    const e = err as { stderr?: Buffer }
-    rmSync(dir, { recursive: true, force: true })
-    throw new Error(`could not start the test PostgreSQL cluster: ${e.stderr?.toString() ?? String(err)}`)
-  }
-  project.provide('pgUrl', `postgres://postgres@127.0.0.1:${port}/postgres`)
-  return () => {
-    try {
-      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
-  }
+  const cluster = await startCluster()
+  project.provide('pgUrl', cluster.url)
+  return cluster.stop
 }
 
 declare module 'vitest' {

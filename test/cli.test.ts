@@ -40,7 +40,7 @@ describe('shoal demo', () => {
   it('runs, prints stats as JSON lines off a terminal, writes the summary, and persists every order', () => {
     const db = join(dir, 'demo.sqlite')
     const summaryPath = join(dir, 'summary.json')
-    const r = shoal('demo', '--strategies', '600', '--symbols', '5', '--duration', '2.5', '--signal-every', '0.5', '--stats-every', '1', '--latency', '20', '--db', db, '--summary', summaryPath, '--seed', '3')
+    const r = shoal('demo', '--strategies', '600', '--symbols', '5', '--duration', '2.5', '--signal-every', '0.5', '--stats-every', '1', '--latency', '20', '--db', db, '--summary', summaryPath, '--seed', '3', '--positions-every', '1')
     expect(r.status, r.stderr).toBe(0)
     const stats = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
     expect(stats.length).toBeGreaterThanOrEqual(2)
@@ -51,6 +51,11 @@ describe('shoal demo', () => {
     expect(s.signals).toBeGreaterThanOrEqual(4)
     expect(s.orders.submitted).toBeGreaterThan(100)
     const d = new BetterSqlite3(db, { readonly: true })
+    // Interval snapshots hold only strategies whose position changed; the stop snapshot holds all.
+    const snaps = d.prepare('select kind, count(*) n, count(distinct ts) t from positions group by kind order by kind').all() as { kind: string; n: number; t: number }[]
+    expect(snaps[0]).toMatchObject({ kind: 'interval' })
+    expect(snaps[0]!.t).toBeGreaterThanOrEqual(1)
+    expect(snaps[1]).toEqual({ kind: 'stop', n: 600, t: 1 })
     const orders = (d.prepare('select count(*) n from orders').get() as { n: number }).n
     const fills = (d.prepare('select count(*) n from fills').get() as { n: number }).n
     d.close()

@@ -37,6 +37,7 @@ export const DEMO_FLAGS = {
   'reject-rate': { type: 'string', default: '0.01' },
   'max-queued': { type: 'string', default: '1000000' },
   'flush-timeout': { type: 'string', default: '30' },
+  'positions-every': { type: 'string', default: '60' },
   'timeout-rate': { type: 'string', default: '0.002' },
   'tick-ms': { type: 'string', default: '250' },
   scenario: { type: 'string', default: 'calm' },
@@ -63,6 +64,7 @@ export const DEMO_HELP = `shoal demo — seed 000's experiment: many strategies 
   --scenario NAME     calm | trend | crash | volatile (default calm)
   --db PATH|URL       SQLite file (default ./shoal.sqlite) or postgres://user:pass@host:port/db
   --max-queued N      unwritten events beyond which new entries are halted (default 1000000)
+  --positions-every S store every strategy's position when it changed, every S seconds (default 60)
   --flush-timeout S   at stop, how long to keep retrying a failing store before saving the
                       unwritten events to a file and exiting 1 (default 30)
   --seed N            seed for prices, latency and signals (default 1)
@@ -90,6 +92,7 @@ export interface DemoConfig {
   scenario: Scenario
   maxQueued: number
   flushTimeoutSec: number
+  positionsEverySec: number
 }
 
 /** Validates the demo's flags; every error names its flag. */
@@ -118,6 +121,7 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
     scenario: choiceFlag(v.scenario, '--scenario', ['calm', 'trend', 'crash', 'volatile'] as const),
     maxQueued: intFlag(v['max-queued'], '--max-queued', 1),
     flushTimeoutSec: numFlag(v['flush-timeout'], '--flush-timeout', 0),
+    positionsEverySec: numFlag(v['positions-every'], '--positions-every', 0.1),
   }
 }
 
@@ -176,6 +180,21 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
     this.schedule(undefined, c.statsEverySec * 1000)
   }, c.statsEverySec * 1000)
 
+  // Position snapshots: only strategies whose figures changed since the last one.
+  const lastSnap = new Map<string, string>()
+  const snapshot = async (kind: 'interval' | 'stop') => {
+    const rows = engine.positions().filter((r) => {
+      const key = `${r.position}|${r.realizedPnl}|${r.fees}`
+      if (kind === 'interval' && lastSnap.get(r.strategyId) === key) return false
+      lastSnap.set(r.strategyId, key)
+      return true
+    })
+    if (rows.length > 0) await store.writePositions(rows, Date.now(), kind)
+  }
+  const positionsTimer = setInterval(() => {
+    snapshot('interval').catch((err: unknown) => log.error({ err }, 'position snapshot failed'))
+  }, c.positionsEverySec * 1000)
+
   const reason = await new Promise<string>((done) => {
     const timer = setTimeout(() => done('duration'), c.durationSec * 1000)
     const onSignal = (sig: string) => {
@@ -187,6 +206,7 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
   })
   const ranSec = (performance.now() - began) / 1000
   stats.unsubscribe()
+  clearInterval(positionsTimer)
   log.info({ reason }, 'stopping: draining in-flight actions and flushing the order sink')
   const { unwritten } = await engine.stop(Math.max(2_000, c.latencyMs * 20), c.flushTimeoutSec * 1000)
   sim.stop()
@@ -235,7 +255,7 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
     runId,
   }
   if (spilled === null) {
-    await store.writePositions(engine.positions(), Date.now(), 'stop')
+    await snapshot('stop')
     await store.endRun(summary, Date.now())
   }
   await store.close().catch(() => {})

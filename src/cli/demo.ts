@@ -10,7 +10,7 @@ import { sizeForNotional } from '../engine/sizing'
 import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats'
 import type { Scenario } from '../exchange/sim/price-path'
 import { SimExchange } from '../exchange/sim/sim-exchange'
-import { OrderStore } from '../store/order-store'
+import { createOrderStore } from '../store/sqlite-worker-store'
 import { isPostgresUrl, openStore, redactUrl } from '../store/database'
 import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags'
 
@@ -147,7 +147,7 @@ export function demoStrategies(c: DemoConfig, sim: SimExchange): StrategySpec[] 
 export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStream = process.stdout): Promise<Record<string, unknown>> {
   const dbPath = isPostgresUrl(c.dbPath) ? c.dbPath : resolve(c.dbPath)
   const runId = `demo-${Date.now().toString(36)}`
-  const store = new OrderStore(await openStore(dbPath), runId)
+  const store = await createOrderStore(await openStore(dbPath), runId)
   await store.migrate()
   await store.startRun({ command: 'demo', ...c, dbPath: redactUrl(dbPath) }, Date.now())
   const sim = new SimExchange({ symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, tickMs: c.tickMs, scenario: c.scenario }).start()

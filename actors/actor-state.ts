@@ -18,6 +18,8 @@ export interface ActorState {
   readonly filled: number
   readonly canceled: number
   readonly rejected: number
+  /** Orders the risk gate refused. */
+  readonly denied: number
   readonly fills: number
   /** Why the actor stopped, if it failed. */
   readonly error: string | null
@@ -38,6 +40,7 @@ export const INITIAL_ACTOR_STATE: ActorState = Object.freeze({
   filled: 0,
   canceled: 0,
   rejected: 0,
+  denied: 0,
   fills: 0,
   error: null,
 })
@@ -57,6 +60,7 @@ const copy = (s: ActorState): Draft => ({
   filled: s.filled,
   canceled: s.canceled,
   rejected: s.rejected,
+  denied: s.denied,
   fills: s.fills,
   error: s.error,
 })
@@ -74,6 +78,12 @@ export function evolveActor(s: ActorState, e: ActorEvent): ActorState {
   }
   const n = copy(s)
   const o = e.order
+  if (e.type === 'OrderDenied') {
+    // Never left: uses up a client order id, changes nothing else.
+    n.orderSeq = s.orderSeq + 1
+    n.denied = s.denied + 1
+    return n
+  }
   if (e.type === 'OrderSubmitted') {
     n.orderSeq = s.orderSeq + 1
     n.submitted = s.submitted + 1

@@ -13,6 +13,8 @@ import { SimExchange } from '../exchange/sim/sim-exchange'
 import { createOrderStore } from '../store/sqlite-worker-store'
 import { isPostgresUrl, openStore, redactUrl } from '../store/database'
 import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags'
+import { DEFAULT_LIMITS, validateLimits, type RiskLimits } from '../../actors/risk/limits'
+import { RiskManager } from '../../actors/risk/risk-manager'
 
 /** The run ended but the store could not take every event (they were saved to a file instead). */
 export class StoreDownError extends Error {
@@ -38,6 +40,21 @@ export const DEMO_FLAGS = {
   'max-queued': { type: 'string', default: '1000000' },
   'flush-timeout': { type: 'string', default: '30' },
   'positions-every': { type: 'string', default: '60' },
+  capital: { type: 'string' },
+  'max-drawdown': { type: 'string', default: '0.05' },
+  'breaker-window': { type: 'string', default: '3600' },
+  'breaker-action': { type: 'string', default: 'reduce' },
+  'breaker-cooldown': { type: 'string', default: '600' },
+  'per-strategy-breaker': { type: 'boolean' },
+  'vol-k': { type: 'string', default: '3' },
+  'max-order-notional': { type: 'string' },
+  'max-position': { type: 'string' },
+  'max-symbol-position': { type: 'string' },
+  'max-gross': { type: 'string' },
+  'max-open-orders': { type: 'string' },
+  'order-rate': { type: 'string' },
+  'global-order-rate': { type: 'string' },
+  'price-band-bps': { type: 'string' },
   'timeout-rate': { type: 'string', default: '0.002' },
   'tick-ms': { type: 'string', default: '250' },
   scenario: { type: 'string', default: 'calm' },
@@ -65,6 +82,19 @@ export const DEMO_HELP = `shoal demo — seed 000's experiment: many strategies 
   --db PATH|URL       SQLite file (default ./shoal.sqlite) or postgres://user:pass@host:port/db
   --max-queued N      unwritten events beyond which new entries are halted (default 1000000)
   --positions-every S store every strategy's position when it changed, every S seconds (default 60)
+
+risk (quote currency; a limit left out is off):
+  --capital USDT            each strategy's sub-ledger (default 2 × --notional)
+  --max-drawdown F          circuit breaker: drawdown from the peak within the window (default 0.05)
+  --breaker-window S        rolling window of the breaker (default 3600)
+  --breaker-action A        reduce (only exits) | halt (nothing) when it trips (default reduce)
+  --breaker-cooldown S      how long a trip lasts unless reset (default 600)
+  --per-strategy-breaker    also trip single strategies on their own drawdown
+  --vol-k K                 pause entries on a symbol above K × its baseline volatility (default 3)
+  --max-order-notional N, --max-position N (per strategy), --max-symbol-position N,
+  --max-gross N, --max-open-orders N, --order-rate R (per strategy/s), --global-order-rate R,
+  --price-band-bps B
+  SIGUSR2                   kill switch: flatten everything, then halt
   --flush-timeout S   at stop, how long to keep retrying a failing store before saving the
                       unwritten events to a file and exiting 1 (default 30)
   --seed N            seed for prices, latency and signals (default 1)
@@ -93,6 +123,7 @@ export interface DemoConfig {
   maxQueued: number
   flushTimeoutSec: number
   positionsEverySec: number
+  risk: RiskLimits
 }
 
 /** Validates the demo's flags; every error names its flag. */
@@ -122,7 +153,39 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
     maxQueued: intFlag(v['max-queued'], '--max-queued', 1),
     flushTimeoutSec: numFlag(v['flush-timeout'], '--flush-timeout', 0),
     positionsEverySec: numFlag(v['positions-every'], '--positions-every', 0.1),
+    risk: riskLimitsFrom(v),
   }
+}
+
+function riskLimitsFrom(v: Record<string, string | boolean | undefined>): RiskLimits {
+  const opt = (k: string, min: number) => (v[k] === undefined ? Infinity : numFlag(v[k], `--${k}`, min))
+  const notional = numFlag(v.notional, '--notional', 0.000001)
+  const rate = opt('order-rate', 0.001)
+  const globalRate = opt('global-order-rate', 0.001)
+  return validateLimits(
+    {
+      capitalPerStrategy: v.capital === undefined ? notional * 2 : numFlag(v.capital, '--capital', 0.000001),
+      maxOrderNotional: opt('max-order-notional', 0.000001),
+      maxStrategyPosition: opt('max-position', 0.000001),
+      maxSymbolPosition: opt('max-symbol-position', 0.000001),
+      maxGrossExposure: opt('max-gross', 0.000001),
+      maxOpenOrders: opt('max-open-orders', 1),
+      strategyOrdersPerSec: rate,
+      strategyOrderBurst: Number.isFinite(rate) ? Math.max(1, rate) : Infinity,
+      globalOrdersPerSec: globalRate,
+      globalOrderBurst: Number.isFinite(globalRate) ? Math.max(1, globalRate) : Infinity,
+      priceBandBps: opt('price-band-bps', 0.000001),
+      breaker: {
+        maxDrawdown: numFlag(v['max-drawdown'], '--max-drawdown', 0.000001, 0.999999),
+        windowMs: numFlag(v['breaker-window'], '--breaker-window', 0.001) * 1000,
+        action: choiceFlag(v['breaker-action'], '--breaker-action', ['reduce', 'halt'] as const) === 'halt' ? 'HALTED' : 'REDUCING',
+        cooldownMs: numFlag(v['breaker-cooldown'], '--breaker-cooldown', 0) * 1000,
+        perStrategy: v['per-strategy-breaker'] === true,
+      },
+      volGate: { ...DEFAULT_LIMITS.volGate, k: numFlag(v['vol-k'], '--vol-k', 1.000001), resumeK: Math.min(DEFAULT_LIMITS.volGate.resumeK, numFlag(v['vol-k'], '--vol-k', 1.000001)) },
+    },
+    'risk',
+  )
 }
 
 /** The demo's strategies: seed 000's signal followers, indicator grids, or a mix of all three. */
@@ -153,6 +216,7 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
   const sim = new SimExchange({ symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, tickMs: c.tickMs, scenario: c.scenario }).start()
   const t0 = performance.now()
   const specs = demoStrategies(c, sim)
+  const risk = new RiskManager(c.risk, sim.markets, Date.now(), log)
   const engine = new Engine({
     exchange: sim,
     markets: sim.markets,
@@ -161,6 +225,7 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
     mode: c.mode,
     chunkSize: c.chunkSize,
     store,
+    risk,
     maxQueuedEvents: c.maxQueued,
     runTag: `d${Date.now().toString(36)}`,
     logger: log,
@@ -195,6 +260,9 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
     snapshot('interval').catch((err: unknown) => log.error({ err }, 'position snapshot failed'))
   }, c.positionsEverySec * 1000)
 
+  // The kill switch: flatten everything, then halt; the run goes on so the exits are recorded.
+  process.on('SIGUSR2', () => engine.kill('SIGUSR2'))
+
   const reason = await new Promise<string>((done) => {
     const timer = setTimeout(() => done('duration'), c.durationSec * 1000)
     const onSignal = (sig: string) => {
@@ -204,6 +272,7 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)
   })
+  process.removeAllListeners('SIGUSR2')
   const ranSec = (performance.now() - began) / 1000
   stats.unsubscribe()
   clearInterval(positionsTimer)
@@ -240,6 +309,7 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
     failedActors: t.failedActors,
     persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events, orderUpserts: store.written.orderUpserts, batches: store.written.batches },
     unpersistedEvents: engine.acceptedEvents - engine.persistedEvents,
+    risk: risk.summary(),
     sink: {
       durableMs: pick(p.durableSummary()),
       maxQueued: p.counts.maxQueued,

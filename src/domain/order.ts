@@ -60,7 +60,8 @@ export type OrderUpdate =
   | { readonly type: 'OrderExpired'; readonly ts: number }
 
 export type OrderUpdateType = OrderUpdate['type']
-export type OrderEventType = 'OrderSubmitted' | OrderUpdateType
+/** OrderSubmitted creates an order; OrderDenied records one the risk gate refused before it left. */
+export type OrderEventType = 'OrderSubmitted' | 'OrderDenied' | OrderUpdateType
 
 /** An order event as it leaves the actor: the update plus the order as it is after it. */
 export interface OrderEvent {

@@ -1,7 +1,8 @@
-import { asyncScheduler, concatMap, EMPTY, finalize, merge, range, share, Subject, Subscriber, tap, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
+import { asyncScheduler, concatMap, EMPTY, finalize, interval, merge, range, share, Subject, Subscriber, tap, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
 import type { Logger } from 'pino'
 import { executeOrder, type ExecutionContext } from '../../actors/execution'
 import { orderFor } from '../../actors/order-for'
+import type { RiskManager } from '../../actors/risk/risk-manager'
 import { StrategyActor } from '../../actors/strategy-actor'
 import { exhaustLatestBy } from '../../streams/exhaust-latest-by'
 import { OrderUpdateHub } from '../../streams/order-update-hub'
@@ -10,9 +11,9 @@ import { signalOf } from '../../streams/signal-schedule'
 import type { StrategySpec } from '../../streams/strategies/grid'
 import { getStrategy, instantiate } from '../../streams/strategies/registry'
 import type { StrategyDef } from '../../streams/strategies/strategy'
-import type { Intent, StrategyInput } from '../domain/intent'
+import { target, type Intent, type StrategyInput } from '../domain/intent'
 import type { Market, MarketEvent } from '../domain/market'
-import { newOrder, type Order, type OrderEvent } from '../domain/order'
+import { copyOrder, newOrder, type Order, type OrderEvent } from '../domain/order'
 import type { SignalRound } from '../domain/signal'
 import type { ExchangeOrder, ExchangePort } from '../exchange/port'
 import { roundTo } from '../util/numbers'
@@ -45,6 +46,10 @@ export interface EngineOptions {
   readonly maxQueuedEvents?: number
   /** First retry delay after a failed store write (doubles, capped at 5 s). */
   readonly storeRetryMs?: number
+  /** The risk gate between decide and execute; none means every decided order goes out. */
+  readonly risk?: RiskManager
+  /** How often the risk manager re-marks exposure and runs its breakers. */
+  readonly riskEveryMs?: number
   readonly orderTimeoutMs?: number
   readonly maxAttempts?: number
   readonly retryDelayMs?: number
@@ -177,6 +182,14 @@ export class Engine {
     this.persistence?.start()
 
     this.orderUpdates.connect(this.o.exchange.watchOrders(), (o) => o.clientOrderId)
+    const risk = this.o.risk
+    if (risk !== undefined) {
+      this.inputSubs.push(
+        interval(this.o.riskEveryMs ?? 1_000, this.scheduler).subscribe(() => {
+          if (risk.evaluate(this.scheduler.now(), this.actors) && risk.globalState !== 'ACTIVE') this.cancelOpenLimitOrders()
+        }),
+      )
+    }
     this.inputSubs.push(
       this.o.exchange.watchMarket().subscribe({
         next: (e) => this.onMarket(e),
@@ -267,7 +280,10 @@ export class Engine {
   }
 
   private onMarket(e: MarketEvent): void {
-    if (e.kind === 'trade') this.lastPrice.set(e.symbol, e.price)
+    if (e.kind === 'trade') {
+      this.lastPrice.set(e.symbol, e.price)
+      this.o.risk?.onTrade(e.symbol, e.price, e.ts)
+    }
     else if (!this.lastPrice.has(e.symbol)) this.lastPrice.set(e.symbol, (e.bid + e.ask) / 2)
     const n = this.marketActors.get(e.symbol)
     if (n === undefined) return
@@ -329,7 +345,63 @@ export class Engine {
       this.metrics.w.haltedEntries++
       return false
     }
+    const risk = this.o.risk
+    if (risk !== undefined) {
+      const market = this.marketsBySymbol.get(actor.symbol)
+      const amount = market !== undefined ? roundTo(d.amount, market.lotSize) : d.amount
+      const reason = risk.check(actor, { side: d.side, type: d.type, amount, price: d.price }, this.scheduler.now(), this.metrics.inFlight)
+      if (reason !== null) {
+        actor.decision = null
+        this.deny(actor, intent, { ...d, amount }, reason)
+        return false
+      }
+    }
     return true
+  }
+
+  /** A refused order is recorded like any other: an OrderDenied event with the reason, persisted. */
+  private deny(actor: StrategyActor, intent: Intent, d: { side: 'buy' | 'sell'; type: 'market' | 'limit'; amount: number; price: number | null }, reason: string): void {
+    const now = this.scheduler.now()
+    const o = copyOrder(newOrder({ id: this.clientOrderId(actor), strategyId: actor.id, actor: actor.index, symbol: intent.symbol, side: d.side, type: d.type, amount: d.amount, price: d.price }, now))
+    o.status = 'rejected'
+    o.reason = `risk: ${reason}`
+    o.closedAt = now
+    this.metrics.w.denied++
+    this.onEvent({ type: 'OrderDenied', ts: now, order: o, fill: null, reason: `risk: ${reason}` })
+  }
+
+  private clientOrderId(actor: StrategyActor): string {
+    return `${this.o.runTag ?? 'sh'}-${actor.index.toString(36)}-${(actor.state.orderSeq + 1).toString(36)}`
+  }
+
+  /**
+   * The kill switch: no new entries anywhere, every open position flattened with market orders,
+   * then everything halts (once flat). Needs a risk manager.
+   */
+  kill(reason: string): void {
+    const risk = this.o.risk
+    if (risk === undefined) throw new Error('kill switch needs a risk manager (EngineOptions.risk)')
+    const now = this.scheduler.now()
+    risk.kill(now, reason)
+    this.cancelOpenLimitOrders()
+    for (const a of this.actors) {
+      if (a.state.position === 0) continue
+      a.intent = target(a.symbol, 0, now)
+      a.intentAt = this.clock()
+      if (this.mode === 'lock') this.intents$.next(a)
+    }
+  }
+
+  /** Asks the venue to cancel every resting limit order; the owning actions see the answers. */
+  private cancelOpenLimitOrders(): void {
+    for (const a of this.actors) {
+      const o = a.state.order
+      if (o === null || o.type !== 'limit') continue
+      this.o.exchange.cancelOrder(o.id, o.symbol).subscribe({
+        next: (r) => this.orderUpdates.dispatch(o.id, r),
+        error: (err) => this.log?.warn({ orderId: o.id, err }, 'cancel on risk trip failed'),
+      })
+    }
   }
 
   private increasesExposure(actor: StrategyActor, d: { side: 'buy' | 'sell'; amount: number }): boolean {
@@ -351,7 +423,7 @@ export class Engine {
       const market = this.marketsBySymbol.get(intent.symbol)
       const order: Order = newOrder(
         {
-          id: `${this.o.runTag ?? 'sh'}-${actor.index.toString(36)}-${(actor.state.orderSeq + 1).toString(36)}`,
+          id: this.clientOrderId(actor),
           strategyId: actor.id,
           actor: actor.index,
           symbol: intent.symbol,
@@ -376,6 +448,7 @@ export class Engine {
     try {
       const before = actor.state
       const s = actor.apply(ev)
+      if (ev.fill !== null) this.o.risk?.onFill(ev.order.symbol, ev.order.side, ev.fill.amount, ev.fill.price, before.position)
       if ((before.position !== 0) !== (s.position !== 0)) this.metrics.positionsOpen += s.position !== 0 ? 1 : -1
       // In flight = from OrderSubmitted until the order leaves the actor's in-flight slot.
       if (before.order === null && s.order !== null) this.metrics.inFlight++
@@ -393,6 +466,8 @@ export class Engine {
         break
       case 'OrderRejected':
         m.rejected++
+        break
+      case 'OrderDenied':
         break
       case 'OrderCanceled':
       case 'OrderExpired':

@@ -14,6 +14,7 @@ export interface StatsRow {
   readonly submitted: number
   readonly filled: number
   readonly rejected: number
+  readonly denied: number
   readonly positionsOpen: number
   /** Order events written so far (whole run). */
   readonly persisted: number
@@ -70,6 +71,7 @@ export function statsRow(engine: Engine, lag: LagMonitor, t: number): StatsRow {
     submitted: c.submitted,
     filled: c.filled,
     rejected: c.rejected,
+    denied: c.denied,
     positionsOpen: engine.metrics.positionsOpen,
     persisted: engine.persistedEvents,
     sinkPending: engine.acceptedEvents - engine.persistedEvents,
@@ -102,6 +104,7 @@ const COLUMNS: [string, number, (r: StatsRow) => string][] = [
   ['submit', 7, (r) => String(r.submitted)],
   ['filled', 7, (r) => String(r.filled)],
   ['reject', 7, (r) => String(r.rejected)],
+  ['denied', 7, (r) => String(r.denied)],
   ['pos', 7, (r) => String(r.positionsOpen)],
   ['persisted', 10, (r) => String(r.persisted)],
   ['queued', 7, (r) => String(r.sinkPending) + (r.entriesHalted ? '!' : '')],

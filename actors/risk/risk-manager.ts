@@ -1,0 +1,245 @@
+import type { Logger } from 'pino'
+import type { Market, Side } from '../../src/domain/market'
+import type { ActorState } from '../actor-state'
+import { DrawdownBreaker } from './circuit-breaker'
+import { validateLimits, type RiskLimits } from './limits'
+import { kindOf, preTradeCheck, type DenyReason } from './pre-trade'
+import { TokenBucket } from './token-bucket'
+import type { TradingState } from './trading-state'
+import { VolatilityGate } from './volatility-gate'
+
+/** A change of trading state: what tripped (or resumed), where, and the state it set. */
+export interface RiskTrip {
+  readonly ts: number
+  /** 'global', 'symbol:BTC/USDT' or 'strategy:<id>'. */
+  readonly scope: string
+  readonly reason: string
+  readonly state: TradingState
+}
+
+/** What the risk manager needs to know of an actor. */
+export interface RiskSubject {
+  readonly index: number
+  readonly id: string
+  readonly symbol: string
+  readonly state: ActorState
+}
+
+/** One strategy's ledger figures, marked to market. */
+export interface LedgerFigures {
+  readonly capital: number
+  readonly equity: number
+  readonly unrealizedPnl: number
+  readonly freeCapital: number
+}
+
+/**
+ * The risk engine between decide and execute: pre-trade checks, order-rate limits, trading states
+ * per strategy, symbol and globally, the drawdown circuit breaker, the volatility gate and the kill
+ * switch. Denials are returned as reasons (the engine turns them into `OrderDenied` events), never
+ * thrown. Time comes from the caller.
+ */
+export class RiskManager {
+  globalState: TradingState = 'ACTIVE'
+  private readonly symbolState = new Map<string, TradingState>()
+  private readonly strategyState = new Map<number, { state: TradingState; until: number; peak: number }>()
+  private readonly gates = new Map<string, VolatilityGate>()
+  private readonly buckets = new Map<number, TokenBucket>()
+  private readonly globalBucket: TokenBucket
+  private readonly breaker: DrawdownBreaker
+  private readonly lastPrice = new Map<string, number>()
+  private readonly symbolNet = new Map<string, number>()
+  private readonly markets = new Map<string, Market>()
+  private gross = 0
+  private killed = false
+  readonly trips: RiskTrip[] = []
+  readonly deniedByReason: Partial<Record<DenyReason, number>> = {}
+  denied = 0
+  readonly limits: RiskLimits
+
+  constructor(limits: RiskLimits, markets: readonly Market[], now: number, private readonly log?: Logger) {
+    this.limits = validateLimits(limits)
+    for (const m of markets) this.markets.set(m.symbol, m)
+    this.globalBucket = new TokenBucket(limits.globalOrdersPerSec, limits.globalOrderBurst, now)
+    this.breaker = new DrawdownBreaker(limits.breaker)
+  }
+
+  /** Whether the breaker has a base: equity is meaningless without finite capital per strategy. */
+  get breakerEnabled(): boolean {
+    return Number.isFinite(this.limits.capitalPerStrategy)
+  }
+
+  /** The state that applies to `a`: the strictest of its own, its symbol's and the global one. */
+  stateOf(a: RiskSubject): { strategy: TradingState; symbol: TradingState; global: TradingState } {
+    return { strategy: this.strategyState.get(a.index)?.state ?? 'ACTIVE', symbol: this.symbolState.get(a.symbol) ?? 'ACTIVE', global: this.globalState }
+  }
+
+  ledger(a: RiskSubject): LedgerFigures {
+    const s = a.state
+    const capital = this.limits.capitalPerStrategy
+    const last = this.lastPrice.get(a.symbol) ?? s.avgPrice
+    const unrealizedPnl = s.position * (last - s.avgPrice)
+    const equity = capital + s.realizedPnl - s.fees + unrealizedPnl
+    return { capital, equity, unrealizedPnl, freeCapital: capital + s.realizedPnl - s.fees - Math.abs(s.position) * s.avgPrice }
+  }
+
+  /** Checks one order of `a`; null to let it through (and spend a rate token), or why not. */
+  check(a: RiskSubject, o: { side: Side; type: 'market' | 'limit'; amount: number; price: number | null }, now: number, openOrders: number): DenyReason | null {
+    const market = this.markets.get(a.symbol)
+    const lastPrice = this.lastPrice.get(a.symbol)
+    if (market === undefined || lastPrice === undefined) return null
+    const st = this.stateOf(a)
+    const reason = preTradeCheck(
+      { side: o.side, type: o.type, amount: o.amount, price: o.price, position: a.state.position, avgPrice: a.state.avgPrice, freeCapital: this.ledger(a).freeCapital },
+      {
+        market,
+        lastPrice,
+        strategyState: st.strategy,
+        symbolState: st.symbol,
+        globalState: st.global,
+        volatilityPaused: this.gates.get(a.symbol)?.paused ?? false,
+        symbolNet: this.symbolNet.get(a.symbol) ?? 0,
+        grossExposure: this.gross,
+        openOrders,
+      },
+      this.limits,
+    )
+    if (reason !== null) return this.deny(reason)
+    // Rate limits last, and both buckets must have a token before either is spent.
+    let bucket = this.buckets.get(a.index)
+    if (bucket === undefined && Number.isFinite(this.limits.strategyOrdersPerSec)) this.buckets.set(a.index, (bucket = new TokenBucket(this.limits.strategyOrdersPerSec, this.limits.strategyOrderBurst, now)))
+    if (bucket !== undefined && !bucket.peek(now)) return this.deny('rate_limit_strategy')
+    if (!this.globalBucket.take(now)) return this.deny('rate_limit_global')
+    bucket?.take(now)
+    return null
+  }
+
+  private deny(reason: DenyReason): DenyReason {
+    this.denied++
+    this.deniedByReason[reason] = (this.deniedByReason[reason] ?? 0) + 1
+    return reason
+  }
+
+  /** A trade on the tape: last price and the symbol's volatility gate. */
+  onTrade(symbol: string, price: number, now: number): void {
+    this.lastPrice.set(symbol, price)
+    let g = this.gates.get(symbol)
+    if (g === undefined) this.gates.set(symbol, (g = new VolatilityGate(this.limits.volGate)))
+    if (g.update(price)) {
+      const state: TradingState = g.paused ? 'REDUCING' : 'ACTIVE'
+      this.trip(now, `symbol:${symbol}`, g.paused ? `volatility ${g.ratio.toFixed(1)}x baseline > ${this.limits.volGate.k}x` : 'volatility back to normal', state)
+    }
+  }
+
+  /** One of our fills: keeps net per symbol and gross exposure current between evaluations. */
+  onFill(symbol: string, side: Side, amount: number, price: number, positionBefore: number): void {
+    const signed = side === 'buy' ? amount : -amount
+    this.symbolNet.set(symbol, (this.symbolNet.get(symbol) ?? 0) + signed)
+    this.gross += (Math.abs(positionBefore + signed) - Math.abs(positionBefore)) * price
+  }
+
+  /**
+   * Periodic evaluation over all strategies: re-marks gross exposure, runs the global breaker on
+   * portfolio equity and, when enabled, each strategy's breaker on its own equity; ends cool-downs.
+   * Returns true when the global state changed.
+   */
+  evaluate(now: number, actors: readonly RiskSubject[]): boolean {
+    let gross = 0
+    let equity = 0
+    const perStrategy = this.limits.breaker.perStrategy && this.breakerEnabled
+    for (const a of actors) {
+      const s = a.state
+      const last = this.lastPrice.get(a.symbol) ?? s.avgPrice
+      gross += Math.abs(s.position) * last
+      if (!this.breakerEnabled) continue
+      const eq = this.limits.capitalPerStrategy + s.realizedPnl - s.fees + s.position * (last - s.avgPrice)
+      equity += eq
+      if (perStrategy) this.strategyBreaker(a, eq, now)
+    }
+    this.gross = gross
+    const before = this.globalState
+    if (this.killed) {
+      if (gross === 0 && this.globalState !== 'HALTED') {
+        this.globalState = 'HALTED'
+        this.trip(now, 'global', 'kill switch: flat', 'HALTED')
+      }
+      return before !== this.globalState
+    }
+    if (!this.breakerEnabled) return false
+    const wasTripped = this.breaker.state !== 'ACTIVE'
+    if (this.breaker.update(now, equity)) {
+      this.globalState = this.breaker.state
+      this.trip(now, 'global', `drawdown ${(this.breaker.lastDrawdown * 100).toFixed(2)} % from peak within ${this.limits.breaker.windowMs / 1000} s`, this.globalState)
+    } else if (wasTripped && this.breaker.state === 'ACTIVE') {
+      this.globalState = 'ACTIVE'
+      this.trip(now, 'global', 'breaker cool-down over', 'ACTIVE')
+    }
+    return before !== this.globalState
+  }
+
+  private strategyBreaker(a: RiskSubject, equity: number, now: number): void {
+    let s = this.strategyState.get(a.index)
+    if (s === undefined) {
+      if (a.state.fills === 0) return
+      this.strategyState.set(a.index, (s = { state: 'ACTIVE', until: -Infinity, peak: equity }))
+    }
+    if (s.state !== 'ACTIVE') {
+      if (now < s.until) return
+      s.state = 'ACTIVE'
+      s.peak = equity
+      this.trip(now, `strategy:${a.id}`, 'breaker cool-down over', 'ACTIVE')
+    }
+    if (equity > s.peak) s.peak = equity
+    const dd = s.peak > 0 ? (s.peak - equity) / s.peak : 0
+    if (dd > this.limits.breaker.maxDrawdown) {
+      s.state = this.limits.breaker.action
+      s.until = now + this.limits.breaker.cooldownMs
+      this.trip(now, `strategy:${a.id}`, `drawdown ${(dd * 100).toFixed(2)} % from peak`, s.state)
+    }
+  }
+
+  /** The kill switch: no entries from now; once flat, everything halts. The engine flattens. */
+  kill(now: number, reason: string): void {
+    if (this.killed) return
+    this.killed = true
+    this.globalState = 'REDUCING'
+    this.trip(now, 'global', `kill switch: ${reason}`, 'REDUCING')
+  }
+
+  get isKilled(): boolean {
+    return this.killed
+  }
+
+  /** Operator reset of one scope ('global', 'symbol:X', 'strategy:<id>' by actor index) or all. */
+  reset(now: number, equity?: number): void {
+    this.killed = false
+    this.globalState = 'ACTIVE'
+    this.breaker.reset(now, equity ?? 0)
+    this.symbolState.clear()
+    this.strategyState.clear()
+    this.trip(now, 'global', 'operator reset', 'ACTIVE')
+  }
+
+  /** Sets a symbol's state by hand (an operator pausing one market). */
+  setSymbolState(symbol: string, state: TradingState, now: number, reason: string): void {
+    if (state === 'ACTIVE') this.symbolState.delete(symbol)
+    else this.symbolState.set(symbol, state)
+    this.trip(now, `symbol:${symbol}`, reason, state)
+  }
+
+  private trip(ts: number, scope: string, reason: string, state: TradingState): void {
+    const t: RiskTrip = { ts, scope, reason, state }
+    this.trips.push(t)
+    if (state === 'ACTIVE') this.log?.warn(t, 'trading resumes')
+    else this.log?.error(t, 'risk: trading restricted')
+  }
+
+  summary(): { denied: number; deniedByReason: Partial<Record<DenyReason, number>>; trips: RiskTrip[] } {
+    return { denied: this.denied, deniedByReason: { ...this.deniedByReason }, trips: [...this.trips] }
+  }
+
+  /** Reduce or entry, for an order of `a` (for callers that need the classification). */
+  static kind(a: RiskSubject, side: Side, amount: number) {
+    return kindOf(a.state.position, side, amount)
+  }
+}

@@ -50,7 +50,7 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
   describe(`OrderStore on ${dialect}`, () => {
     it('migrates an empty database, then writes each order once at its latest state, with its fills and every event', async () => {
       const store = await open('r1')
-      expect(await store.migrate()).toEqual(['001_orders_fills', '002_runs_events_positions'])
+      expect(await store.migrate()).toEqual(['001_orders_fills', '002_runs_events_positions', '003_position_marks'])
       expect(await store.migrate()).toEqual([])
       await store.startRun({ strategies: 2 }, 500)
       const events = [...lifecycle('a', 3), ...lifecycle('b', 1)]
@@ -109,7 +109,7 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
       expect(seqs.map((r) => r.seq)).toEqual([1, 2, 3, 4])
       await store.writePositions([{ strategyId: 's1', symbol: 'BTC/USDT', position: 1.5, avgPrice: 100, realizedPnl: 3, fees: 0.1 }], 5_000, 'stop')
       expect(await store.db.selectFrom('positions').selectAll().execute()).toEqual([
-        { run_id: 'r4', strategy_id: 's1', ts: 5_000, kind: 'stop', symbol: 'BTC/USDT', position: 1.5, avg_price: 100, realized_pnl: 3, fees: 0.1 },
+        { run_id: 'r4', strategy_id: 's1', ts: 5_000, kind: 'stop', symbol: 'BTC/USDT', position: 1.5, avg_price: 100, realized_pnl: 3, fees: 0.1, mark_price: null, unrealized_pnl: null, equity: null, drawdown: null },
       ])
       await store.close()
     })
@@ -121,7 +121,7 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
         .insertInto('orders')
         .values({ id: 'old', strategy_id: 's', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 1, price: null, status: 'filled', filled: 1, avg_price: 10, fee: 0, reason: null, created_at: 1, closed_at: 2, updated_at: 2, exchange_id: null } as never)
         .execute()
-      expect(await store.migrate()).toEqual(['002_runs_events_positions'])
+      expect(await store.migrate()).toEqual(['002_runs_events_positions', '003_position_marks'])
       expect(await store.db.selectFrom('orders').select(['id', 'run_id', 'filled']).execute()).toEqual([{ id: 'old', run_id: null, filled: 1 }])
       await store.close()
     })

@@ -88,6 +88,17 @@ describe('circuit breaker in a crash (virtual time, SQLite)', () => {
     expect(exits.n).toBeGreaterThan(0) // exits still pass while REDUCING
     d.close()
     expect(risk.summary().deniedByReason.reducing_only).toBe(denied.n)
+
+    // Ledgers: the portfolio is the sum of the sub-ledgers, each marked to the last price.
+    const p = risk.portfolio()
+    const sum = engine.actors.reduce((a, x) => a + risk.ledger(x).equity, 0)
+    expect(p.equity).toBeCloseTo(sum, 3)
+    expect(p.drawdown).toBeGreaterThan(maxDrawdown)
+    expect(p.peakEquity).toBeGreaterThan(p.equity)
+    expect(p.realizedPnl + p.unrealizedPnl - p.fees).toBeCloseTo(sum - 500 * 60, 3)
+    const worst = engine.actors.map((x) => risk.ledger(x)).filter((l) => l.drawdown > 0)
+    expect(worst.length).toBeGreaterThan(0)
+    expect(worst.every((l) => l.peakEquity >= l.equity)).toBe(true)
   })
 })
 

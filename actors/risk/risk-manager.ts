@@ -28,9 +28,25 @@ export interface RiskSubject {
 /** One strategy's ledger figures, marked to market. */
 export interface LedgerFigures {
   readonly capital: number
+  readonly markPrice: number
   readonly equity: number
   readonly unrealizedPnl: number
   readonly freeCapital: number
+  /** Highest equity seen at an evaluation, and how far below it equity is now (fraction). */
+  readonly peakEquity: number
+  readonly drawdown: number
+}
+
+/** The account across all strategies. */
+export interface PortfolioFigures {
+  readonly equity: number
+  readonly peakEquity: number
+  readonly drawdown: number
+  readonly grossExposure: number
+  readonly netBySymbol: Readonly<Record<string, number>>
+  readonly realizedPnl: number
+  readonly unrealizedPnl: number
+  readonly fees: number
 }
 
 /**
@@ -52,6 +68,9 @@ export class RiskManager {
   private readonly markets = new Map<string, Market>()
   private gross = 0
   private killed = false
+  /** Peak equity per strategy (by actor index), updated at every evaluation: each sub-ledger's curve. */
+  private readonly peaks = new Map<number, number>()
+  private portfolioNow: PortfolioFigures = { equity: 0, peakEquity: 0, drawdown: 0, grossExposure: 0, netBySymbol: {}, realizedPnl: 0, unrealizedPnl: 0, fees: 0 }
   readonly trips: RiskTrip[] = []
   readonly deniedByReason: Partial<Record<DenyReason, number>> = {}
   denied = 0
@@ -77,10 +96,24 @@ export class RiskManager {
   ledger(a: RiskSubject): LedgerFigures {
     const s = a.state
     const capital = this.limits.capitalPerStrategy
-    const last = this.lastPrice.get(a.symbol) ?? s.avgPrice
-    const unrealizedPnl = s.position * (last - s.avgPrice)
+    const markPrice = this.lastPrice.get(a.symbol) ?? s.avgPrice
+    const unrealizedPnl = s.position * (markPrice - s.avgPrice)
     const equity = capital + s.realizedPnl - s.fees + unrealizedPnl
-    return { capital, equity, unrealizedPnl, freeCapital: capital + s.realizedPnl - s.fees - Math.abs(s.position) * s.avgPrice }
+    const peakEquity = Math.max(this.peaks.get(a.index) ?? equity, equity)
+    return {
+      capital,
+      markPrice,
+      equity,
+      unrealizedPnl,
+      freeCapital: capital + s.realizedPnl - s.fees - Math.abs(s.position) * s.avgPrice,
+      peakEquity,
+      drawdown: peakEquity > 0 && Number.isFinite(peakEquity) ? (peakEquity - equity) / peakEquity : 0,
+    }
+  }
+
+  /** The account as of the last evaluation. */
+  portfolio(): PortfolioFigures {
+    return this.portfolioNow
   }
 
   /** Checks one order of `a`; null to let it through (and spend a rate token), or why not. */
@@ -146,17 +179,34 @@ export class RiskManager {
   evaluate(now: number, actors: readonly RiskSubject[]): boolean {
     let gross = 0
     let equity = 0
+    let realized = 0
+    let unrealized = 0
+    let fees = 0
+    const net: Record<string, number> = {}
     const perStrategy = this.limits.breaker.perStrategy && this.breakerEnabled
+    const capital = this.breakerEnabled ? this.limits.capitalPerStrategy : 0
     for (const a of actors) {
       const s = a.state
+      if (s.fills === 0) {
+        equity += capital
+        continue
+      }
       const last = this.lastPrice.get(a.symbol) ?? s.avgPrice
+      const u = s.position * (last - s.avgPrice)
       gross += Math.abs(s.position) * last
-      if (!this.breakerEnabled) continue
-      const eq = this.limits.capitalPerStrategy + s.realizedPnl - s.fees + s.position * (last - s.avgPrice)
+      realized += s.realizedPnl
+      unrealized += u
+      fees += s.fees
+      if (s.position !== 0) net[a.symbol] = (net[a.symbol] ?? 0) + s.position
+      const eq = capital + s.realizedPnl - s.fees + u
       equity += eq
+      const peak = this.peaks.get(a.index)
+      if (peak === undefined || eq > peak) this.peaks.set(a.index, eq)
       if (perStrategy) this.strategyBreaker(a, eq, now)
     }
     this.gross = gross
+    const peakEquity = Math.max(this.portfolioNow.peakEquity, equity)
+    this.portfolioNow = { equity, peakEquity, drawdown: peakEquity > 0 ? (peakEquity - equity) / peakEquity : 0, grossExposure: gross, netBySymbol: net, realizedPnl: realized, unrealizedPnl: unrealized, fees }
     const before = this.globalState
     if (this.killed) {
       if (gross === 0 && this.globalState !== 'HALTED') {
@@ -234,8 +284,8 @@ export class RiskManager {
     else this.log?.error(t, 'risk: trading restricted')
   }
 
-  summary(): { denied: number; deniedByReason: Partial<Record<DenyReason, number>>; trips: RiskTrip[] } {
-    return { denied: this.denied, deniedByReason: { ...this.deniedByReason }, trips: [...this.trips] }
+  summary(): { denied: number; deniedByReason: Partial<Record<DenyReason, number>>; trips: RiskTrip[]; state: TradingState; portfolio: PortfolioFigures } {
+    return { denied: this.denied, deniedByReason: { ...this.deniedByReason }, trips: [...this.trips], state: this.globalState, portfolio: this.portfolioNow }
   }
 
   /** Reduce or entry, for an order of `a` (for callers that need the classification). */

@@ -248,7 +248,10 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
   // Position snapshots: only strategies whose figures changed since the last one.
   const lastSnap = new Map<string, string>()
   const snapshot = async (kind: 'interval' | 'stop') => {
-    const rows = engine.positions().filter((r) => {
+    const rows = engine.positions().map((r, i) => {
+      const l = risk.ledger(engine.actors[i]!)
+      return { ...r, markPrice: l.markPrice, unrealizedPnl: l.unrealizedPnl, equity: l.equity, drawdown: l.drawdown }
+    }).filter((r) => {
       const key = `${r.position}|${r.realizedPnl}|${r.fees}`
       if (kind === 'interval' && lastSnap.get(r.strategyId) === key) return false
       lastSnap.set(r.strategyId, key)

@@ -205,6 +205,11 @@ export class Engine {
     return this
   }
 
+  /** The risk manager, if any. */
+  get risk(): RiskManager | undefined {
+    return this.o.risk
+  }
+
   /** Order events written by the store so far. */
   get persistedEvents(): number {
     return this.persistence?.counts.written ?? 0

@@ -25,6 +25,10 @@ export interface StatsRow {
   /** Event accepted → committed, ms, in this window. */
   readonly durableMs: Percentiles
   readonly entriesHalted: boolean
+  /** Portfolio equity and drawdown from its peak (with a risk manager), and the global trading state. */
+  readonly equity: number | null
+  readonly drawdownPct: number | null
+  readonly tradingState: string
   readonly eventLoopLagP99Ms: number
   readonly heapMB: number
 }
@@ -78,6 +82,9 @@ export function statsRow(engine: Engine, lag: LagMonitor, t: number): StatsRow {
     sinkLagMs: engine.persistence?.lagMs() ?? 0,
     durableMs: durableWindow(engine),
     entriesHalted: engine.persistence?.entriesHalted ?? false,
+    equity: engine.risk?.breakerEnabled ? engine.risk.portfolio().equity : null,
+    drawdownPct: engine.risk?.breakerEnabled ? engine.risk.portfolio().drawdown * 100 : null,
+    tradingState: engine.risk?.globalState ?? 'ACTIVE',
     eventLoopLagP99Ms: lag.windowP99(),
     heapMB: process.memoryUsage().heapUsed / 1048576,
   }
@@ -110,6 +117,9 @@ const COLUMNS: [string, number, (r: StatsRow) => string][] = [
   ['queued', 7, (r) => String(r.sinkPending) + (r.entriesHalted ? '!' : '')],
   ['sink lag', 9, (r) => r.sinkLagMs.toFixed(0)],
   ['dur p99', 8, (r) => (r.durableMs.count ? r.durableMs.p99.toFixed(0) : '-')],
+  ['equity', 11, (r) => (r.equity === null ? '-' : r.equity.toFixed(0))],
+  ['dd %', 6, (r) => (r.drawdownPct === null ? '-' : r.drawdownPct.toFixed(2))],
+  ['state', 9, (r) => r.tradingState],
   ['lag p99', 8, (r) => r.eventLoopLagP99Ms.toFixed(1)],
   ['heap MB', 8, (r) => r.heapMB.toFixed(0)],
 ]

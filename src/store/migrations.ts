@@ -95,6 +95,14 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('runs').execute()
     },
   },
+  '003_position_marks': {
+    async up(db: Kysely<any>) {
+      for (const col of ['mark_price', 'unrealized_pnl', 'equity', 'drawdown']) await db.schema.alterTable('positions').addColumn(col, 'double precision').execute()
+    },
+    async down(db: Kysely<any>) {
+      for (const col of ['mark_price', 'unrealized_pnl', 'equity', 'drawdown']) await db.schema.alterTable('positions').dropColumn(col).execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }

@@ -16,6 +16,10 @@ export interface PositionRow {
   readonly avgPrice: number
   readonly realizedPnl: number
   readonly fees: number
+  readonly markPrice?: number
+  readonly unrealizedPnl?: number
+  readonly equity?: number
+  readonly drawdown?: number
 }
 
 /** Rows per statement so that `columns × rows` stays under the dialect's parameter limit. */
@@ -39,7 +43,7 @@ export class OrderStore {
     readonly runId: string = 'default',
   ) {
     this.db = conn.db
-    this.chunks = { events: chunkFor(conn.maxParams, 7), orders: chunkFor(conn.maxParams, 17), fills: chunkFor(conn.maxParams, 11), positions: chunkFor(conn.maxParams, 9) }
+    this.chunks = { events: chunkFor(conn.maxParams, 7), orders: chunkFor(conn.maxParams, 17), fills: chunkFor(conn.maxParams, 11), positions: chunkFor(conn.maxParams, 13) }
   }
 
   migrate(target?: string): Promise<string[]> {
@@ -188,6 +192,10 @@ export class OrderStore {
       avg_price: r.avgPrice,
       realized_pnl: r.realizedPnl,
       fees: r.fees,
+      mark_price: r.markPrice ?? null,
+      unrealized_pnl: r.unrealizedPnl ?? null,
+      equity: r.equity !== undefined && Number.isFinite(r.equity) ? r.equity : null,
+      drawdown: r.drawdown ?? null,
     }))
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < values.length; i += this.chunks.positions) {

@@ -66,6 +66,11 @@ export interface PositionsTable {
   avg_price: number
   realized_pnl: number
   fees: number
+  /** Marked to this price: unrealized PnL and equity (capital + realized − fees + unrealized), drawdown from the strategy's peak. */
+  mark_price: number | null
+  unrealized_pnl: number | null
+  equity: number | null
+  drawdown: number | null
 }
 
 export interface Database {

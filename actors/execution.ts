@@ -8,7 +8,7 @@ import { OrderTracker, type VenueReport } from '../streams/track-order'
 export interface ExecutionContext {
   readonly exchange: ExchangePort
   /** The venue's order updates, routed by client order id. */
-  readonly orderUpdates: OrderUpdateHub<ExchangeOrder>
+  readonly orderUpdates: OrderUpdateHub<VenueReport>
   readonly scheduler: SchedulerLike
   /** A resting order still open after this long is cancelled. */
   readonly orderTimeoutMs: number

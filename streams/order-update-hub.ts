@@ -63,7 +63,7 @@ export class OrderUpdateHub<T> {
     list.push(update)
   }
 
-  connect(source$: Observable<T>, idOf: (update: T) => string): this {
+  connect<S extends T>(source$: Observable<S>, idOf: (update: S) => string): this {
     this.sub ??= source$.subscribe((u) => {
       const id = idOf(u)
       if (!this.dispatch(id, u)) this.hold(id, u)

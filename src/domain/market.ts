@@ -38,6 +38,15 @@ export interface Quote {
   readonly ts: number
 }
 
-export type MarketEvent = Trade | Quote
+/** L2 depth: price levels best first, as [price, size]. */
+export interface Book {
+  readonly kind: 'book'
+  readonly symbol: string
+  readonly bids: readonly (readonly [number, number])[]
+  readonly asks: readonly (readonly [number, number])[]
+  readonly ts: number
+}
+
+export type MarketEvent = Trade | Quote | Book
 
 export const mid = (q: Quote): number => (q.bid + q.ask) / 2

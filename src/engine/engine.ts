@@ -2,22 +2,26 @@ import { asyncScheduler, concatMap, EMPTY, finalize, interval, merge, range, sha
 import type { Logger } from 'pino'
 import { executeOrder, type ExecutionContext } from '../../actors/execution'
 import { orderFor } from '../../actors/order-for'
+import { DEFAULT_ALGO_OPTIONS, type AlgoContext, type AlgoJob, type AlgoName, type AlgoOptions } from '../../actors/algos/algo'
+import { ALGOS } from '../../actors/algos/algos'
 import type { RiskManager } from '../../actors/risk/risk-manager'
 import { StrategyActor } from '../../actors/strategy-actor'
 import { exhaustLatestBy } from '../../streams/exhaust-latest-by'
 import { OrderUpdateHub } from '../../streams/order-update-hub'
 import { Router } from '../../streams/router'
+import type { VenueReport } from '../../streams/track-order'
 import { signalOf } from '../../streams/signal-schedule'
 import type { StrategySpec } from '../../streams/strategies/grid'
 import { getStrategy, instantiate } from '../../streams/strategies/registry'
 import type { StrategyDef } from '../../streams/strategies/strategy'
 import { target, type Intent, type StrategyInput } from '../domain/intent'
-import type { Market, MarketEvent } from '../domain/market'
+import type { Market, MarketEvent, Quote } from '../domain/market'
 import { copyOrder, newOrder, type Order, type OrderEvent } from '../domain/order'
 import type { SignalRound } from '../domain/signal'
-import type { ExchangeOrder, ExchangePort } from '../exchange/port'
+import type { ExchangePort } from '../exchange/port'
 import { roundTo } from '../util/numbers'
 import { EventPersistence, type EventStore } from './event-persistence'
+import { ExecutionMetrics } from './execution-metrics'
 import { Metrics } from './metrics'
 
 export type EngineMode = 'lock' | 'await'
@@ -50,6 +54,8 @@ export interface EngineOptions {
   readonly risk?: RiskManager
   /** How often the risk manager re-marks exposure and runs its breakers. */
   readonly riskEveryMs?: number
+  /** Work orders with an execution algorithm (and measure execution quality); none = plain market orders. */
+  readonly execution?: { readonly algo: AlgoName; readonly options?: Partial<AlgoOptions> }
   readonly orderTimeoutMs?: number
   readonly maxAttempts?: number
   readonly retryDelayMs?: number
@@ -82,13 +88,19 @@ export class Engine {
   private readonly instances = new Map<string, Instance>()
   private readonly marketRouter = new Router<string, StrategyInput>()
   private readonly signalRouter = new Router<number, StrategyInput>()
-  private readonly orderUpdates = new OrderUpdateHub<ExchangeOrder>()
+  private readonly orderUpdates = new OrderUpdateHub<VenueReport>()
   /** Actors with a new intent (kept on the actor: the latest one is what counts). */
   private readonly intents$ = new Subject<StrategyActor>()
   /** Present when a store is configured. */
   readonly persistence: EventPersistence | null
+  /** Present when an execution algorithm is configured. */
+  readonly execution: ExecutionMetrics | null
+  private readonly algoCtx: AlgoContext | null
   private readonly marketsBySymbol = new Map<string, Market>()
   private readonly lastPrice = new Map<string, number>()
+  private readonly lastQuote = new Map<string, Quote>()
+  /** Top of book by symbol, for execution algorithms (subscribed only while they work an order). */
+  private readonly quotes = new Router<string, Quote>()
   private readonly scheduler: SchedulerLike
   private readonly clock: () => number
   private readonly ctx: ExecutionContext
@@ -138,6 +150,18 @@ export class Engine {
             retryDelayMs: o.storeRetryMs,
             logger: o.logger,
           })
+    this.execution = o.execution === undefined ? null : new ExecutionMetrics(o.execution.algo)
+    this.algoCtx =
+      o.execution === undefined
+        ? null
+        : {
+            exec: this.ctx,
+            quotes: (symbol) => this.quotes.select(symbol),
+            scheduler: this.scheduler,
+            options: { ...DEFAULT_ALGO_OPTIONS, ...o.execution.options },
+            onReport: (r) => this.execution!.record(r),
+            stopping: () => this.stopping !== null,
+          }
     this.actors = o.strategies.map((s, i) => new StrategyActor(i, s.id, s.symbol, s.group, s.size))
     for (const s of o.strategies) this.groups = Math.max(this.groups, s.group + 1)
     this.signalActors = new Int32Array(this.groups)
@@ -223,6 +247,8 @@ export class Engine {
   stop(drainMs = 10_000, flushTimeoutMs = 30_000): Promise<{ unwritten: OrderEvent[] }> {
     this.stopping ??= (async () => {
       for (const s of this.inputSubs) s.unsubscribe()
+      // Resting orders are cancelled on shutdown; their actions see the answers and end.
+      this.cancelOpenLimitOrders()
       this.signalRouter.dispose()
       this.marketRouter.dispose()
       this.intents$.complete()
@@ -233,6 +259,7 @@ export class Engine {
       if (!drained) this.log?.warn({ inFlight: this.metrics.inFlight }, 'stop: actions still in flight after drain; their orders stay open in the store')
       for (const s of this.coreSubs) s.unsubscribe()
       this.orderUpdates.dispose()
+      this.quotes.dispose()
       const p = this.persistence
       if (p === null || (await p.flush(flushTimeoutMs))) return { unwritten: [] }
       const unwritten = p.unwritten()
@@ -288,8 +315,12 @@ export class Engine {
     if (e.kind === 'trade') {
       this.lastPrice.set(e.symbol, e.price)
       this.o.risk?.onTrade(e.symbol, e.price, e.ts)
+    } else if (e.kind === 'quote') {
+      this.lastQuote.set(e.symbol, e)
+      if (!this.lastPrice.has(e.symbol)) this.lastPrice.set(e.symbol, (e.bid + e.ask) / 2)
+      // Execution algorithms working an order on this symbol follow the book.
+      this.quotes.dispatch(e.symbol, e)
     }
-    else if (!this.lastPrice.has(e.symbol)) this.lastPrice.set(e.symbol, (e.bid + e.ask) / 2)
     const n = this.marketActors.get(e.symbol)
     if (n === undefined) return
     this.originAt = this.clock()
@@ -351,7 +382,8 @@ export class Engine {
       return false
     }
     const risk = this.o.risk
-    if (risk !== undefined) {
+    // With an execution algorithm, the algorithm asks the gate for every order (and price) it sends.
+    if (risk !== undefined && this.algoCtx === null) {
       const market = this.marketsBySymbol.get(actor.symbol)
       const amount = market !== undefined ? roundTo(d.amount, market.lotSize) : d.amount
       const reason = risk.check(actor, { side: d.side, type: d.type, amount, price: d.price }, this.scheduler.now(), this.metrics.inFlight)
@@ -366,13 +398,37 @@ export class Engine {
 
   /** A refused order is recorded like any other: an OrderDenied event with the reason, persisted. */
   private deny(actor: StrategyActor, intent: Intent, d: { side: 'buy' | 'sell'; type: 'market' | 'limit'; amount: number; price: number | null }, reason: string): void {
+    this.denyOrder(newOrder({ id: this.clientOrderId(actor), strategyId: actor.id, actor: actor.index, symbol: intent.symbol, side: d.side, type: d.type, amount: d.amount, price: d.price }, this.scheduler.now()), reason)
+  }
+
+  private denyOrder(order: Order, reason: string): void {
     const now = this.scheduler.now()
-    const o = copyOrder(newOrder({ id: this.clientOrderId(actor), strategyId: actor.id, actor: actor.index, symbol: intent.symbol, side: d.side, type: d.type, amount: d.amount, price: d.price }, now))
+    const o = copyOrder(order)
     o.status = 'rejected'
     o.reason = `risk: ${reason}`
     o.closedAt = now
     this.metrics.w.denied++
     this.onEvent({ type: 'OrderDenied', ts: now, order: o, fill: null, reason: `risk: ${reason}` })
+  }
+
+  /** One piece of work for an execution algorithm: orders made for `actor`, each through the risk gate. */
+  private jobFor(actor: StrategyActor, market: Market, arrival: Quote, side: 'buy' | 'sell', amount: number): AlgoJob {
+    return {
+      side,
+      amount,
+      market,
+      arrival,
+      newOrder: (type, qty, price) =>
+        newOrder(
+          { id: this.clientOrderId(actor), strategyId: actor.id, actor: actor.index, symbol: market.symbol, side, type, amount: roundTo(qty, market.lotSize), price: price === null ? null : roundTo(price, market.tickSize) },
+          this.scheduler.now(),
+        ),
+      check: (order) => {
+        const reason = this.o.risk?.check(actor, { side: order.side, type: order.type, amount: order.amount, price: order.price }, this.scheduler.now(), this.metrics.inFlight) ?? null
+        if (reason !== null) this.denyOrder(order, reason)
+        return reason
+      },
+    }
   }
 
   private clientOrderId(actor: StrategyActor): string {
@@ -426,6 +482,11 @@ export class Engine {
       actor.decision = null
       if (d === null) return EMPTY
       const market = this.marketsBySymbol.get(intent.symbol)
+      const quote = this.lastQuote.get(intent.symbol)
+      if (this.algoCtx !== null && market !== undefined && quote !== undefined) {
+        this.metrics.reaction.record(this.clock() - at)
+        return ALGOS[this.o.execution!.algo](this.algoCtx, this.jobFor(actor, market, quote, d.side, roundTo(d.amount, market.lotSize)))
+      }
       const order: Order = newOrder(
         {
           id: this.clientOrderId(actor),

@@ -46,6 +46,8 @@ interface VenueOrder {
   timestamp: number
   /** Quote or base held for a resting order. */
   reserved: number
+  /** Size resting ahead of this order at its price (queue-position model): prints at the price eat it first. */
+  queueAhead: number
 }
 
 interface Book {
@@ -248,7 +250,7 @@ export class SimExchange implements ExchangePort {
     }
 
     const now = this.scheduler.now()
-    const v: VenueOrder = { id: String(++this.orderSeq), req, status: 'open', filled: 0, cost: 0, trades: [], timestamp: now, reserved: 0 }
+    const v: VenueOrder = { id: String(++this.orderSeq), req, status: 'open', filled: 0, cost: 0, trades: [], timestamp: now, reserved: 0, queueAhead: 0 }
     this.orders.set(req.clientOrderId, v)
     this.take(book, v, now)
     if (v.status === 'open') {
@@ -266,6 +268,9 @@ export class SimExchange implements ExchangePort {
           base.free -= rest
           base.used += rest
         }
+        // Joining the touch: everything displayed there is ahead of us; behind the touch, nothing is.
+        const q = book.quote
+        v.queueAhead = req.side === 'buy' ? (req.price! === q.bid ? q.bidSize : 0) : req.price! === q.ask ? q.askSize : 0
         book.open.add(v)
       }
     }
@@ -378,6 +383,10 @@ export class SimExchange implements ExchangePort {
       const price = book.path.step()
       book.quote = this.quoteAt(m, price, now)
       this.market$.next(book.quote)
+      this.market$.next(this.depth(book, now))
+      // The market moved onto resting orders: a buy at or above the new ask (a sell at or below the
+      // bid) is filled at its own price, as maker — the other side crossed to it.
+      if (book.open.size > 0) this.sweepCrossed(book, now)
       const prints = 1 + Math.floor(book.path.uniform() * 3)
       for (let i = 0; i < prints; i++) {
         const side: Side = book.path.uniform() < 0.5 ? 'buy' : 'sell'
@@ -396,21 +405,55 @@ export class SimExchange implements ExchangePort {
     }
   }
 
-  /** A print at or through a resting order's price fills it as maker, up to the printed size. */
+  /** L2 depth around the quote: LEVELS levels a side, sizes growing away from the touch. */
+  private depth(book: Book, now: number): MarketEvent {
+    const q = book.quote
+    const bids: [number, number][] = []
+    const asks: [number, number][] = []
+    for (let i = 0; i < LEVELS; i++) {
+      bids.push([this.levelPrice(book, 'sell', i), q.bidSize * (1 + i)])
+      asks.push([this.levelPrice(book, 'buy', i), q.askSize * (1 + i)])
+    }
+    return { kind: 'book', symbol: book.market.symbol, bids, asks, ts: now }
+  }
+
+  /**
+   * A print fills resting orders as maker: one through its price fills it up to the printed size; one
+   * exactly at its price first eats the queue ahead of it (queue-position model), then fills it.
+   */
   private matchResting(book: Book, trade: Trade, now: number): void {
     let left = trade.amount
     for (const v of [...book.open]) {
       if (left <= 0) break
       const p = v.req.price!
-      const crosses = v.req.side === 'buy' ? trade.side === 'sell' && trade.price <= p : trade.side === 'buy' && trade.price >= p
-      if (!crosses) continue
-      const amount = Math.min(left, v.req.amount - v.filled)
-      const t = this.fill(book, v, p, amount, 'maker', now)
-      if (t === null) continue
+      const buy = v.req.side === 'buy'
+      if (buy ? !(trade.side === 'sell' && trade.price <= p) : !(trade.side === 'buy' && trade.price >= p)) continue
+      let avail = left
+      if (trade.price === p) {
+        const eaten = Math.min(v.queueAhead, avail)
+        v.queueAhead -= eaten
+        avail -= eaten
+      }
+      const amount = Math.min(avail, v.req.amount - v.filled)
+      if (amount <= 1e-12) continue
+      this.makerFill(book, v, p, amount, now)
       left -= amount
-      const update = this.snapshot(v, [t])
-      this.queue.after(this.drawLatency() / 2, () => this.orders$.next(update))
     }
+  }
+
+  private sweepCrossed(book: Book, now: number): void {
+    const q = book.quote
+    for (const v of [...book.open]) {
+      const p = v.req.price!
+      if (v.req.side === 'buy' ? q.ask <= p : q.bid >= p) this.makerFill(book, v, p, v.req.amount - v.filled, now)
+    }
+  }
+
+  private makerFill(book: Book, v: VenueOrder, price: number, amount: number, now: number): void {
+    const t = this.fill(book, v, price, amount, 'maker', now)
+    if (t === null) return
+    const update = this.snapshot(v, [t])
+    this.queue.after(this.drawLatency() / 2, () => this.orders$.next(update))
   }
 }
 

@@ -1,0 +1,173 @@
+import { Observable, type Subscriber, type Subscription } from 'rxjs'
+import type { Quote } from '../../src/domain/market'
+import type { Order, OrderEvent } from '../../src/domain/order'
+import { isFinal } from '../../src/domain/order'
+import { executeOrder } from '../execution'
+import type { AlgoContext, AlgoJob, AlgoName } from './algo'
+
+export interface Pricing {
+  readonly algo: AlgoName
+  /** Our limit price for this book. */
+  price(q: Quote): number
+  /** Whether to replace an order resting at `current` given this book. */
+  reprice(current: number, q: Quote): boolean
+  /** Whether the book has moved so far against us that we stop working passively. */
+  tooFar?(q: Quote): boolean
+}
+
+const EPS = 1e-9
+
+/**
+ * Works one order with limit orders, one live at a time: place at `price`, and when the book moves
+ * (`reprice`) cancel it and — only once it is final — place the remainder at the new price. When
+ * `maxWorkMs` passes or the book runs away (`tooFar`), the fallback sends the rest as a market order
+ * or gives up. Every order passes the risk gate. Completes when nothing is left to do.
+ */
+export function workOrder(ctx: AlgoContext, job: AlgoJob, pricing: Pricing): Observable<OrderEvent> {
+  return new Observable<OrderEvent>((out) => new Work(ctx, job, pricing, out).start())
+}
+
+class Work {
+  private remaining: number
+  private live: Order | null = null
+  private liveSub: Subscription | null = null
+  private cancelling = false
+  private fallingBack = false
+  private done = false
+  private quote: Quote
+  private quoteSub: Subscription | null = null
+  private timer: Subscription | null = null
+  private readonly started: number
+  private amendments = -1
+  private filled = 0
+  private cost = 0
+  private maker = 0
+  private taker = 0
+  private fees = 0
+  private lastFill: number | null = null
+
+  constructor(
+    private readonly ctx: AlgoContext,
+    private readonly job: AlgoJob,
+    private readonly pricing: Pricing,
+    private readonly out: Subscriber<OrderEvent>,
+  ) {
+    this.remaining = job.amount
+    this.quote = job.arrival
+    this.started = ctx.scheduler.now()
+  }
+
+  start(): () => void {
+    this.quoteSub = this.ctx.quotes(this.job.market.symbol).subscribe((q) => this.onQuote(q))
+    this.timer = this.ctx.scheduler.schedule(() => this.fallBack(), this.ctx.options.maxWorkMs)
+    if (this.pricing.tooFar?.(this.quote)) this.fallBack()
+    else this.place(this.pricing.price(this.quote))
+    return () => this.stop()
+  }
+
+  private place(price: number): void {
+    const order = this.job.newOrder('limit', this.remaining, price)
+    this.amendments++
+    this.send(order)
+  }
+
+  private send(order: Order): void {
+    if (this.job.check(order) !== null) return this.finish()
+    this.live = order
+    this.cancelling = false
+    this.liveSub = executeOrder(this.ctx.exec, order).subscribe({
+      next: (e) => this.onEvent(e),
+      complete: () => this.onFinal(),
+    })
+  }
+
+  private onEvent(e: OrderEvent): void {
+    if (e.fill !== null) {
+      this.remaining = Math.max(0, this.remaining - e.fill.amount)
+      this.filled += e.fill.amount
+      this.cost += e.fill.amount * e.fill.price
+      this.fees += e.fill.fee
+      if (e.fill.liquidity === 'maker') this.maker += e.fill.amount
+      else this.taker += e.fill.amount
+      this.lastFill = e.fill.ts
+    }
+    this.live = isFinal(e.order.status) ? null : e.order
+    this.out.next(e)
+  }
+
+  /** The live order is final: next step — done, the fallback, or the next price. */
+  private onFinal(): void {
+    this.live = null
+    this.liveSub = null
+    if (this.done) return
+    if (this.remaining <= EPS * this.job.amount || this.ctx.stopping?.()) return this.finish()
+    if (this.fallingBack) return this.marketRest()
+    if (this.pricing.tooFar?.(this.quote)) return this.fallBack()
+    this.place(this.pricing.price(this.quote))
+  }
+
+  private onQuote(q: Quote): void {
+    this.quote = q
+    if (this.done || this.cancelling || this.live === null || this.live.price === null) return
+    if (this.pricing.tooFar?.(q)) this.fallBack()
+    else if (this.pricing.reprice(this.live.price, q)) this.cancelLive()
+  }
+
+  private fallBack(): void {
+    if (this.done || this.fallingBack) return
+    this.fallingBack = true
+    if (this.live !== null) this.cancelLive()
+    else if (this.liveSub === null) this.marketRest()
+  }
+
+  private marketRest(): void {
+    if (this.ctx.options.fallback === 'cancel' || this.remaining <= EPS * this.job.amount) return this.finish()
+    this.fallingBack = true
+    const order = this.job.newOrder('market', this.remaining, null)
+    this.send(order)
+  }
+
+  /** Asks the venue to cancel the live order; its final state arrives through the order's own action. */
+  private cancelLive(): void {
+    const o = this.live
+    if (o === null || this.cancelling) return
+    this.cancelling = true
+    const { exec } = this.ctx
+    exec.orderUpdates.dispatch(o.id, { type: 'OrderCancelRequested', ts: this.ctx.scheduler.now() })
+    exec.exchange.cancelOrder(o.id, o.symbol).subscribe({
+      next: (r) => exec.orderUpdates.dispatch(o.id, r),
+      // Already filled or gone: the venue's view of the order settles it.
+      error: () =>
+        exec.exchange.fetchOrder(o.id, o.symbol).subscribe({
+          next: (r) => exec.orderUpdates.dispatch(o.id, r),
+          error: () => {},
+        }),
+    })
+  }
+
+  private finish(): void {
+    if (this.done) return
+    this.done = true
+    this.ctx.onReport?.({
+      algo: this.pricing.algo,
+      side: this.job.side,
+      requested: this.job.amount,
+      filled: this.filled,
+      arrivalMid: (this.job.arrival.bid + this.job.arrival.ask) / 2,
+      avgPrice: this.filled > 0 ? this.cost / this.filled : null,
+      makerAmount: this.maker,
+      takerAmount: this.taker,
+      fees: this.fees,
+      timeToFillMs: this.lastFill === null ? null : this.lastFill - this.started,
+      amendments: Math.max(0, this.amendments),
+    })
+    this.stop()
+    this.out.complete()
+  }
+
+  private stop(): void {
+    this.quoteSub?.unsubscribe()
+    this.timer?.unsubscribe()
+    this.liveSub?.unsubscribe()
+  }
+}

@@ -30,3 +30,23 @@ describe('signalSchedule', () => {
     expect(signalOf(r, 1)).toEqual({ kind: 'signal', group: 1, value: -1, round: 3, ts: 30 })
   })
 })
+
+describe('periodic', () => {
+  it('ticks like interval', async () => {
+    const { periodic } = await import('../streams/periodic')
+    newScheduler().run(({ expectObservable }) => {
+      expectObservable(periodic(3), '^ 10ms !').toBe('3ms a 2ms b 2ms c', { a: 0, b: 1, c: 2 })
+    })
+  })
+
+  it('tears down flat after many ticks in virtual time (no nested actions)', async () => {
+    const { periodic } = await import('../streams/periodic')
+    const { VirtualTimeScheduler, VirtualAction } = await import('rxjs')
+    const s = new VirtualTimeScheduler(VirtualAction, 1_000_000)
+    let n = 0
+    const sub = periodic(10, s).subscribe(() => n++)
+    s.flush()
+    expect(n).toBe(100_000)
+    expect(() => sub.unsubscribe()).not.toThrow()
+  })
+})

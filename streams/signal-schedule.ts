@@ -1,4 +1,5 @@
-import { asyncScheduler, map, timer, type Observable, type SchedulerLike } from 'rxjs'
+import { asyncScheduler, map, type Observable, type SchedulerLike } from 'rxjs'
+import { periodic } from './periodic'
 import type { Signal, SignalRound, SignalValue } from '../src/domain/signal'
 import { hash01 } from '../src/util/random'
 
@@ -32,7 +33,7 @@ export function signalRound(o: SignalScheduleOptions, round: number, ts: number)
  */
 export const signalSchedule = (o: SignalScheduleOptions): Observable<SignalRound> => {
   const scheduler = o.scheduler ?? asyncScheduler
-  return timer(o.everyMs, o.everyMs, scheduler).pipe(map((i) => signalRound(o, i + 1, scheduler.now())))
+  return periodic(o.everyMs, scheduler).pipe(map((i) => signalRound(o, i + 1, scheduler.now())))
 }
 
 /** Group `group`'s signal out of a round. */

@@ -50,7 +50,7 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
   describe(`OrderStore on ${dialect}`, () => {
     it('migrates an empty database, then writes each order once at its latest state, with its fills and every event', async () => {
       const store = await open('r1')
-      expect(await store.migrate()).toEqual(['001_orders_fills', '002_runs_events_positions', '003_position_marks'])
+      expect(await store.migrate()).toEqual(['001_orders_fills', '002_runs_events_positions', '003_position_marks', '004_executions'])
       expect(await store.migrate()).toEqual([])
       await store.startRun({ strategies: 2 }, 500)
       const events = [...lifecycle('a', 3), ...lifecycle('b', 1)]
@@ -107,6 +107,12 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
       await again.write(lifecycle('y', 1))
       const seqs = await store.db.selectFrom('order_events').select('seq').orderBy('seq').execute()
       expect(seqs.map((r) => r.seq)).toEqual([1, 2, 3, 4])
+      const report = { algo: 'chase' as const, side: 'buy' as const, requested: 1, filled: 1, arrivalMid: 100, avgPrice: 100, makerAmount: 1, takerAmount: 0, fees: 0, timeToFillMs: 5, amendments: 1 }
+      await store.writeExecutions([report])
+      const third = kind.store(conn, 'r4')
+      await third.startRun({}, 0)
+      await third.writeExecutions([report])
+      expect((await store.db.selectFrom('executions').select('seq').orderBy('seq').execute()).map((r) => r.seq)).toEqual([1, 2])
       await store.writePositions([{ strategyId: 's1', symbol: 'BTC/USDT', position: 1.5, avgPrice: 100, realizedPnl: 3, fees: 0.1 }], 5_000, 'stop')
       expect(await store.db.selectFrom('positions').selectAll().execute()).toEqual([
         { run_id: 'r4', strategy_id: 's1', ts: 5_000, kind: 'stop', symbol: 'BTC/USDT', position: 1.5, avg_price: 100, realized_pnl: 3, fees: 0.1, mark_price: null, unrealized_pnl: null, equity: null, drawdown: null },
@@ -121,7 +127,7 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
         .insertInto('orders')
         .values({ id: 'old', strategy_id: 's', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 1, price: null, status: 'filled', filled: 1, avg_price: 10, fee: 0, reason: null, created_at: 1, closed_at: 2, updated_at: 2, exchange_id: null } as never)
         .execute()
-      expect(await store.migrate()).toEqual(['002_runs_events_positions', '003_position_marks'])
+      expect(await store.migrate()).toEqual(['002_runs_events_positions', '003_position_marks', '004_executions'])
       expect(await store.db.selectFrom('orders').select(['id', 'run_id', 'filled']).execute()).toEqual([{ id: 'old', run_id: null, filled: 1 }])
       await store.close()
     })

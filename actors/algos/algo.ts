@@ -26,6 +26,10 @@ export const DEFAULT_ALGO_OPTIONS: AlgoOptions = { repriceTicks: 1, maxWorkMs: 1
 /** How one piece of work went, for execution metrics. */
 export interface ExecutionReport {
   readonly algo: AlgoName
+  /** Set by the engine: whose work it was. */
+  readonly strategyId?: string
+  readonly symbol?: string
+  readonly ts?: number
   readonly side: Side
   readonly requested: number
   readonly filled: number

@@ -15,6 +15,7 @@ import { isPostgresUrl, openStore, redactUrl } from '../store/database'
 import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags'
 import { DEFAULT_LIMITS, validateLimits, type RiskLimits } from '../../actors/risk/limits'
 import { RiskManager } from '../../actors/risk/risk-manager'
+import { ALGO_NAMES, DEFAULT_ALGO_OPTIONS, type AlgoName, type AlgoOptions } from '../../actors/algos/algo'
 
 /** The run ended but the store could not take every event (they were saved to a file instead). */
 export class StoreDownError extends Error {
@@ -41,6 +42,12 @@ export const DEMO_FLAGS = {
   'flush-timeout': { type: 'string', default: '30' },
   'positions-every': { type: 'string', default: '60' },
   capital: { type: 'string' },
+  execution: { type: 'string', default: 'market' },
+  'work-ms': { type: 'string', default: '10000' },
+  'max-slippage-bps': { type: 'string', default: '25' },
+  fallback: { type: 'string', default: 'market' },
+  'peg-offset': { type: 'string', default: '0' },
+  'peg-to': { type: 'string', default: 'best' },
   'max-drawdown': { type: 'string', default: '0.05' },
   'breaker-window': { type: 'string', default: '3600' },
   'breaker-action': { type: 'string', default: 'reduce' },
@@ -83,6 +90,13 @@ export const DEMO_HELP = `shoal demo — seed 000's experiment: many strategies 
   --max-queued N      unwritten events beyond which new entries are halted (default 1000000)
   --positions-every S store every strategy's position when it changed, every S seconds (default 60)
 
+execution:
+  --execution ALGO          market | limit | chase | peg (default market)
+  --work-ms MS              limit/chase/peg: how long to work an order before the fallback (default 10000)
+  --max-slippage-bps B      chase: stop chasing once the touch ran this far against us (default 25)
+  --fallback F              market (send the rest at market) | cancel (give up) (default market)
+  --peg-offset T, --peg-to best|mid   peg: ticks on the passive side of the reference (default 0, best)
+
 risk (quote currency; a limit left out is off):
   --capital USDT            each strategy's sub-ledger (default 2 × --notional)
   --max-drawdown F          circuit breaker: drawdown from the peak within the window (default 0.05)
@@ -124,6 +138,7 @@ export interface DemoConfig {
   flushTimeoutSec: number
   positionsEverySec: number
   risk: RiskLimits
+  execution: { algo: AlgoName; options: AlgoOptions }
 }
 
 /** Validates the demo's flags; every error names its flag. */
@@ -154,6 +169,17 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
     flushTimeoutSec: numFlag(v['flush-timeout'], '--flush-timeout', 0),
     positionsEverySec: numFlag(v['positions-every'], '--positions-every', 0.1),
     risk: riskLimitsFrom(v),
+    execution: {
+      algo: choiceFlag(v.execution, '--execution', ALGO_NAMES),
+      options: {
+        ...DEFAULT_ALGO_OPTIONS,
+        maxWorkMs: numFlag(v['work-ms'], '--work-ms', 1),
+        maxSlippageBps: numFlag(v['max-slippage-bps'], '--max-slippage-bps', 0),
+        fallback: choiceFlag(v.fallback, '--fallback', ['market', 'cancel'] as const),
+        pegOffsetTicks: intFlag(v['peg-offset'], '--peg-offset', 0, 1_000_000),
+        pegTo: choiceFlag(v['peg-to'], '--peg-to', ['best', 'mid'] as const),
+      },
+    },
   }
 }
 
@@ -226,6 +252,7 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
     chunkSize: c.chunkSize,
     store,
     risk,
+    execution: c.execution,
     maxQueuedEvents: c.maxQueued,
     runTag: `d${Date.now().toString(36)}`,
     logger: log,
@@ -258,6 +285,7 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
       return true
     })
     if (rows.length > 0) await store.writePositions(rows, Date.now(), kind)
+    await store.writeExecutions(engine.execution?.drain() ?? [])
   }
   const positionsTimer = setInterval(() => {
     snapshot('interval').catch((err: unknown) => log.error({ err }, 'position snapshot failed'))
@@ -312,6 +340,7 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
     failedActors: t.failedActors,
     persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events, orderUpserts: store.written.orderUpserts, batches: store.written.batches },
     unpersistedEvents: engine.acceptedEvents - engine.persistedEvents,
+    execution: engine.execution?.summary() ?? null,
     risk: risk.summary(),
     sink: {
       durableMs: pick(p.durableSummary()),

@@ -1,13 +1,14 @@
-import { asyncScheduler, concatMap, EMPTY, finalize, interval, merge, range, share, Subject, Subscriber, tap, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
+import { asyncScheduler, concatMap, EMPTY, finalize, merge, range, share, Subject, Subscriber, tap, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
 import type { Logger } from 'pino'
 import { executeOrder, type ExecutionContext } from '../../actors/execution'
 import { orderFor } from '../../actors/order-for'
-import { DEFAULT_ALGO_OPTIONS, type AlgoContext, type AlgoJob, type AlgoName, type AlgoOptions } from '../../actors/algos/algo'
+import { DEFAULT_ALGO_OPTIONS, type AlgoContext, type AlgoJob, type AlgoName, type AlgoOptions, type ExecutionReport } from '../../actors/algos/algo'
 import { ALGOS } from '../../actors/algos/algos'
 import type { RiskManager } from '../../actors/risk/risk-manager'
 import { StrategyActor } from '../../actors/strategy-actor'
 import { exhaustLatestBy } from '../../streams/exhaust-latest-by'
 import { OrderUpdateHub } from '../../streams/order-update-hub'
+import { periodic } from '../../streams/periodic'
 import { Router } from '../../streams/router'
 import type { VenueReport } from '../../streams/track-order'
 import { signalOf } from '../../streams/signal-schedule'
@@ -18,6 +19,7 @@ import { target, type Intent, type StrategyInput } from '../domain/intent'
 import type { Market, MarketEvent, Quote } from '../domain/market'
 import { copyOrder, newOrder, type Order, type OrderEvent } from '../domain/order'
 import type { SignalRound } from '../domain/signal'
+import { FinalExchangeError } from '../domain/errors'
 import type { ExchangePort } from '../exchange/port'
 import { roundTo } from '../util/numbers'
 import { EventPersistence, type EventStore } from './event-persistence'
@@ -209,7 +211,7 @@ export class Engine {
     const risk = this.o.risk
     if (risk !== undefined) {
       this.inputSubs.push(
-        interval(this.o.riskEveryMs ?? 1_000, this.scheduler).subscribe(() => {
+        periodic(this.o.riskEveryMs ?? 1_000, this.scheduler).subscribe(() => {
           if (risk.evaluate(this.scheduler.now(), this.actors) && risk.globalState !== 'ACTIVE') this.cancelOpenLimitOrders()
         }),
       )
@@ -248,7 +250,7 @@ export class Engine {
     this.stopping ??= (async () => {
       for (const s of this.inputSubs) s.unsubscribe()
       // Resting orders are cancelled on shutdown; their actions see the answers and end.
-      this.cancelOpenLimitOrders()
+      this.cancelOpenLimitOrders('shutdown')
       this.signalRouter.dispose()
       this.marketRouter.dispose()
       this.intents$.complete()
@@ -454,13 +456,15 @@ export class Engine {
   }
 
   /** Asks the venue to cancel every resting limit order; the owning actions see the answers. */
-  private cancelOpenLimitOrders(): void {
+  private cancelOpenLimitOrders(why = 'risk trip'): void {
     for (const a of this.actors) {
       const o = a.state.order
-      if (o === null || o.type !== 'limit') continue
+      if (o === null || o.type !== 'limit' || o.status === 'pending_cancel') continue
       this.o.exchange.cancelOrder(o.id, o.symbol).subscribe({
         next: (r) => this.orderUpdates.dispatch(o.id, r),
-        error: (err) => this.log?.warn({ orderId: o.id, err }, 'cancel on risk trip failed'),
+        // Already final at the venue (filled, or cancelled by its own algorithm): nothing to do.
+        error: (err) =>
+          err instanceof FinalExchangeError ? this.log?.debug({ orderId: o.id, why }, 'order already final') : this.log?.warn({ orderId: o.id, why, err }, 'cancel failed'),
       })
     }
   }
@@ -485,7 +489,8 @@ export class Engine {
       const quote = this.lastQuote.get(intent.symbol)
       if (this.algoCtx !== null && market !== undefined && quote !== undefined) {
         this.metrics.reaction.record(this.clock() - at)
-        return ALGOS[this.o.execution!.algo](this.algoCtx, this.jobFor(actor, market, quote, d.side, roundTo(d.amount, market.lotSize)))
+        const ctx = { ...this.algoCtx, onReport: (r: ExecutionReport) => this.execution!.record({ ...r, strategyId: actor.id, symbol: market.symbol, ts: this.scheduler.now() }) }
+        return ALGOS[this.o.execution!.algo](ctx, this.jobFor(actor, market, quote, d.side, roundTo(d.amount, market.lotSize)))
       }
       const order: Order = newOrder(
         {

@@ -17,17 +17,33 @@ export class ExecutionMetrics {
   private fees = 0
   private amendments = 0
   works = 0
+  /** Reports not yet taken by `drain` (for the store). */
+  private pending: ExecutionReport[] = []
 
   constructor(readonly algo: AlgoName) {}
 
+  /** Slippage against the arrival mid in bps; positive = worse than the mid. */
+  static slippageBps(r: ExecutionReport): number | null {
+    return r.avgPrice === null || r.arrivalMid <= 0 ? null : ((r.side === 'buy' ? r.avgPrice - r.arrivalMid : r.arrivalMid - r.avgPrice) / r.arrivalMid) * 1e4
+  }
+
+  /** Takes the reports recorded since the last call. */
+  drain(): ExecutionReport[] {
+    const out = this.pending
+    this.pending = []
+    return out
+  }
+
   record(r: ExecutionReport): void {
+    this.pending.push(r)
     this.works++
     this.requested += r.requested
     this.filled += r.filled
     this.maker += r.makerAmount
     this.fees += r.fees
     this.amendments += r.amendments
-    if (r.avgPrice !== null && r.arrivalMid > 0) this.slippage.push(((r.side === 'buy' ? r.avgPrice - r.arrivalMid : r.arrivalMid - r.avgPrice) / r.arrivalMid) * 1e4)
+    const bps = ExecutionMetrics.slippageBps(r)
+    if (bps !== null) this.slippage.push(bps)
     if (r.timeToFillMs !== null) this.ttf.push(r.timeToFillMs)
   }
 

@@ -103,6 +103,34 @@ const MIGRATIONS: Record<string, Migration> = {
       for (const col of ['mark_price', 'unrealized_pnl', 'equity', 'drawdown']) await db.schema.alterTable('positions').dropColumn(col).execute()
     },
   },
+  '004_executions': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('executions')
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('symbol', 'text', (c) => c.notNull())
+        .addColumn('algo', 'text', (c) => c.notNull())
+        .addColumn('side', 'text', (c) => c.notNull())
+        .addColumn('requested', 'double precision', (c) => c.notNull())
+        .addColumn('filled', 'double precision', (c) => c.notNull())
+        .addColumn('arrival_mid', 'double precision', (c) => c.notNull())
+        .addColumn('avg_price', 'double precision')
+        .addColumn('slippage_bps', 'double precision')
+        .addColumn('maker_amount', 'double precision', (c) => c.notNull())
+        .addColumn('taker_amount', 'double precision', (c) => c.notNull())
+        .addColumn('fees', 'double precision', (c) => c.notNull())
+        .addColumn('time_to_fill_ms', 'double precision')
+        .addColumn('amendments', 'integer', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('executions_pk', ['run_id', 'seq'])
+        .execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('executions').execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }

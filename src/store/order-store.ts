@@ -2,7 +2,9 @@ import { sql, type Insertable, type Kysely } from 'kysely'
 import type { OrderEvent } from '../domain/order'
 import type { StoreConnection } from './database'
 import { migrateToLatest } from './migrations'
-import type { Database, FillsTable, OrderEventsTable, OrdersTable, PositionsTable } from './schema'
+import type { ExecutionReport } from '../../actors/algos/algo'
+import { ExecutionMetrics } from '../engine/execution-metrics'
+import type { Database, ExecutionsTable, FillsTable, OrderEventsTable, OrdersTable, PositionsTable } from './schema'
 
 export interface WriteResult {
   readonly orders: number
@@ -59,6 +61,8 @@ export class OrderStore {
       .execute()
     const row = await this.db.selectFrom('order_events').select((eb) => eb.fn.max('seq').as('m')).where('run_id', '=', this.runId).executeTakeFirst()
     this.seq = Number(row?.m ?? 0)
+    const ex = await this.db.selectFrom('executions').select((eb) => eb.fn.max('seq').as('m')).where('run_id', '=', this.runId).executeTakeFirst()
+    this.execSeq = Number(ex?.m ?? 0)
   }
 
   async endRun(summary: unknown, endedAt: number): Promise<void> {
@@ -177,6 +181,36 @@ export class OrderStore {
             ${col(fills, 'symbol')}::text[], ${col(fills, 'side')}::text[], ${col(fills, 'price')}::float8[], ${col(fills, 'amount')}::float8[], ${col(fills, 'fee')}::float8[],
             ${col(fills, 'liquidity')}::text[], ${col(fills, 'ts')}::bigint[])
           on conflict (symbol, trade_id) do nothing`.execute(trx)
+    })
+  }
+
+  private execSeq = 0
+
+  /** Stores execution reports (one row per piece of work of an algorithm). */
+  async writeExecutions(reports: readonly ExecutionReport[]): Promise<void> {
+    if (reports.length === 0) return
+    const rows: Insertable<ExecutionsTable>[] = reports.map((r) => ({
+      run_id: this.runId,
+      seq: ++this.execSeq,
+      strategy_id: r.strategyId ?? '',
+      symbol: r.symbol ?? '',
+      algo: r.algo,
+      side: r.side,
+      requested: r.requested,
+      filled: r.filled,
+      arrival_mid: r.arrivalMid,
+      avg_price: r.avgPrice,
+      slippage_bps: ExecutionMetrics.slippageBps(r),
+      maker_amount: r.makerAmount,
+      taker_amount: r.takerAmount,
+      fees: r.fees,
+      time_to_fill_ms: r.timeToFillMs,
+      amendments: r.amendments,
+      ts: r.ts ?? 0,
+    }))
+    const chunk = chunkFor(this.conn.maxParams, 17)
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += chunk) await trx.insertInto('executions').values(rows.slice(i, i + chunk)).execute()
     })
   }
 

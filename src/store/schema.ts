@@ -73,10 +73,33 @@ export interface PositionsTable {
   drawdown: number | null
 }
 
+/** One piece of work of an execution algorithm: what was wanted, what it got, at what cost. */
+export interface ExecutionsTable {
+  run_id: string
+  seq: number
+  strategy_id: string
+  symbol: string
+  algo: string
+  side: string
+  requested: number
+  filled: number
+  arrival_mid: number
+  avg_price: number | null
+  /** Against the arrival mid; positive = worse than the mid. */
+  slippage_bps: number | null
+  maker_amount: number
+  taker_amount: number
+  fees: number
+  time_to_fill_ms: number | null
+  amendments: number
+  ts: number
+}
+
 export interface Database {
   runs: RunsTable
   orders: OrdersTable
   order_events: OrderEventsTable
   fills: FillsTable
   positions: PositionsTable
+  executions: ExecutionsTable
 }

@@ -1,4 +1,5 @@
-import { asyncScheduler, interval, Observable, Subject, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs'
+import { asyncScheduler, Observable, Subject, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs'
+import { periodic } from '../../../streams/periodic'
 import type { Market, MarketEvent, Quote, Side, Trade } from '../../domain/market'
 import { FinalExchangeError, RetryableExchangeError } from '../../domain/errors'
 import { gaussian, prng } from '../../util/random'
@@ -104,7 +105,7 @@ export class SimExchange implements ExchangePort {
 
   /** Starts market data: every `tickMs` each symbol moves and prints trades. */
   start(): this {
-    this.ticker ??= interval(this.o.tickMs ?? 250, this.scheduler).subscribe(() => this.tick())
+    this.ticker ??= periodic(this.o.tickMs ?? 250, this.scheduler).subscribe(() => this.tick())
     return this
   }
 

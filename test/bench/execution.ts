@@ -1,0 +1,43 @@
+import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
+import type { AlgoName } from '../../actors/algos/algo'
+import { DEFAULT_ALGO_OPTIONS } from '../../actors/algos/algo'
+import { Engine } from '../../src/engine/engine'
+import { sizeForNotional } from '../../src/engine/sizing'
+import { SimExchange } from '../../src/exchange/sim/sim-exchange'
+import { signalSchedule } from '../../streams/signal-schedule'
+import { expandGrid } from '../../streams/strategies/grid'
+import { arg, emit } from './util'
+
+/**
+ * Seed 002's claim, measured on the simulator: the same strategies, seed and signals, executed with
+ * market, limit, chase and peg orders (virtual time: deterministic, and minutes of trading in
+ * seconds). Slippage is against the mid when the intent arrived.
+ */
+const minutes = arg('minutes', 20)
+const actors = arg('actors', 1_000)
+const results: Record<string, unknown> = {}
+for (const algo of ['market', 'limit', 'chase', 'peg'] as AlgoName[]) {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, minutes * 60_000)
+  const sim = new SimExchange({ symbols: 10, seed: 5, latencyMs: 50, tickMs: 250, scenario: 'calm', scheduler }).start()
+  const symbols = sim.markets.map((m) => m.symbol)
+  const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, 100, sim.lastQuote(s)!.ask)
+  const engine = new Engine({
+    exchange: sim,
+    markets: sim.markets,
+    strategies: expandGrid({ strategy: 'followSignal', symbols, count: actors, groups: 50, sizeOf }),
+    signals: signalSchedule({ groups: 50, everyMs: 30_000, seed: 3, scheduler }),
+    scheduler,
+    clock: () => scheduler.now(),
+    execution: { algo, options: { ...DEFAULT_ALGO_OPTIONS, maxWorkMs: 15_000, fallback: 'market', maxSlippageBps: 25 } },
+    runTag: algo,
+  }).start()
+  scheduler.flush()
+  const stopped = engine.stop(60_000)
+  sim.stopMarket()
+  scheduler.maxFrames = scheduler.now() + 60_000
+  scheduler.flush()
+  await stopped
+  results[algo] = engine.execution!.summary()
+}
+emit({ scenario: 'execution', actors, minutes, results })
+process.exit(0)

@@ -1,0 +1,87 @@
+import BetterSqlite3 from 'better-sqlite3'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
+import { afterAll, describe, expect, it } from 'vitest'
+import { DEFAULT_ALGO_OPTIONS, type AlgoName } from '../actors/algos/algo'
+import { Engine } from '../src/engine/engine'
+import { sizeForNotional } from '../src/engine/sizing'
+import { SimExchange } from '../src/exchange/sim/sim-exchange'
+import { openStore } from '../src/store/database'
+import { OrderStore } from '../src/store/order-store'
+import { signalSchedule } from '../streams/signal-schedule'
+import { expandGrid } from '../streams/strategies/grid'
+
+const dir = mkdtempSync(join(tmpdir(), 'shoal-exec-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+let runs = 0
+async function run(algo: AlgoName) {
+  const scheduler = new VirtualTimeScheduler(VirtualAction, 6 * 60_000)
+  const sim = new SimExchange({ symbols: 5, seed: 12, latencyMs: 40, tickMs: 250, scheduler }).start()
+  const symbols = sim.markets.map((m) => m.symbol)
+  const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, 100, sim.lastQuote(s)!.ask)
+  const path = join(dir, `${algo}-${++runs}.sqlite`)
+  const store = new OrderStore(await openStore(path), algo)
+  await store.migrate()
+  await store.startRun({}, 0)
+  const engine = new Engine({
+    exchange: sim,
+    markets: sim.markets,
+    strategies: expandGrid({ strategy: 'followSignal', symbols, count: 300, groups: 20, sizeOf }),
+    signals: signalSchedule({ groups: 20, everyMs: 20_000, seed: 4, scheduler }),
+    scheduler,
+    clock: () => scheduler.now(),
+    store,
+    execution: { algo, options: { ...DEFAULT_ALGO_OPTIONS, maxWorkMs: 8_000 } },
+    runTag: algo,
+  }).start()
+  scheduler.flush()
+  const stopped = engine.stop(60_000)
+  sim.stopMarket()
+  scheduler.maxFrames = scheduler.now() + 120_000
+  scheduler.flush()
+  await stopped
+  await store.writeExecutions(engine.execution!.drain())
+  await store.close()
+  return { engine, sim, path }
+}
+
+describe('chase-limit execution through the engine (virtual time, SQLite)', () => {
+  it('keeps at most one live order per strategy, fills what it reports, and stores every execution', async () => {
+    const { engine, sim, path } = await run('chase')
+    const s = engine.execution!.summary()
+    expect(s.works).toBeGreaterThan(500)
+    expect(s.amendments).toBeGreaterThan(0)
+    expect(s.makerShare).toBeGreaterThan(0.3)
+    expect(s.fillRate).toBeGreaterThan(0.9)
+    const d = new BetterSqlite3(path, { readonly: true })
+    // One live order per strategy at any moment: a replacement only after the previous is final.
+    const overlaps = d
+      .prepare('select count(*) n from orders a join orders b on a.strategy_id = b.strategy_id and a.id <> b.id and a.created_at <= b.created_at and b.created_at < a.closed_at')
+      .get() as { n: number }
+    expect(overlaps.n).toBe(0)
+    expect((d.prepare("select count(*) n from orders where status not in ('filled','canceled','rejected','expired')").get() as { n: number }).n).toBe(0)
+    const bad = d.prepare('select o.id from orders o left join (select order_id, sum(amount) s from fills group by order_id) f on f.order_id = o.id where abs(o.filled - coalesce(f.s, 0)) > 1e-9').all()
+    expect(bad).toEqual([])
+    const ex = d.prepare('select count(*) n, sum(filled) f, sum(maker_amount) m, sum(amendments) a from executions').get() as { n: number; f: number; m: number; a: number }
+    expect(ex.n).toBe(s.works)
+    expect(ex.a).toBe(s.amendments)
+    expect(ex.m / ex.f).toBeCloseTo(s.makerShare, 2)
+    // Every actor's position equals the net of its fills, and the venue agrees on every order.
+    const net = new Map((d.prepare("select strategy_id id, sum(case side when 'buy' then amount else -amount end) n from fills group by strategy_id").all() as { id: string; n: number }[]).map((r) => [r.id, r.n]))
+    for (const a of engine.actors) expect(a.state.position).toBeCloseTo(net.get(a.id) ?? 0, 9)
+    const stored = new Map((d.prepare('select id, filled from orders').all() as { id: string; filled: number }[]).map((r) => [r.id, r.filled]))
+    for (const v of sim.knownOrders()) expect(stored.get(v.clientOrderId)).toBeCloseTo(v.filled, 9)
+    d.close()
+  })
+
+  it('market orders are all taker; chase pays less in fees on the same signals', async () => {
+    const market = (await run('market')).engine.execution!.summary()
+    const chase = (await run('chase')).engine.execution!.summary()
+    expect(market.makerShare).toBe(0)
+    expect(market.fillRate).toBe(1)
+    expect(chase.fees).toBeLessThan(market.fees * 0.9)
+  })
+})

@@ -16,7 +16,14 @@ import { arg, emit } from './util'
 const minutes = arg('minutes', 20)
 const actors = arg('actors', 1_000)
 const results: Record<string, unknown> = {}
-for (const algo of ['market', 'limit', 'chase', 'peg'] as AlgoName[]) {
+const variants: [string, AlgoName, Partial<typeof DEFAULT_ALGO_OPTIONS>][] = [
+  ['market', 'market', {}],
+  ['limit', 'limit', {}],
+  ['chase', 'chase', {}],
+  ['chase, 5 bps guard, 5 s', 'chase', { maxSlippageBps: 5, maxWorkMs: 5_000 }],
+  ['peg', 'peg', {}],
+]
+for (const [label, algo, extra] of variants) {
   const scheduler = new VirtualTimeScheduler(VirtualAction, minutes * 60_000)
   const sim = new SimExchange({ symbols: 10, seed: 5, latencyMs: 50, tickMs: 250, scenario: 'calm', scheduler }).start()
   const symbols = sim.markets.map((m) => m.symbol)
@@ -28,7 +35,7 @@ for (const algo of ['market', 'limit', 'chase', 'peg'] as AlgoName[]) {
     signals: signalSchedule({ groups: 50, everyMs: 30_000, seed: 3, scheduler }),
     scheduler,
     clock: () => scheduler.now(),
-    execution: { algo, options: { ...DEFAULT_ALGO_OPTIONS, maxWorkMs: 15_000, fallback: 'market', maxSlippageBps: 25 } },
+    execution: { algo, options: { ...DEFAULT_ALGO_OPTIONS, maxWorkMs: 15_000, fallback: 'market', maxSlippageBps: 25, ...extra } },
     runTag: algo,
   }).start()
   scheduler.flush()
@@ -37,7 +44,7 @@ for (const algo of ['market', 'limit', 'chase', 'peg'] as AlgoName[]) {
   scheduler.maxFrames = scheduler.now() + 60_000
   scheduler.flush()
   await stopped
-  results[algo] = engine.execution!.summary()
+  results[label] = engine.execution!.summary()
 }
 emit({ scenario: 'execution', actors, minutes, results })
 process.exit(0)

@@ -63,6 +63,8 @@ results.seed001 = {
   sinkSqlite: run('store-seed001.ts', ['--writer', 'sink-sqlite', '--steady-s', steadyS]),
   sinkPg: run('store-seed001.ts', ['--writer', 'sink-pg', '--steady-s', steadyS]),
 }
+// Seed 002: market vs limit vs chase vs peg on the same seed and signals (virtual time).
+results.execution = run('execution.ts', ['--minutes', quick ? 5 : 20, '--actors', 1_000])
 results.seed001.sinkOverPerRowSeed = +(results.seed001.sinkSqlite.burst.eventsPerSec / results.seed001.perRowSeed.burst.eventsPerSec).toFixed(1)
 writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n')
 
@@ -93,4 +95,10 @@ const sw = srows[0]!.map((_, i) => Math.max(...srows.map((r) => r[i]!.length)))
 process.stdout.write('\n')
 for (const r of srows) process.stdout.write(r.map((c, i) => (i === 0 ? c.padEnd(sw[i]!) : c.padStart(sw[i]!))).join('  ') + '\n')
 process.stdout.write(`SQLite sink burst throughput / seed-style per-row commit: ${sd.sinkOverPerRowSeed}x\n`)
+const ex = results.execution.results as Record<string, Json>
+const erows: string[][] = [['execution (seed 002)', 'slippage bps avg / p50 / p95', 'maker share', 'fees', 'fill rate', 'time to fill p50 / p95 ms', 'amendments']]
+for (const [k, v] of Object.entries(ex)) erows.push([k, `${v.slippageBps.avg} / ${v.slippageBps.p50} / ${v.slippageBps.p95}`, String(v.makerShare), String(v.fees), String(v.fillRate), `${v.timeToFillMs.p50} / ${v.timeToFillMs.p95}`, String(v.amendments)])
+const ew = erows[0]!.map((_, i) => Math.max(...erows.map((r) => r[i]!.length)))
+process.stdout.write('\n')
+for (const r of erows) process.stdout.write(r.map((c, i) => (i === 0 ? c.padEnd(ew[i]!) : c.padStart(ew[i]!))).join('  ') + '\n')
 process.stdout.write(`\nfigures written to ${outFile}\n`)

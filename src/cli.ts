@@ -3,6 +3,8 @@ import { ConfigError } from './domain/errors'
 import { createLogger } from './log'
 import { DEMO_HELP, demoConfig, runDemo, StoreDownError } from './cli/demo'
 import { runReport } from './cli/report'
+import { dryRunReport, RUN_HELP, runCommand } from './cli/run'
+import { runSession } from './cli/session'
 
 const HELP = `shoal — run a whole shoal of trading strategies
 
@@ -10,6 +12,7 @@ usage: shoal <command> [flags]     (npm run shoal -- <command> [flags])
 
 commands:
   demo        seed 000's experiment on the simulated venue (npm run demo)
+  run         run the strategies of a config file (shoal run --config FILE [--dry-run])
   report      per-strategy orders, fills, PnL, fees, win rate; or candles from fills
   help        this text; 'shoal <command> --help' for a command's flags
 `
@@ -27,6 +30,20 @@ async function main(argv: string[]): Promise<number> {
       return 0
     }
     const summary = await runDemo(c, createLogger())
+    process.stderr.write(`\n${JSON.stringify(summary)}\n`)
+    return 0
+  }
+  if (command === 'run') {
+    const cmd = runCommand(rest)
+    if (cmd === 'help') {
+      process.stdout.write(RUN_HELP)
+      return 0
+    }
+    if (cmd.dryRun) {
+      process.stdout.write(dryRunReport(cmd))
+      return 0
+    }
+    const summary = await runSession(cmd.session, createLogger())
     process.stderr.write(`\n${JSON.stringify(summary)}\n`)
     return 0
   }

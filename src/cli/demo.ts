@@ -1,26 +1,14 @@
-import { writeFileSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { asyncScheduler } from 'rxjs'
 import type { Logger } from 'pino'
-import { expandGrid, type GridSpec, type StrategySpec } from '../../streams/strategies/grid'
-import { signalSchedule } from '../../streams/signal-schedule'
-import { ConfigError } from '../domain/errors'
-import { Engine, type EngineMode } from '../engine/engine'
-import { sizeForNotional } from '../engine/sizing'
-import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats'
-import type { Scenario } from '../exchange/sim/price-path'
-import { SimExchange } from '../exchange/sim/sim-exchange'
-import { createOrderStore } from '../store/sqlite-worker-store'
-import { isPostgresUrl, openStore, redactUrl } from '../store/database'
-import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags'
-import { DEFAULT_LIMITS, validateLimits, type RiskLimits } from '../../actors/risk/limits'
-import { RiskManager } from '../../actors/risk/risk-manager'
 import { ALGO_NAMES, DEFAULT_ALGO_OPTIONS, type AlgoName, type AlgoOptions } from '../../actors/algos/algo'
-
-/** The run ended but the store could not take every event (they were saved to a file instead). */
-export class StoreDownError extends Error {
-  override name = 'StoreDownError'
-}
+import { DEFAULT_LIMITS, validateLimits, type RiskLimits } from '../../actors/risk/limits'
+import { expandGrid, type GridSpec, type StrategySpec } from '../../streams/strategies/grid'
+import { ConfigError } from '../domain/errors'
+import type { EngineMode } from '../engine/engine'
+import { sizeForNotional } from '../engine/sizing'
+import type { Scenario } from '../exchange/sim/price-path'
+import type { SimExchange } from '../exchange/sim/sim-exchange'
+import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags'
+import { runSession, type SessionConfig } from './session'
 
 export const DEMO_FLAGS = {
   strategies: { type: 'string', default: '10000' },
@@ -232,139 +220,29 @@ export function demoStrategies(c: DemoConfig, sim: SimExchange): StrategySpec[] 
   ]
 }
 
-/** Runs the demo until its duration ends or SIGINT/SIGTERM; returns the summary. */
-export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStream = process.stdout): Promise<Record<string, unknown>> {
-  const dbPath = isPostgresUrl(c.dbPath) ? c.dbPath : resolve(c.dbPath)
-  const runId = `demo-${Date.now().toString(36)}`
-  const store = await createOrderStore(await openStore(dbPath), runId)
-  await store.migrate()
-  await store.startRun({ command: 'demo', ...c, dbPath: redactUrl(dbPath) }, Date.now())
-  const sim = new SimExchange({ symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, tickMs: c.tickMs, scenario: c.scenario }).start()
-  const t0 = performance.now()
-  const specs = demoStrategies(c, sim)
-  const risk = new RiskManager(c.risk, sim.markets, Date.now(), log)
-  const engine = new Engine({
-    exchange: sim,
-    markets: sim.markets,
-    strategies: specs,
-    signals: signalSchedule({ groups: c.groups, everyMs: c.signalEverySec * 1000, seed: c.seed }),
+/** The demo's flags as a session: the simulator, its strategies, seed 000's signal schedule. */
+export function demoSession(c: DemoConfig): SessionConfig {
+  return {
+    command: 'demo',
+    record: { ...c },
+    sim: { symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, tickMs: c.tickMs, scenario: c.scenario },
+    strategies: (sim) => demoStrategies(c, sim),
+    signals: { groups: c.groups, everyMs: c.signalEverySec * 1000, seed: c.seed },
     mode: c.mode,
     chunkSize: c.chunkSize,
-    store,
-    risk,
+    dbPath: c.dbPath,
+    summaryPath: c.summaryPath,
+    durationSec: c.durationSec,
+    statsEverySec: c.statsEverySec,
+    positionsEverySec: c.positionsEverySec,
+    maxQueued: c.maxQueued,
+    flushTimeoutSec: c.flushTimeoutSec,
+    risk: c.risk,
     execution: c.execution,
-    maxQueuedEvents: c.maxQueued,
-    runTag: `d${Date.now().toString(36)}`,
-    logger: log,
-  })
-  const lag = new LagMonitor().start()
-  engine.start()
-  const startMs = performance.now() - t0
-  log.info({ strategies: specs.length, pipelines: engine.pipelines, mode: c.mode, startMs: Math.round(startMs), db: dbPath }, 'demo started')
-
-  const tty = out.isTTY === true
-  if (tty) out.write(statsHeader() + '\n')
-  const began = performance.now()
-  const stats = asyncScheduler.schedule(function (this: { schedule(s?: unknown, d?: number): void }) {
-    const row = statsRow(engine, lag, (performance.now() - began) / 1000)
-    if (tty) out.write(statsLine(row) + '\n')
-    else out.write(JSON.stringify({ level: 30, time: Date.now(), name: 'shoal', msg: 'stats', ...row }) + '\n')
-    this.schedule(undefined, c.statsEverySec * 1000)
-  }, c.statsEverySec * 1000)
-
-  // Position snapshots: only strategies whose figures changed since the last one.
-  const lastSnap = new Map<string, string>()
-  const snapshot = async (kind: 'interval' | 'stop') => {
-    const rows = engine.positions().map((r, i) => {
-      const l = risk.ledger(engine.actors[i]!)
-      return { ...r, markPrice: l.markPrice, unrealizedPnl: l.unrealizedPnl, equity: l.equity, drawdown: l.drawdown }
-    }).filter((r) => {
-      const key = `${r.position}|${r.realizedPnl}|${r.fees}`
-      if (kind === 'interval' && lastSnap.get(r.strategyId) === key) return false
-      lastSnap.set(r.strategyId, key)
-      return true
-    })
-    if (rows.length > 0) await store.writePositions(rows, Date.now(), kind)
-    await store.writeExecutions(engine.execution?.drain() ?? [])
   }
-  const positionsTimer = setInterval(() => {
-    snapshot('interval').catch((err: unknown) => log.error({ err }, 'position snapshot failed'))
-  }, c.positionsEverySec * 1000)
-
-  // The kill switch: flatten everything, then halt; the run goes on so the exits are recorded.
-  process.on('SIGUSR2', () => engine.kill('SIGUSR2'))
-
-  const reason = await new Promise<string>((done) => {
-    const timer = setTimeout(() => done('duration'), c.durationSec * 1000)
-    const onSignal = (sig: string) => {
-      clearTimeout(timer)
-      done(sig)
-    }
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
-  })
-  process.removeAllListeners('SIGUSR2')
-  const ranSec = (performance.now() - began) / 1000
-  stats.unsubscribe()
-  clearInterval(positionsTimer)
-  log.info({ reason }, 'stopping: draining in-flight actions and flushing the order sink')
-  const { unwritten } = await engine.stop(Math.max(2_000, c.latencyMs * 20), c.flushTimeoutSec * 1000)
-  sim.stop()
-  lag.stop()
-  let spilled: string | null = null
-  if (unwritten.length > 0) {
-    // The store is down: keep every accepted event rather than lose it.
-    spilled = resolve(`shoal-unwritten-${runId}.jsonl`)
-    writeFileSync(spilled, unwritten.map((e) => JSON.stringify(e)).join('\n') + '\n')
-  }
-
-  const t = engine.metrics.totals()
-  const p = engine.persistence!
-  const summary = {
-    strategies: specs.length,
-    pipelines: engine.pipelines,
-    mode: c.mode,
-    durationSec: Number(ranSec.toFixed(3)),
-    stoppedBy: reason,
-    seed: c.seed,
-    symbols: c.symbols,
-    latencyMs: c.latencyMs,
-    signals: t.signals,
-    evaluations: t.evaluations,
-    sweepMs: pick(engine.metrics.sweepSummary()),
-    reactionMs: pick(engine.metrics.reactionSummary()),
-    orders: { submitted: t.submitted, filled: t.filled, canceled: t.canceled, rejected: t.rejected },
-    fills: t.fills,
-    droppedWhileBusy: t.droppedWhileBusy,
-    positionsOpen: engine.metrics.positionsOpen,
-    failedActors: t.failedActors,
-    persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events, orderUpserts: store.written.orderUpserts, batches: store.written.batches },
-    unpersistedEvents: engine.acceptedEvents - engine.persistedEvents,
-    execution: engine.execution?.summary() ?? null,
-    risk: risk.summary(),
-    sink: {
-      durableMs: pick(p.durableSummary()),
-      maxQueued: p.counts.maxQueued,
-      failedWrites: p.counts.failedWrites,
-      halts: p.counts.halts,
-      haltedEntries: t.haltedEntries,
-      spilledTo: spilled,
-    },
-    eventLoopLagMs: lag.summary(),
-    heapUsedMB: Number((process.memoryUsage().heapUsed / 1048576).toFixed(1)),
-    startupMs: Number(startMs.toFixed(1)),
-    dbPath: redactUrl(dbPath),
-    runId,
-  }
-  if (spilled === null) {
-    await snapshot('stop')
-    await store.endRun(summary, Date.now())
-  }
-  await store.close().catch(() => {})
-  if (c.summaryPath !== null) writeFileSync(c.summaryPath, JSON.stringify(summary, null, 2) + '\n')
-  if (spilled !== null) throw new StoreDownError(`the order store stayed unavailable: ${unwritten.length} accepted events were not written to ${redactUrl(dbPath)}; they are in ${spilled}`)
-  return summary
 }
 
-const pick = (p: { p50: number; p99: number; max: number }) => ({ p50: round(p.p50), p99: round(p.p99), max: round(p.max) })
-const round = (x: number) => Number(x.toFixed(3))
+/** Runs the demo until its duration ends or SIGINT/SIGTERM; returns the summary. */
+export const runDemo = (c: DemoConfig, log: Logger, out: NodeJS.WriteStream = process.stdout): Promise<Record<string, unknown>> => runSession(demoSession(c), log, out)
+
+export { StoreDownError } from './session'

@@ -45,7 +45,7 @@ export class EventPersistence {
   /** Accepted event → committed to the store, ms: the current stats window, and earlier windows. */
   readonly durable = new LatencyHistogram()
   readonly durableTotal = new LatencyHistogram()
-  readonly counts = { accepted: 0, written: 0, batches: 0, failedWrites: 0, halts: 0, maxQueued: 0 }
+  readonly counts = { accepted: 0, written: 0, batches: 0, failedWrites: 0, halts: 0, maxQueued: 0, maxLagMs: 0 }
   /** The last write error, while writes are failing. */
   lastError: unknown = null
 
@@ -100,9 +100,11 @@ export class EventPersistence {
     return this.queue.length - this.head
   }
 
-  /** Age of the oldest event not yet written, ms (0 when none). */
+  /** Age of the oldest event not yet written, ms (0 when none); the largest seen is kept in counts. */
   lagMs(): number {
-    return this.queued === 0 ? 0 : this.o.clock() - this.acceptedAt[this.head]!
+    const lag = this.queued === 0 ? 0 : this.o.clock() - this.acceptedAt[this.head]!
+    if (lag > this.counts.maxLagMs) this.counts.maxLagMs = lag
+    return lag
   }
 
   /** True while the queue is past its bound: the engine must not open new positions. */

@@ -29,6 +29,9 @@ export interface StatsRow {
   readonly equity: number | null
   readonly drawdownPct: number | null
   readonly tradingState: string
+  /** Execution so far (with an algorithm): maker share and median slippage vs arrival, bps. */
+  readonly makerSharePct: number | null
+  readonly slippageP50Bps: number | null
   readonly eventLoopLagP99Ms: number
   readonly heapMB: number
 }
@@ -85,9 +88,17 @@ export function statsRow(engine: Engine, lag: LagMonitor, t: number): StatsRow {
     equity: engine.risk?.breakerEnabled ? engine.risk.portfolio().equity : null,
     drawdownPct: engine.risk?.breakerEnabled ? engine.risk.portfolio().drawdown * 100 : null,
     tradingState: engine.risk?.globalState ?? 'ACTIVE',
+    ...execFigures(engine),
     eventLoopLagP99Ms: lag.windowP99(),
     heapMB: process.memoryUsage().heapUsed / 1048576,
   }
+}
+
+function execFigures(engine: Engine): { makerSharePct: number | null; slippageP50Bps: number | null } {
+  const e = engine.execution
+  if (e === null || e.works === 0) return { makerSharePct: null, slippageP50Bps: null }
+  const s = e.summary()
+  return { makerSharePct: s.makerShare * 100, slippageP50Bps: s.slippageBps.p50 }
 }
 
 function durableWindow(engine: Engine): Percentiles {
@@ -120,6 +131,8 @@ const COLUMNS: [string, number, (r: StatsRow) => string][] = [
   ['equity', 11, (r) => (r.equity === null ? '-' : r.equity.toFixed(0))],
   ['dd %', 6, (r) => (r.drawdownPct === null ? '-' : r.drawdownPct.toFixed(2))],
   ['state', 9, (r) => r.tradingState],
+  ['maker %', 8, (r) => (r.makerSharePct === null ? '-' : r.makerSharePct.toFixed(0))],
+  ['slip bps', 9, (r) => (r.slippageP50Bps === null ? '-' : r.slippageP50Bps.toFixed(2))],
   ['lag p99', 8, (r) => r.eventLoopLagP99Ms.toFixed(1)],
   ['heap MB', 8, (r) => r.heapMB.toFixed(0)],
 ]

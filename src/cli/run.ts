@@ -1,0 +1,126 @@
+import { DEFAULT_ALGO_OPTIONS, type AlgoName } from '../../actors/algos/algo'
+import { DEFAULT_LIMITS, validateLimits } from '../../actors/risk/limits'
+import { expandGrid, type StrategySpec } from '../../streams/strategies/grid'
+import { loadConfig } from '../config/load-config'
+import type { ShoalConfig } from '../config/schema'
+import { ConfigError } from '../domain/errors'
+import { sizeForNotional } from '../engine/sizing'
+import { SimExchange } from '../exchange/sim/sim-exchange'
+import { numFlag, parseFlags, stringFlag } from './flags'
+import type { SessionConfig } from './session'
+
+export const RUN_HELP = `shoal run — run the strategies of a config file until SIGINT/SIGTERM
+
+  --config FILE     YAML or JSON (see examples/); every error names its path
+  --dry-run         check the file, print the expanded strategy count, and exit
+  --duration S      stop by itself after S seconds
+  --summary PATH    write the run's summary as JSON to PATH
+`
+
+const FLAGS = {
+  config: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  duration: { type: 'string' },
+  summary: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export interface RunCommand {
+  readonly help?: true
+  readonly dryRun: boolean
+  readonly file: string
+  readonly config: ShoalConfig
+  readonly session: SessionConfig
+}
+
+/** The config's strategies on a simulator's symbols: grids in file order, ids unique across them. */
+export function configStrategies(c: ShoalConfig, sim: SimExchange): StrategySpec[] {
+  const all = sim.markets.map((m) => m.symbol)
+  const out: StrategySpec[] = []
+  for (const s of c.strategies) {
+    const symbols = s.symbols === 'all' ? all : s.symbols
+    const sizeOf = (sym: string) => sizeForNotional(sim.markets.find((m) => m.symbol === sym)!, s.notional, sim.lastQuote(sym)!.ask)
+    out.push(...expandGrid({ strategy: s.strategy, params: s.params, symbols, count: s.count, groups: c.signals?.groups ?? 1, sizeOf, idPrefix: s.idPrefix, offset: out.length }))
+  }
+  return out
+}
+
+export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: string | null, durationSec: number | null): SessionConfig {
+  const r = c.risk
+  const e = c.execution
+  const b = r.breaker
+  const maxNotional = Math.max(...c.strategies.map((s) => s.notional))
+  return {
+    command: 'run',
+    record: { configFile: file, ...c },
+    sim: { ...c.exchange, seed: c.exchange.seed },
+    strategies: (sim) => configStrategies(c, sim),
+    signals: c.signals === undefined ? null : { groups: c.signals.groups, everyMs: c.signals.everyS * 1000, seed: c.signals.seed, pEnter: c.signals.pEnter, pExit: c.signals.pExit },
+    mode: c.engine.mode,
+    chunkSize: c.engine.chunkSize,
+    dbPath: c.database,
+    summaryPath,
+    durationSec,
+    statsEverySec: c.engine.statsEveryS,
+    positionsEverySec: c.engine.positionsEveryS,
+    maxQueued: c.engine.maxQueued,
+    flushTimeoutSec: c.engine.flushTimeoutS,
+    risk: validateLimits(
+      {
+        ...DEFAULT_LIMITS,
+        capitalPerStrategy: r.capitalPerStrategy ?? maxNotional * 2,
+        maxOrderNotional: r.maxOrderNotional ?? Infinity,
+        maxStrategyPosition: r.maxStrategyPosition ?? Infinity,
+        maxSymbolPosition: r.maxSymbolPosition ?? Infinity,
+        maxGrossExposure: r.maxGrossExposure ?? Infinity,
+        maxOpenOrders: r.maxOpenOrders ?? Infinity,
+        strategyOrdersPerSec: r.strategyOrdersPerSec ?? Infinity,
+        strategyOrderBurst: r.strategyOrdersPerSec === undefined ? Infinity : Math.max(1, r.strategyOrdersPerSec),
+        globalOrdersPerSec: r.globalOrdersPerSec ?? Infinity,
+        globalOrderBurst: r.globalOrdersPerSec === undefined ? Infinity : Math.max(1, r.globalOrdersPerSec),
+        priceBandBps: r.priceBandBps ?? Infinity,
+        breaker:
+          b === undefined
+            ? DEFAULT_LIMITS.breaker
+            : { maxDrawdown: b.maxDrawdown, windowMs: b.windowS * 1000, action: b.action === 'halt' ? 'HALTED' : 'REDUCING', cooldownMs: b.cooldownS * 1000, perStrategy: b.perStrategy },
+        volGate: { ...DEFAULT_LIMITS.volGate, ...r.volGate },
+      },
+      `${file}: risk`,
+    ),
+    execution: {
+      algo: e.algo as AlgoName,
+      options: {
+        ...DEFAULT_ALGO_OPTIONS,
+        ...(e.workMs !== undefined ? { maxWorkMs: e.workMs } : {}),
+        ...(e.maxSlippageBps !== undefined ? { maxSlippageBps: e.maxSlippageBps } : {}),
+        ...(e.fallback !== undefined ? { fallback: e.fallback } : {}),
+        ...(e.pegOffsetTicks !== undefined ? { pegOffsetTicks: e.pegOffsetTicks } : {}),
+        ...(e.pegTo !== undefined ? { pegTo: e.pegTo } : {}),
+      },
+    },
+  }
+}
+
+/** Parses `shoal run`'s flags and its config file. */
+export function runCommand(argv: string[]): RunCommand | 'help' {
+  const { values: v, positionals } = parseFlags(argv, FLAGS)
+  if (v.help) return 'help'
+  if (positionals.length > 0) throw new ConfigError('run', `unexpected argument '${positionals[0]}'`)
+  if (v.config === undefined) throw new ConfigError('--config', 'required: the config file to run (see examples/)')
+  const file = stringFlag(v.config, '--config')
+  const config = loadConfig(file)
+  const durationSec = v.duration === undefined ? null : numFlag(v.duration, '--duration', 0.1)
+  const summaryPath = v.summary === undefined ? null : stringFlag(v.summary, '--summary')
+  return { dryRun: v['dry-run'] === true, file, config, session: sessionFromConfig(config, file, summaryPath, durationSec) }
+}
+
+/** What --dry-run prints: the expanded strategies by name, and where the run would go. */
+export function dryRunReport(cmd: RunCommand): string {
+  const sim = new SimExchange({ ...cmd.session.sim })
+  const specs = cmd.session.strategies(sim)
+  const byName = new Map<string, number>()
+  for (const s of specs) byName.set(s.strategy, (byName.get(s.strategy) ?? 0) + 1)
+  const parts = [...byName].map(([k, n]) => `${k} ${n}`).join(', ')
+  const c = cmd.config
+  return `${cmd.file}: OK\n  strategies: ${specs.length} (${parts})\n  exchange: ${c.exchange.type}, ${c.exchange.symbols} symbols\n  signals: ${c.signals ? `every ${c.signals.everyS} s to ${c.signals.groups} groups` : 'none'}\n  execution: ${c.execution.algo}, mode: ${c.engine.mode}\n  database: ${c.database}\n`
+}

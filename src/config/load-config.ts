@@ -1,0 +1,46 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { parse as parseYaml, YAMLParseError } from 'yaml'
+import { ConfigError } from '../domain/errors'
+import { getStrategy, parseParams } from '../../streams/strategies/registry'
+import { combinations } from '../../streams/strategies/grid'
+import { simMarkets } from '../exchange/sim/markets'
+import { configSchema, type ShoalConfig } from './schema'
+
+/** Every problem of a config file at once, each as `path: what was expected`. */
+export class ConfigFileError extends ConfigError {
+  constructor(readonly file: string, readonly problems: readonly string[]) {
+    super(file, problems.length === 1 ? problems[0]! : `${problems.length} problems:\n  ${problems.join('\n  ')}`)
+  }
+}
+
+const dotted = (path: readonly PropertyKey[]): string => (path.length === 0 ? '(top level)' : path.map(String).join('.'))
+
+/** Reads, parses (YAML or JSON by extension; YAML otherwise) and validates a config file. */
+export function loadConfig(file: string): ShoalConfig {
+  if (!existsSync(file)) throw new ConfigError('--config', `no such file: ${file}`)
+  const text = readFileSync(file, 'utf8')
+  let raw: unknown
+  try {
+    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text)
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : ''
+    throw new ConfigFileError(file, [`cannot parse${where}: ${(err as Error).message.split('\n')[0]}`])
+  }
+  const parsed = configSchema.safeParse(raw)
+  if (!parsed.success) throw new ConfigFileError(file, parsed.error.issues.map((i) => `${dotted(i.path)}: ${i.message}`))
+  const c = parsed.data
+  // What the schema cannot know: strategy names and parameters, and the exchange's symbols.
+  const problems: string[] = []
+  const known = new Set(simMarkets(c.exchange.symbols, c.exchange.seed).markets.map((m) => m.symbol))
+  c.strategies.forEach((s, i) => {
+    try {
+      const def = getStrategy(s.strategy, `strategies.${i}.strategy`)
+      for (const combo of combinations(s.params ?? {})) parseParams(def, combo, `strategies.${i}.params`)
+    } catch (err) {
+      problems.push((err as Error).message)
+    }
+    if (s.symbols !== 'all') s.symbols.forEach((sym, j) => known.has(sym) || problems.push(`strategies.${i}.symbols.${j}: unknown symbol '${sym}' (the exchange lists ${[...known].slice(0, 5).join(', ')}, …)`))
+  })
+  if (problems.length > 0) throw new ConfigFileError(file, problems)
+  return c
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod'
+import { ALGO_NAMES } from '../../actors/algos/algo'
+
+const positive = z.number().positive()
+const count = z.number().int().positive()
+const fraction = z.number().min(0).max(1)
+
+/** One strategy grid: every combination of the listed parameter values × symbols. */
+const strategyEntry = z
+  .object({
+    strategy: z.string().min(1),
+    params: z.record(z.string(), z.union([z.number(), z.array(z.number()).min(1)])).optional(),
+    /** 'all' = every symbol the exchange lists. */
+    symbols: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all'),
+    /** Stop after this many; more than the grid repeats it. Default: the whole grid. */
+    count: count.optional(),
+    /** Position size per strategy, in quote currency. */
+    notional: positive.default(100),
+    /** Prefix of the strategy ids (default: the strategy name). */
+    idPrefix: z.string().min(1).optional(),
+  })
+  .strict()
+
+/**
+ * `shoal run --config FILE`: the whole run in one file (YAML or JSON). Credentials never go here —
+ * exchanges that need them read environment variables.
+ */
+export const configSchema = z
+  .object({
+    exchange: z
+      .object({
+        type: z.literal('sim'),
+        symbols: count.default(20),
+        seed: z.number().int().min(0).default(1),
+        latencyMs: z.number().min(0).default(100),
+        jitter: z.number().min(0).optional(),
+        tickMs: positive.default(250),
+        rejectRate: fraction.default(0),
+        timeoutRate: fraction.default(0),
+        scenario: z.enum(['calm', 'trend', 'crash', 'volatile']).default('calm'),
+      })
+      .strict(),
+    database: z.string().min(1).default('./shoal.sqlite'),
+    signals: z
+      .object({
+        everyS: positive,
+        groups: count.default(100),
+        seed: z.number().int().min(0).default(1),
+        pEnter: fraction.optional(),
+        pExit: fraction.optional(),
+      })
+      .strict()
+      .optional(),
+    strategies: z.array(strategyEntry).min(1),
+    engine: z
+      .object({
+        mode: z.enum(['lock', 'await']).default('lock'),
+        chunkSize: count.default(250),
+        statsEveryS: positive.default(3),
+        positionsEveryS: positive.default(60),
+        maxQueued: count.default(1_000_000),
+        flushTimeoutS: z.number().min(0).default(30),
+      })
+      .strict()
+      .default({ mode: 'lock', chunkSize: 250, statsEveryS: 3, positionsEveryS: 60, maxQueued: 1_000_000, flushTimeoutS: 30 }),
+    risk: z
+      .object({
+        capitalPerStrategy: positive.optional(),
+        maxOrderNotional: positive.optional(),
+        maxStrategyPosition: positive.optional(),
+        maxSymbolPosition: positive.optional(),
+        maxGrossExposure: positive.optional(),
+        maxOpenOrders: count.optional(),
+        strategyOrdersPerSec: positive.optional(),
+        globalOrdersPerSec: positive.optional(),
+        priceBandBps: positive.optional(),
+        breaker: z
+          .object({
+            maxDrawdown: z.number().gt(0).lt(1).default(0.05),
+            windowS: positive.default(3600),
+            action: z.enum(['reduce', 'halt']).default('reduce'),
+            cooldownS: z.number().min(0).default(600),
+            perStrategy: z.boolean().default(false),
+          })
+          .strict()
+          .optional(),
+        volGate: z.object({ window: count.optional(), baselineWindow: count.optional(), k: z.number().gt(1).optional(), resumeK: positive.optional() }).strict().optional(),
+      })
+      .strict()
+      .default({}),
+    execution: z
+      .object({
+        algo: z.enum(ALGO_NAMES as [string, ...string[]]).default('market'),
+        workMs: positive.optional(),
+        maxSlippageBps: z.number().min(0).optional(),
+        fallback: z.enum(['market', 'cancel']).optional(),
+        pegOffsetTicks: z.number().int().min(0).optional(),
+        pegTo: z.enum(['best', 'mid']).optional(),
+      })
+      .strict()
+      .default({ algo: 'market' }),
+  })
+  .strict()
+
+export type ShoalConfig = z.infer<typeof configSchema>

@@ -1,0 +1,125 @@
+import BetterSqlite3 from 'better-sqlite3'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ConfigFileError, loadConfig } from '../src/config/load-config'
+import { dryRunReport, runCommand } from '../src/cli/run'
+
+const dir = mkdtempSync(join(tmpdir(), 'shoal-config-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const file = (name: string, text: string) => {
+  const p = join(dir, name)
+  writeFileSync(p, text)
+  return p
+}
+const problems = (text: string, name = 'c.yaml'): string[] => {
+  try {
+    loadConfig(file(name, text))
+    return []
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigFileError)
+    return [...(e as ConfigFileError).problems]
+  }
+}
+
+describe('config files', () => {
+  it('loads the shipped examples, and a dry run counts the expanded strategies', () => {
+    for (const f of ['examples/followers.yaml', 'examples/grids-crash.yaml']) expect(() => loadConfig(f)).not.toThrow()
+    const cmd = runCommand(['--config', 'examples/grids-crash.yaml', '--dry-run'])
+    if (cmd === 'help') throw new Error('help')
+    expect(cmd.dryRun).toBe(true)
+    // smaCross: count 3000; meanReversion: 2 × 3 params × 3 symbols = 18
+    expect(dryRunReport(cmd)).toContain('strategies: 3018 (smaCross 3000, meanReversion 18)')
+    expect(cmd.session.execution).toMatchObject({ algo: 'peg', options: { pegOffsetTicks: 1, maxWorkMs: 5000 } })
+    expect(cmd.session.risk.breaker).toEqual({ maxDrawdown: 0.02, windowMs: 120_000, action: 'REDUCING', cooldownMs: 3_600_000, perStrategy: false })
+  })
+
+  it('reads JSON too, with the same schema', () => {
+    const c = loadConfig(file('c.json', JSON.stringify({ exchange: { type: 'sim' }, strategies: [{ strategy: 'followSignal', count: 5 }] })))
+    expect(c.database).toBe('./shoal.sqlite')
+    expect(c.strategies[0]).toMatchObject({ symbols: 'all', notional: 100 })
+  })
+
+  it('names the path and what was expected for every problem, all at once', () => {
+    expect(
+      problems(`
+exchange: { type: sim, symbols: -3, latencyMs: fast }
+strategies:
+  - strategy: smaCross
+    params: { fast: [5, x] }
+    notional: 0
+engine: { mode: turbo, colour: blue }
+`),
+    ).toEqual([
+      'exchange.symbols: Too small: expected number to be >0',
+      'exchange.latencyMs: Invalid input: expected number, received string',
+      'strategies.0.params.fast: Invalid input',
+      'strategies.0.notional: Too small: expected number to be >0',
+      'engine.mode: Invalid option: expected one of "lock"|"await"',
+      'engine: Unrecognized key: "colour"',
+    ])
+  })
+
+  it('checks strategies, parameters and symbols against the registry and the exchange', () => {
+    expect(
+      problems(`
+exchange: { type: sim, symbols: 3 }
+strategies:
+  - { strategy: smaCross, params: { fast: [50], slow: [20] } }
+  - { strategy: nope }
+  - { strategy: meanReversion, symbols: [BTC/USDT, DOGE/USDT] }
+  - { strategy: followSignal, params: { weigth: 1 } }
+`),
+    ).toEqual([
+      'strategies.0.params: fast (50) must be below slow (20)',
+      "strategies.1.strategy: unknown strategy 'nope' (known: followSignal, smaCross, meanReversion)",
+      "strategies.2.symbols.1: unknown symbol 'DOGE/USDT' (the exchange lists BTC/USDT, ETH/USDT, SOL/USDT, …)",
+      'strategies.3.params.weigth: unknown parameter of followSignal (known: weight)',
+    ])
+  })
+
+  it('says where YAML is broken, and that an exchange needs a type', () => {
+    expect(problems('exchange: { type: sim\nstrategies: [')[0]).toMatch(/^cannot parse at line \d+, column \d+/)
+    expect(problems('strategies: [{ strategy: followSignal }]')).toEqual(['exchange: Invalid input: expected object, received undefined'])
+    expect(problems('exchange: { type: binance }\nstrategies: [{ strategy: followSignal }]')).toEqual(['exchange.type: Invalid input: expected "sim"'])
+  })
+
+  it('a missing file is an error naming the flag', () => {
+    expect(() => loadConfig(join(dir, 'nope.yaml'))).toThrow('--config: no such file')
+  })
+})
+
+describe('shoal run (CLI)', () => {
+  const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
+  const shoal = (...args: string[]) => spawnSync(tsx, ['src/cli.ts', ...args], { encoding: 'utf8', timeout: 60_000 })
+
+  it('exits 2 with every problem of a bad file, and 0 with the count on --dry-run', () => {
+    const bad = file('bad.yaml', 'exchange: { type: sim }\nstrategies: [{ strategy: smaCross, count: 0 }]\n')
+    const r = shoal('run', '--config', bad)
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim()).toBe(`shoal: ${bad}: strategies.0.count: Too small: expected number to be >0`)
+    const d = shoal('run', '--config', 'examples/followers.yaml', '--dry-run')
+    expect(d.status).toBe(0)
+    expect(d.stdout).toContain('strategies: 10000 (followSignal 10000)')
+    expect(shoal('run').stderr.trim()).toBe('shoal: --config: required: the config file to run (see examples/)')
+  })
+
+  it('runs a config and stops cleanly, with its configuration stored in the run', () => {
+    const db = join(dir, 'run.sqlite')
+    const cfg = file('run.yaml', `exchange: { type: sim, symbols: 4, latencyMs: 20 }\ndatabase: ${db}\nsignals: { everyS: 0.5, groups: 4 }\nstrategies:\n  - { strategy: followSignal, count: 200 }\nexecution: { algo: chase, workMs: 1000 }\n`)
+    const summaryPath = join(dir, 'run.json')
+    const r = shoal('run', '--config', cfg, '--duration', '2.5', '--summary', summaryPath)
+    expect(r.status, r.stderr.slice(-500)).toBe(0)
+    const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
+    expect(s).toMatchObject({ strategies: 200, stoppedBy: 'duration', unpersistedEvents: 0, execution: { algo: 'chase' } })
+    expect(s.orders.submitted).toBeGreaterThan(0)
+    const d = new BetterSqlite3(db, { readonly: true })
+    const run = d.prepare('select id, config from runs').get() as { id: string; config: string }
+    expect(run.id).toMatch(/^run-/)
+    expect(JSON.parse(run.config)).toMatchObject({ command: 'run', configFile: cfg, execution: { algo: 'chase' } })
+    expect((d.prepare('select count(*) n from orders').get() as { n: number }).n).toBe(s.orders.submitted)
+    d.close()
+  })
+})

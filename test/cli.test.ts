@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { openStore } from '../src/store/database'
+import { newPgDatabase } from './support/pg'
 
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
 const dir = mkdtempSync(join(tmpdir(), 'shoal-cli-'))
@@ -107,17 +108,8 @@ describe('shoal demo', () => {
 })
 
 describe('shoal demo on PostgreSQL', () => {
-  const newDatabase = async (name: string) => {
-    const admin = await openStore(inject('pgUrl'))
-    await sql.raw(`create database ${name}`).execute(admin.db)
-    await admin.db.destroy()
-    const url = new URL(inject('pgUrl'))
-    url.pathname = `/${name}`
-    return url.toString()
-  }
-
   it('writes orders, fills and the event log to a postgres:// URL', async () => {
-    const url = await newDatabase(`cli_pg_${process.pid}`)
+    const url = await newPgDatabase('cli_pg')
     const summaryPath = join(dir, 'pg.json')
     const r = shoal('demo', '--strategies', '400', '--duration', '2', '--signal-every', '0.4', '--latency', '20', '--db', url, '--summary', summaryPath)
     expect(r.status, r.stderr).toBe(0)
@@ -132,8 +124,8 @@ describe('shoal demo on PostgreSQL', () => {
   })
 
   it('when PostgreSQL refuses connections until the end, saves the unwritten events to a file and exits 1', async () => {
-    const name = `cli_down_${process.pid}`
-    const url = await newDatabase(name)
+    const url = await newPgDatabase('cli_down')
+    const name = new URL(url).pathname.slice(1)
     const summaryPath = join(dir, 'down.json')
     const child = spawn(tsx, ['src/cli.ts', 'demo', '--strategies', '500', '--duration', '3', '--signal-every', '0.5', '--latency', '20', '--flush-timeout', '2', '--db', url, '--summary', summaryPath], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() })
     let stderr = ''

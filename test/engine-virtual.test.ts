@@ -10,6 +10,7 @@ import { OrderStore } from '../src/store/order-store'
 import { openStore } from '../src/store/database'
 import { signalSchedule } from '../streams/signal-schedule'
 import { expandGrid } from '../streams/strategies/grid'
+import { finishVirtual } from './support/virtual'
 import { sizeForNotional } from '../src/engine/sizing'
 
 const MINUTES = 5
@@ -43,11 +44,7 @@ beforeAll(async () => {
     runTag: 'vt',
   }).start()
   scheduler.flush()
-  const stopped = engine.stop(30_000)
-  sim.stopMarket()
-  scheduler.maxFrames = MINUTES * 60_000 + 60_000
-  scheduler.flush()
-  await stopped
+  await finishVirtual(engine, sim, scheduler)
   await store.close()
 })
 

@@ -12,6 +12,7 @@ import { openStore } from '../src/store/database'
 import { OrderStore } from '../src/store/order-store'
 import { signalSchedule } from '../streams/signal-schedule'
 import { expandGrid } from '../streams/strategies/grid'
+import { finishVirtual } from './support/virtual'
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-exec-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -38,11 +39,7 @@ async function run(algo: AlgoName) {
     runTag: algo,
   }).start()
   scheduler.flush()
-  const stopped = engine.stop(60_000)
-  sim.stopMarket()
-  scheduler.maxFrames = scheduler.now() + 120_000
-  scheduler.flush()
-  await stopped
+  await finishVirtual(engine, sim, scheduler, 60_000, 120_000)
   await store.writeExecutions(engine.execution!.drain())
   await store.close()
   return { engine, sim, path }

@@ -1,27 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sql } from 'kysely'
-import { afterAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { newOrder, type Fill, type OrderEvent } from '../src/domain/order'
 import { evolveOrder } from '../src/domain/order-state'
 import { openStore, redactUrl, type StoreConnection } from '../src/store/database'
 import { OrderStore } from '../src/store/order-store'
 import { SqliteWorkerStore } from '../src/store/sqlite-worker-store'
+import { newPgDatabase } from './support/pg'
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-store-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 let n = 0
-const newPg = async (): Promise<StoreConnection> => {
-    const admin = await openStore(inject('pgUrl'))
-    const name = `shoal_test_${process.pid}_${++n}`
-    await sql.raw(`create database ${name}`).execute(admin.db)
-    await admin.db.destroy()
-    const url = new URL(inject('pgUrl'))
-    url.pathname = `/${name}`
-    return openStore(url.toString())
-}
+const newPg = async (): Promise<StoreConnection> => openStore(await newPgDatabase('shoal_test'))
 
 /**
  * Every way rows reach a database, on a fresh, empty one each time: kysely on SQLite, the SQLite

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sql } from 'kysely'
-import { afterAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { newOrder, type Fill, type OrderEvent } from '../src/domain/order'
 import { evolveOrder } from '../src/domain/order-state'
 import { candles, parseInterval } from '../src/report/candles'
@@ -10,21 +9,14 @@ import { strategyReport } from '../src/report/strategy-report'
 import { openStore, type StoreConnection } from '../src/store/database'
 import { OrderStore } from '../src/store/order-store'
 import { prng } from '../src/util/random'
+import { newPgDatabase } from './support/pg'
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-report-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 const DIALECTS: Record<string, () => Promise<StoreConnection>> = {
   sqlite: () => openStore(join(dir, `r${++n}.sqlite`)),
-  postgres: async () => {
-    const admin = await openStore(inject('pgUrl'))
-    const name = `shoal_report_${process.pid}_${++n}`
-    await sql.raw(`create database ${name}`).execute(admin.db)
-    await admin.db.destroy()
-    const url = new URL(inject('pgUrl'))
-    url.pathname = `/${name}`
-    return openStore(url.toString())
-  },
+  postgres: async () => openStore(await newPgDatabase('shoal_report')),
 }
 
 /** Random trading of a few strategies: market orders, 1–3 fills each, at wandering prices. */

@@ -15,6 +15,7 @@ import { openStore } from '../src/store/database'
 import { OrderStore } from '../src/store/order-store'
 import { signalRound, signalSchedule } from '../streams/signal-schedule'
 import { expandGrid } from '../streams/strategies/grid'
+import { finishVirtual } from './support/virtual'
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-risk-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -41,11 +42,7 @@ async function rig(name: string, scenario: Scenario, limits: Partial<RiskLimits>
     runTag: name,
   }).start()
   const finish = async () => {
-    const stopped = engine.stop(10_000)
-    sim.stopMarket()
-    scheduler.maxFrames = scheduler.now() + 60_000
-    scheduler.flush()
-    await stopped
+    await finishVirtual(engine, sim, scheduler, 10_000)
     await store.close()
   }
   return { scheduler, sim, engine, risk, finish, db: join(dir, `${name}.sqlite`) }
@@ -155,11 +152,7 @@ describe('risk properties end to end (fast-check)', () => {
             runTag: 'p',
           }).start()
           scheduler.flush()
-          const stopped = engine.stop(5_000)
-          sim.stopMarket()
-          scheduler.maxFrames = scheduler.now() + 30_000
-          scheduler.flush()
-          await stopped
+          await finishVirtual(engine, sim, scheduler, 5_000, 30_000)
           // Every order the venue knows passed the gate: entries within the per-order limit.
           const byStrategy = new Map(engine.actors.map((a) => [a.id, a]))
           for (const o of sim.knownOrders()) {

@@ -6,6 +6,7 @@ import { sizeForNotional } from '../../src/engine/sizing'
 import { SimExchange } from '../../src/exchange/sim/sim-exchange'
 import { signalSchedule } from '../../streams/signal-schedule'
 import { expandGrid } from '../../streams/strategies/grid'
+import { finishVirtual } from '../support/virtual'
 import { arg, emit } from './util'
 
 /**
@@ -39,11 +40,7 @@ for (const [label, algo, extra] of variants) {
     runTag: algo,
   }).start()
   scheduler.flush()
-  const stopped = engine.stop(60_000)
-  sim.stopMarket()
-  scheduler.maxFrames = scheduler.now() + 60_000
-  scheduler.flush()
-  await stopped
+  await finishVirtual(engine, sim, scheduler, 60_000)
   results[label] = engine.execution!.summary()
 }
 emit({ scenario: 'execution', actors, minutes, results })

@@ -47,6 +47,7 @@ function rig(cold: (m: string, v?: Record<string, unknown>) => Observable<unknow
   }
   let n = 0
   const job: AlgoJob = {
+    strategyId: 's',
     side: 'buy',
     amount: 1,
     market,
@@ -108,7 +109,7 @@ describe('chaseLimit', () => {
       expectObservable(chaseLimit(r.ctx, r.job).pipe(map((e) => e.type))).toBe('s---(af|)', { s: 'OrderSubmitted', a: 'OrderAccepted', f: 'OrderFilled' })
     })
     expect(out.placed).toEqual(['o1:limit:100'])
-    expect(out.reports).toEqual([{ algo: 'chase', side: 'buy', requested: 1, filled: 1, arrivalMid: 100.5, avgPrice: 100, makerAmount: 1, takerAmount: 0, fees: 0.01, timeToFillMs: 0, amendments: 0 }])
+    expect(out.reports).toEqual([{ algo: 'chase', strategyId: 's', symbol: 'BTC/USDT', ts: 4, side: 'buy', requested: 1, filled: 1, arrivalMid: 100.5, avgPrice: 100, makerAmount: 1, takerAmount: 0, fees: 0.01, timeToFillMs: 0, amendments: 0 }])
   })
 
   it('when the time runs out, cancels and sends the rest as a market order (fallback)', () => {

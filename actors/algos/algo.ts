@@ -47,6 +47,7 @@ export interface ExecutionReport {
 
 /** One piece of work for an algorithm: an actor wants `amount` more (or less) of `symbol`. */
 export interface AlgoJob {
+  readonly strategyId: string
   readonly side: Side
   readonly amount: number
   readonly market: Market

@@ -30,7 +30,7 @@ export const market: ExecutionAlgo = (ctx, job) =>
         out.next(e)
       },
       complete: () => {
-        ctx.onReport?.({ algo: 'market', side: job.side, requested: job.amount, filled, arrivalMid: mid(job.arrival), avgPrice: filled > 0 ? cost / filled : null, makerAmount: 0, takerAmount: filled, fees, timeToFillMs: last === null ? null : last - started, amendments: 0 })
+        ctx.onReport?.({ algo: 'market', strategyId: job.strategyId, symbol: job.market.symbol, ts: ctx.scheduler.now(), side: job.side, requested: job.amount, filled, arrivalMid: mid(job.arrival), avgPrice: filled > 0 ? cost / filled : null, makerAmount: 0, takerAmount: filled, fees, timeToFillMs: last === null ? null : last - started, amendments: 0 })
         out.complete()
       },
     })

@@ -150,6 +150,9 @@ class Work {
     this.done = true
     this.ctx.onReport?.({
       algo: this.pricing.algo,
+      strategyId: this.job.strategyId,
+      symbol: this.job.market.symbol,
+      ts: this.ctx.scheduler.now(),
       side: this.job.side,
       requested: this.job.amount,
       filled: this.filled,

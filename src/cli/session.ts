@@ -82,6 +82,8 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     const row = statsRow(engine, lag, (performance.now() - began) / 1000)
     if (tty) out.write(statsLine(row) + '\n')
     else out.write(JSON.stringify({ level: 30, time: Date.now(), name: 'shoal', msg: 'stats', ...row }) + '\n')
+    // Execution reports leave memory every stats window (the writer thread takes them on SQLite).
+    store.writeExecutions(engine.execution?.drain() ?? []).catch((err: unknown) => log.error({ err }, 'storing execution reports failed'))
     this.schedule(undefined, c.statsEverySec * 1000)
   }, c.statsEverySec * 1000)
 

@@ -2,7 +2,7 @@ import { asyncScheduler, concatMap, EMPTY, finalize, merge, range, share, Subjec
 import type { Logger } from 'pino'
 import { executeOrder, type ExecutionContext } from '../../actors/execution'
 import { orderFor } from '../../actors/order-for'
-import { DEFAULT_ALGO_OPTIONS, type AlgoContext, type AlgoJob, type AlgoName, type AlgoOptions, type ExecutionReport } from '../../actors/algos/algo'
+import { DEFAULT_ALGO_OPTIONS, type AlgoContext, type AlgoJob, type AlgoName, type AlgoOptions } from '../../actors/algos/algo'
 import { ALGOS } from '../../actors/algos/algos'
 import type { RiskManager } from '../../actors/risk/risk-manager'
 import { StrategyActor } from '../../actors/strategy-actor'
@@ -416,6 +416,7 @@ export class Engine {
   /** One piece of work for an execution algorithm: orders made for `actor`, each through the risk gate. */
   private jobFor(actor: StrategyActor, market: Market, arrival: Quote, side: 'buy' | 'sell', amount: number): AlgoJob {
     return {
+      strategyId: actor.id,
       side,
       amount,
       market,
@@ -489,8 +490,7 @@ export class Engine {
       const quote = this.lastQuote.get(intent.symbol)
       if (this.algoCtx !== null && market !== undefined && quote !== undefined) {
         this.metrics.reaction.record(this.clock() - at)
-        const ctx = { ...this.algoCtx, onReport: (r: ExecutionReport) => this.execution!.record({ ...r, strategyId: actor.id, symbol: market.symbol, ts: this.scheduler.now() }) }
-        return ALGOS[this.o.execution!.algo](ctx, this.jobFor(actor, market, quote, d.side, roundTo(d.amount, market.lotSize)))
+        return ALGOS[this.o.execution!.algo](this.algoCtx, this.jobFor(actor, market, quote, d.side, roundTo(d.amount, market.lotSize)))
       }
       const order: Order = newOrder(
         {

@@ -1,16 +1,22 @@
 import type { AlgoName, ExecutionReport } from '../../actors/algos/algo'
+import { LatencyHistogram } from './latency-histogram'
 
-const pct = (sorted: readonly number[], p: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!)
 const r2 = (x: number) => Number(x.toFixed(3))
 
 /**
  * Execution quality across all the work an algorithm did: slippage against the arrival mid (bps,
  * positive = paid more than the mid to buy, or got less to sell), maker share and fees, how much of
- * what was wanted got filled, time to fill, amendments.
+ * what was wanted got filled, time to fill, amendments. Constant memory: percentiles come from
+ * HdrHistograms, so 100k works a round cost nothing to keep. Slippage is signed, and an HdrHistogram
+ * is precise relative to the value, so worse-than-mid and better-than-mid magnitudes go in two
+ * histograms (0.001 bps resolution) and a percentile walks both.
  */
 export class ExecutionMetrics {
-  private readonly slippage: number[] = []
-  private readonly ttf: number[] = []
+  private readonly worse = new LatencyHistogram()
+  private readonly better = new LatencyHistogram()
+  private readonly ttf = new LatencyHistogram()
+  private slippageSum = 0
+  private slippageN = 0
   private requested = 0
   private filled = 0
   private maker = 0
@@ -43,21 +49,36 @@ export class ExecutionMetrics {
     this.fees += r.fees
     this.amendments += r.amendments
     const bps = ExecutionMetrics.slippageBps(r)
-    if (bps !== null) this.slippage.push(bps)
-    if (r.timeToFillMs !== null) this.ttf.push(r.timeToFillMs)
+    if (bps !== null) {
+      this.slippageSum += bps
+      this.slippageN++
+      // LatencyHistogram keeps "ms" at 0.001 resolution: here the unit is bps.
+      if (bps >= 0) this.worse.record(bps)
+      else this.better.record(-bps)
+    }
+    if (r.timeToFillMs !== null) this.ttf.record(r.timeToFillMs)
+  }
+
+  /** The p-th percentile of signed slippage: ranks below the better-than-mid count are negatives. */
+  private slippagePercentile(p: number): number {
+    const nb = this.better.count
+    const n = nb + this.worse.count
+    if (n === 0) return 0
+    const rank = Math.max(1, Math.ceil((p / 100) * n))
+    if (rank <= nb) return -this.better.percentile((100 * (nb - rank + 1)) / nb)
+    return this.worse.percentile((100 * (rank - nb)) / this.worse.count)
   }
 
   summary() {
-    const s = [...this.slippage].sort((a, b) => a - b)
-    const t = [...this.ttf].sort((a, b) => a - b)
+    const bp = (p: number) => r2(this.slippagePercentile(p))
     return {
       algo: this.algo,
       works: this.works,
-      slippageBps: { avg: r2(s.length ? s.reduce((a, b) => a + b, 0) / s.length : 0), p50: r2(pct(s, 50)), p95: r2(pct(s, 95)) },
+      slippageBps: { avg: r2(this.slippageN ? this.slippageSum / this.slippageN : 0), p50: bp(50), p95: bp(95) },
       makerShare: r2(this.filled > 0 ? this.maker / this.filled : 0),
       fees: r2(this.fees),
       fillRate: r2(this.requested > 0 ? this.filled / this.requested : 0),
-      timeToFillMs: { p50: r2(pct(t, 50)), p95: r2(pct(t, 95)) },
+      timeToFillMs: { p50: r2(this.ttf.percentile(50)), p95: r2(this.ttf.percentile(95)) },
       amendments: this.amendments,
     }
   }

@@ -184,12 +184,11 @@ export class OrderStore {
     })
   }
 
-  private execSeq = 0
+  protected execSeq = 0
 
-  /** Stores execution reports (one row per piece of work of an algorithm). */
-  async writeExecutions(reports: readonly ExecutionReport[]): Promise<void> {
-    if (reports.length === 0) return
-    const rows: Insertable<ExecutionsTable>[] = reports.map((r) => ({
+  /** Execution reports as table rows, numbered on from the run's last. */
+  protected executionRows(reports: readonly ExecutionReport[]): Insertable<ExecutionsTable>[] {
+    return reports.map((r) => ({
       run_id: this.runId,
       seq: ++this.execSeq,
       strategy_id: r.strategyId ?? '',
@@ -208,6 +207,12 @@ export class OrderStore {
       amendments: r.amendments,
       ts: r.ts ?? 0,
     }))
+  }
+
+  /** Stores execution reports (one row per piece of work of an algorithm). */
+  async writeExecutions(reports: readonly ExecutionReport[]): Promise<void> {
+    if (reports.length === 0) return
+    const rows = this.executionRows(reports)
     const chunk = chunkFor(this.conn.maxParams, 17)
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += chunk) await trx.insertInto('executions').values(rows.slice(i, i + chunk)).execute()

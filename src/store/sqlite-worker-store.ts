@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads'
 import type { OrderEvent } from '../domain/order'
 import type { StoreConnection } from './database'
 import { encodeEvents } from './event-encoding'
+import type { ExecutionReport } from '../../actors/algos/algo'
 import { OrderStore, type WriteResult } from './order-store'
 
 interface Reply {
@@ -64,6 +65,21 @@ export class SqliteWorkerStore extends OrderStore {
     this.written.events += batch.length
     this.written.batches++
     return { orders: reply.orders!, fills: reply.fills! }
+  }
+
+  /** Execution rows go through the writer thread too: 100k per signal round would stall the main thread. */
+  override async writeExecutions(reports: readonly ExecutionReport[]): Promise<void> {
+    if (reports.length === 0) return
+    if (this.dead) throw this.dead
+    const rows = this.executionRows(reports)
+    const flat: unknown[] = []
+    for (const r of rows) flat.push(r.run_id, r.seq, r.strategy_id, r.symbol, r.algo, r.side, r.requested, r.filled, r.arrival_mid, r.avg_price, r.slippage_bps, r.maker_amount, r.taker_amount, r.fees, r.time_to_fill_ms, r.amendments, r.ts)
+    const id = ++this.nextId
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject })
+      this.worker.postMessage({ id, executions: JSON.stringify(flat) })
+    })
+    if (!reply.ok) throw new Error(`SQLite write failed: ${reply.message}`)
   }
 
   override async close(): Promise<void> {

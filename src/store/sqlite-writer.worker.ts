@@ -74,13 +74,21 @@ const write = db.transaction((m: WriteMessage) => {
   return { orders: latest.size, fills: fills.length / 11 }
 })
 
-parentPort!.on('message', (m: WriteMessage | 'close') => {
+const EXEC_COLS = '(run_id, seq, strategy_id, symbol, algo, side, requested, filled, arrival_mid, avg_price, slippage_bps, maker_amount, taker_amount, fees, time_to_fill_ms, amendments, ts)'
+const writeExecutions = db.transaction((rows: unknown[]) => insertAll('executions', EXEC_COLS, 17, '', rows))
+
+parentPort!.on('message', (m: WriteMessage | { id: number; executions: string } | 'close') => {
   if (m === 'close') {
     db.close()
     parentPort!.close()
     return
   }
   try {
+    if ('executions' in m) {
+      writeExecutions(JSON.parse(m.executions) as unknown[])
+      parentPort!.postMessage({ id: m.id, ok: true, orders: 0, fills: 0 })
+      return
+    }
     const r = write(m)
     parentPort!.postMessage({ id: m.id, ok: true, ...r })
   } catch (err) {

@@ -2,6 +2,7 @@
 import { ConfigError } from './domain/errors'
 import { createLogger } from './log'
 import { DEMO_HELP, demoConfig, runDemo, StoreDownError } from './cli/demo'
+import { EXCHANGE_HELP, runExchange } from './cli/exchange'
 import { runReport } from './cli/report'
 import { dryRunReport, RUN_HELP, runCommand } from './cli/run'
 import { runSession } from './cli/session'
@@ -14,6 +15,7 @@ commands:
   demo        seed 000's experiment on the simulated venue (npm run demo)
   run         run the strategies of a config file (shoal run --config FILE [--dry-run])
   report      per-strategy orders, fills, PnL, fees, win rate; or candles from fills
+  exchange    the simulator as a local venue speaking Binance's spot REST API
   help        this text; 'shoal <command> --help' for a command's flags
 `
 
@@ -45,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
     }
     const summary = await runSession(cmd.session, createLogger())
     process.stderr.write(`\n${JSON.stringify(summary)}\n`)
+    return 0
+  }
+  if (command === 'exchange') {
+    const r = await runExchange(rest, createLogger())
+    if (r === 'help') process.stdout.write(EXCHANGE_HELP)
     return 0
   }
   if (command === 'report') {

@@ -30,6 +30,36 @@ describe('shoal CLI: bad input', () => {
     expect(r.status).toBe(2)
   })
 
+  it('shoal exchange needs its key pair from the environment, and names the variable', () => {
+    const r = spawnSync(tsx, ['src/cli.ts', 'exchange', '--port', '0'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, SHOAL_VENUE_API_KEY: '', SHOAL_VENUE_API_SECRET: '' } })
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim()).toBe('shoal: SHOAL_VENUE_API_KEY: required: the API key clients must send (environment variable)')
+  })
+
+  it('shoal exchange serves a plain ccxt binance instance pointed at it', async () => {
+    const child = spawn(tsx, ['src/cli.ts', 'exchange', '--port', '0', '--symbols', '3', '--latency', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHOAL_VENUE_API_KEY: 'k1', SHOAL_VENUE_API_SECRET: 's1' } })
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = ''
+        child.stdout.on('data', (b) => {
+          out += b
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
+          if (m) resolve(m[1]!)
+        })
+        child.on('exit', (code) => reject(new Error(`exited ${code}`)))
+      })
+      const ccxt = (await import('ccxt')).default
+      const { pointCcxtAt, SPOT_ONLY_OPTIONS } = await import('../src/venue/ccxt-local')
+      const ex = pointCcxtAt(new ccxt.binance({ apiKey: 'k1', secret: 's1', options: SPOT_ONLY_OPTIONS }), url)
+      await ex.loadMarkets()
+      const o = await ex.createOrder('ETH/USDT', 'market', 'buy', 0.01, undefined, { clientOrderId: 'cli-1' })
+      expect(o.status).toBe('closed')
+      expect((await ex.fetchOrder('', 'ETH/USDT', { clientOrderId: 'cli-1' })).filled).toBeCloseTo(0.01, 9)
+    } finally {
+      child.kill('SIGTERM')
+    }
+  })
+
   it('prints help', () => {
     const r = shoal('demo', '--help')
     expect(r.status).toBe(0)

@@ -1,0 +1,61 @@
+import type { Logger } from 'pino'
+import { ConfigError } from '../domain/errors'
+import type { Scenario } from '../exchange/sim/price-path'
+import { SimExchange } from '../exchange/sim/sim-exchange'
+import { BinanceVenue } from '../venue/binance-venue'
+import { choiceFlag, intFlag, numFlag, parseFlags } from './flags'
+
+export const EXCHANGE_HELP = `shoal exchange — the simulator as a standalone venue speaking Binance's spot REST API
+
+  --port P          port on 127.0.0.1 (default 8900; 0 = any free port)
+  --symbols N       simulated symbols (default 20)
+  --latency MS      mean round trip inside the venue (default 20)
+  --seed N          seed for prices and latency (default 1)
+  --scenario NAME   calm | trend | crash | volatile (default calm)
+  --reject-rate R, --timeout-rate R   injected faults (default 0)
+
+  The key pair comes from SHOAL_VENUE_API_KEY and SHOAL_VENUE_API_SECRET (never from flags).
+  Point ccxt at it: for each key of exchange.urls.api, replace https://api.binance.com with
+  http://127.0.0.1:P (see README).
+`
+
+const FLAGS = {
+  port: { type: 'string', default: '8900' },
+  symbols: { type: 'string', default: '20' },
+  latency: { type: 'string', default: '20' },
+  seed: { type: 'string', default: '1' },
+  scenario: { type: 'string', default: 'calm' },
+  'reject-rate': { type: 'string', default: '0' },
+  'timeout-rate': { type: 'string', default: '0' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+/** Runs the venue until SIGINT/SIGTERM. */
+export async function runExchange(argv: string[], log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<'help' | void> {
+  const { values: v, positionals } = parseFlags(argv, FLAGS)
+  if (v.help) return 'help'
+  if (positionals.length > 0) throw new ConfigError('exchange', `unexpected argument '${positionals[0]}'`)
+  const apiKey = env.SHOAL_VENUE_API_KEY
+  const secret = env.SHOAL_VENUE_API_SECRET
+  if (!apiKey) throw new ConfigError('SHOAL_VENUE_API_KEY', 'required: the API key clients must send (environment variable)')
+  if (!secret) throw new ConfigError('SHOAL_VENUE_API_SECRET', 'required: the secret requests are signed with (environment variable)')
+  const sim = new SimExchange({
+    symbols: intFlag(v.symbols, '--symbols', 1, 10_000),
+    seed: intFlag(v.seed, '--seed', 0, 2 ** 32 - 1),
+    latencyMs: numFlag(v.latency, '--latency', 0, 600_000),
+    scenario: choiceFlag(v.scenario, '--scenario', ['calm', 'trend', 'crash', 'volatile'] as const) as Scenario,
+    rejectRate: numFlag(v['reject-rate'], '--reject-rate', 0, 1),
+    timeoutRate: numFlag(v['timeout-rate'], '--timeout-rate', 0, 1),
+  }).start()
+  const venue = new BinanceVenue({ sim, credentials: { apiKey, secret } })
+  const port = await venue.listen(intFlag(v.port, '--port', 0, 65_535))
+  // The secret is never logged; pino's redaction covers it should it ever be passed in.
+  log.info({ url: `http://127.0.0.1:${port}/api/v3`, symbols: sim.markets.length }, 'venue listening')
+  process.stdout.write(`listening on http://127.0.0.1:${port}\n`)
+  await new Promise<void>((done) => {
+    process.once('SIGINT', () => done())
+    process.once('SIGTERM', () => done())
+  })
+  await venue.close()
+  sim.stop()
+}

@@ -1,0 +1,307 @@
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { firstValueFrom } from 'rxjs'
+import { FinalExchangeError } from '../domain/errors'
+import type { Market } from '../domain/market'
+import type { ExchangeOrder, OrderRequest } from '../exchange/port'
+import type { SimExchange } from '../exchange/sim/sim-exchange'
+
+/** A Binance error: HTTP status, Binance code, message — what ccxt's binance class parses. */
+class BinanceError extends Error {
+  constructor(readonly status: number, readonly code: number, message: string) {
+    super(message)
+  }
+}
+
+export interface VenueCredentials {
+  readonly apiKey: string
+  readonly secret: string
+}
+
+export interface BinanceVenueOptions {
+  readonly sim: SimExchange
+  readonly credentials: VenueCredentials
+  /** How far a signed request's timestamp may be from the venue's clock (Binance: recvWindow, default 5 s). */
+  readonly recvWindowMs?: number
+}
+
+const binanceSymbol = (symbol: string) => symbol.replace('/', '')
+const decimals = (step: number) => Math.max(0, -Math.floor(Math.log10(step)))
+const num = (x: number | null | undefined) => (x === null || x === undefined ? '0' : String(x))
+
+/**
+ * The simulator behind the subset of Binance's spot REST API that ccxt's `binance` class uses: point
+ * ccxt's `urls.api` at `http://127.0.0.1:PORT/api/v3` and a plain ccxt script trades here. Signed
+ * endpoints check the HMAC-SHA256 signature of the exact query (or form body) against the key pair;
+ * errors come back as Binance's `{ code, msg }` with its codes, so ccxt raises its usual classes.
+ * The venue's state lives in its own process, so it outlives a crashed engine.
+ */
+export class BinanceVenue {
+  private server: Server | null = null
+  private readonly bySymbol = new Map<string, Market>()
+  private readonly recvWindowMs: number
+
+  constructor(private readonly o: BinanceVenueOptions) {
+    for (const m of o.sim.markets) this.bySymbol.set(binanceSymbol(m.symbol), m)
+    this.recvWindowMs = o.recvWindowMs ?? 5_000
+  }
+
+  /** Starts listening on 127.0.0.1; resolves with the port. */
+  listen(port = 0): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const server = createServer((req, res) => void this.handle(req, res))
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => {
+        this.server = server
+        resolve((server.address() as AddressInfo).port)
+      })
+    })
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://venue')
+      const body = await readBody(req)
+      const raw = req.method === 'POST' || (req.method === 'PUT' && body) ? body : url.search.slice(1)
+      const params = Object.fromEntries(new URLSearchParams(raw))
+      const route = `${req.method} ${url.pathname}`
+      const result = await this.route(route, params, raw, req)
+      send(res, 200, result)
+    } catch (err) {
+      if (err instanceof BinanceError) send(res, err.status, { code: err.code, msg: err.message })
+      else send(res, 500, { code: -1000, msg: err instanceof Error ? err.message : String(err) })
+    }
+  }
+
+  private async route(route: string, p: Record<string, string>, raw: string, req: IncomingMessage): Promise<unknown> {
+    const sim = this.o.sim
+    switch (route) {
+      case 'GET /api/v3/ping':
+        return {}
+      case 'GET /api/v3/time':
+        return { serverTime: Date.now() }
+      case 'GET /api/v3/exchangeInfo':
+        return this.exchangeInfo()
+      case 'GET /api/v3/ticker/bookTicker':
+        return this.bookTicker(this.market(p.symbol))
+      case 'GET /api/v3/ticker/24hr':
+        return this.ticker24h(this.market(p.symbol))
+      case 'GET /api/v3/depth': {
+        const m = this.market(p.symbol)
+        const q = sim.lastQuote(m.symbol)!
+        const levels = Math.min(Number(p.limit ?? 5), 5)
+        const step = Math.max(m.tickSize, q.ask - q.bid)
+        const side = (start: number, dir: number, size: number) => Array.from({ length: levels }, (_, i) => [num(round(start + dir * i * step, m.tickSize)), num(size * (1 + i))])
+        return { lastUpdateId: Date.now(), bids: side(q.bid, -1, q.bidSize), asks: side(q.ask, 1, q.askSize) }
+      }
+    }
+    this.authenticate(raw, req)
+    switch (route) {
+      case 'GET /api/v3/account': {
+        const b = await firstValueFrom(sim.fetchBalance())
+        return { makerCommission: 2, takerCommission: 5, canTrade: true, canWithdraw: false, canDeposit: false, accountType: 'SPOT', updateTime: Date.now(), balances: Object.entries(b).map(([asset, x]) => ({ asset, free: num(x.free), locked: num(x.used) })), permissions: ['SPOT'] }
+      }
+      case 'POST /api/v3/order': {
+        const m = this.market(p.symbol)
+        const type = String(p.type ?? '').toLowerCase()
+        if (type !== 'market' && type !== 'limit') throw new BinanceError(400, -1116, 'Invalid orderType.')
+        if (!p.quantity) throw new BinanceError(400, -1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.")
+        const req: OrderRequest = {
+          clientOrderId: p.newClientOrderId ?? `venue-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+          symbol: m.symbol,
+          side: p.side === 'SELL' ? 'sell' : 'buy',
+          type,
+          amount: Number(p.quantity),
+          ...(type === 'limit' ? { price: Number(p.price) } : {}),
+        }
+        const o = await this.venueCall(() => firstValueFrom(sim.createOrder(req)))
+        return this.order(o, true)
+      }
+      case 'DELETE /api/v3/order': {
+        const m = this.market(p.symbol)
+        const id = this.clientId(p, 'origClientOrderId')
+        const o = await this.venueCall(() => firstValueFrom(sim.cancelOrder(id, m.symbol)), -2011, 'Unknown order sent.')
+        return this.order(o, false)
+      }
+      case 'GET /api/v3/order': {
+        const m = this.market(p.symbol)
+        const o = await this.venueCall(() => firstValueFrom(sim.fetchOrder(this.clientId(p, 'origClientOrderId'), m.symbol)), -2013, 'Order does not exist.')
+        return this.order(o, false)
+      }
+      case 'GET /api/v3/openOrders': {
+        const m = p.symbol ? this.market(p.symbol) : undefined
+        const list = await firstValueFrom(sim.fetchOpenOrders(m?.symbol))
+        return list.map((o) => this.order(o, false))
+      }
+      case 'GET /api/v3/myTrades': {
+        const m = this.market(p.symbol)
+        const orders = sim.knownOrders().filter((o) => o.symbol === m.symbol && (p.orderId === undefined || o.id === p.orderId))
+        return orders.flatMap((o) =>
+          o.trades.map((t) => ({
+            symbol: binanceSymbol(o.symbol),
+            id: Number(t.id.replace(/\D/g, '')),
+            orderId: Number(o.id),
+            orderListId: -1,
+            price: num(t.price),
+            qty: num(t.amount),
+            quoteQty: num(t.price * t.amount),
+            commission: num(t.fee),
+            commissionAsset: m.quote,
+            time: t.timestamp,
+            isBuyer: o.side === 'buy',
+            isMaker: t.takerOrMaker === 'maker',
+            isBestMatch: true,
+          })),
+        )
+      }
+    }
+    throw new BinanceError(404, -1000, `unknown endpoint ${route}`)
+  }
+
+  /** Checks the API key header and the HMAC-SHA256 signature of the query, as Binance does. */
+  private authenticate(raw: string, req: IncomingMessage): void {
+    const key = req.headers['x-mbx-apikey']
+    if (key !== this.o.credentials.apiKey) throw new BinanceError(401, -2015, 'Invalid API-key, IP, or permissions for action.')
+    const at = raw.lastIndexOf('&signature=')
+    if (at < 0) throw new BinanceError(400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.")
+    const payload = raw.slice(0, at)
+    const given = Buffer.from(raw.slice(at + '&signature='.length), 'utf8')
+    const want = Buffer.from(createHmac('sha256', this.o.credentials.secret).update(payload).digest('hex'), 'utf8')
+    if (given.length !== want.length || !timingSafeEqual(given, want)) throw new BinanceError(400, -1022, 'Signature for this request is not valid.')
+    const ts = Number(new URLSearchParams(payload).get('timestamp'))
+    if (!Number.isFinite(ts) || Math.abs(Date.now() - ts) > this.recvWindowMs) throw new BinanceError(400, -1021, 'Timestamp for this request is outside of the recvWindow.')
+  }
+
+  private clientId(p: Record<string, string>, key: string): string {
+    const id = p[key]
+    if (id) return id
+    // By orderId: find the client id the venue knows it under.
+    const o = p.orderId ? this.o.sim.knownOrders().find((x) => x.id === p.orderId) : undefined
+    if (o === undefined) throw new BinanceError(400, -2013, 'Order does not exist.')
+    return o.clientOrderId
+  }
+
+  private async venueCall(call: () => Promise<ExchangeOrder>, notFoundCode = -2013, notFoundMsg = 'Order does not exist.'): Promise<ExchangeOrder> {
+    try {
+      return await call()
+    } catch (err) {
+      if (!(err instanceof FinalExchangeError)) throw err
+      switch (err.code) {
+        case 'duplicate':
+          throw new BinanceError(400, -2010, 'Duplicate order sent.')
+        case 'insufficient_funds':
+          throw new BinanceError(400, -2010, 'Account has insufficient balance for requested action.')
+        case 'not_found':
+          throw new BinanceError(400, notFoundCode, notFoundMsg)
+        case 'rejected':
+          throw new BinanceError(400, notFoundCode === -2011 ? -2011 : -2010, notFoundCode === -2011 ? 'Unknown order sent.' : err.message)
+        default:
+          throw new BinanceError(400, -1013, `Filter failure: ${err.message}`)
+      }
+    }
+  }
+
+  private market(symbol: string | undefined): Market {
+    const m = symbol === undefined ? undefined : this.bySymbol.get(symbol)
+    if (m === undefined) throw new BinanceError(400, -1121, 'Invalid symbol.')
+    return m
+  }
+
+  private exchangeInfo() {
+    return {
+      timezone: 'UTC',
+      serverTime: Date.now(),
+      rateLimits: [{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000 }],
+      exchangeFilters: [],
+      symbols: [...this.bySymbol].map(([s, m]) => ({
+        symbol: s,
+        status: 'TRADING',
+        baseAsset: m.base,
+        baseAssetPrecision: 8,
+        quoteAsset: m.quote,
+        quotePrecision: 8,
+        quoteAssetPrecision: 8,
+        baseCommissionPrecision: 8,
+        quoteCommissionPrecision: 8,
+        orderTypes: ['LIMIT', 'MARKET'],
+        icebergAllowed: false,
+        ocoAllowed: false,
+        quoteOrderQtyMarketAllowed: false,
+        allowTrailingStop: false,
+        cancelReplaceAllowed: false,
+        isSpotTradingAllowed: true,
+        isMarginTradingAllowed: false,
+        filters: [
+          { filterType: 'PRICE_FILTER', minPrice: num(m.tickSize), maxPrice: '10000000', tickSize: m.tickSize.toFixed(decimals(m.tickSize)) },
+          { filterType: 'LOT_SIZE', minQty: num(m.lotSize), maxQty: '9000000', stepSize: m.lotSize.toFixed(decimals(m.lotSize)) },
+          { filterType: 'NOTIONAL', minNotional: num(m.minNotional), applyMinToMarket: true, maxNotional: '9000000', applyMaxToMarket: false, avgPriceMins: 5 },
+        ],
+        permissions: ['SPOT'],
+        permissionSets: [['SPOT']],
+        defaultSelfTradePreventionMode: 'NONE',
+        allowedSelfTradePreventionModes: ['NONE'],
+      })),
+    }
+  }
+
+  private bookTicker(m: Market) {
+    const q = this.o.sim.lastQuote(m.symbol)!
+    return { symbol: binanceSymbol(m.symbol), bidPrice: num(q.bid), bidQty: num(q.bidSize), askPrice: num(q.ask), askQty: num(q.askSize) }
+  }
+
+  private ticker24h(m: Market) {
+    const q = this.o.sim.lastQuote(m.symbol)!
+    const last = (q.bid + q.ask) / 2
+    return { ...this.bookTicker(m), priceChange: '0', priceChangePercent: '0', weightedAvgPrice: num(last), prevClosePrice: num(last), lastPrice: num(last), lastQty: '0', openPrice: num(last), highPrice: num(last), lowPrice: num(last), volume: '0', quoteVolume: '0', openTime: Date.now() - 86_400_000, closeTime: Date.now(), firstId: 0, lastId: 0, count: 0 }
+  }
+
+  /** A venue order in Binance's shape; `full` adds the fills, as the FULL response type does. */
+  private order(o: ExchangeOrder, full: boolean) {
+    const status = o.status === 'open' ? (o.filled > 0 ? 'PARTIALLY_FILLED' : 'NEW') : o.status === 'closed' ? 'FILLED' : o.status === 'canceled' ? 'CANCELED' : o.status === 'expired' ? 'EXPIRED' : 'REJECTED'
+    const base = {
+      symbol: binanceSymbol(o.symbol),
+      orderId: Number(o.id),
+      orderListId: -1,
+      clientOrderId: o.clientOrderId,
+      transactTime: o.timestamp,
+      time: o.timestamp,
+      updateTime: Date.now(),
+      price: num(o.price ?? 0),
+      origQty: num(o.amount),
+      executedQty: num(o.filled),
+      cummulativeQuoteQty: num((o.average ?? 0) * o.filled),
+      status,
+      timeInForce: 'GTC',
+      type: o.type.toUpperCase(),
+      side: o.side.toUpperCase(),
+      workingTime: o.timestamp,
+      selfTradePreventionMode: 'NONE',
+    }
+    if (!full) return { ...base, isWorking: o.status === 'open', origQuoteOrderQty: '0' }
+    const quote = this.bySymbol.get(binanceSymbol(o.symbol))!.quote
+    return { ...base, fills: o.trades.map((t) => ({ price: num(t.price), qty: num(t.amount), commission: num(t.fee), commissionAsset: quote, tradeId: Number(t.id.replace(/\D/g, '')) })) }
+  }
+}
+
+const round = (x: number, step: number) => Number((Math.round(x / step) * step).toFixed(decimals(step)))
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let s = ''
+    req.setEncoding('utf8')
+    req.on('data', (c: string) => (s += c))
+    req.on('end', () => resolve(s))
+    req.on('error', reject)
+  })
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}

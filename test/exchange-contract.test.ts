@@ -1,0 +1,106 @@
+import ccxt from 'ccxt'
+import { firstValueFrom, type Observable } from 'rxjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FinalExchangeError } from '../src/domain/errors'
+import { CcxtExchange, type CcxtLike } from '../src/exchange/ccxt/ccxt-exchange'
+import type { ExchangePort } from '../src/exchange/port'
+import { SimExchange } from '../src/exchange/sim/sim-exchange'
+import { BinanceVenue } from '../src/venue/binance-venue'
+import { pointCcxtAt, SPOT_ONLY_OPTIONS } from '../src/venue/ccxt-local'
+
+interface Adapter {
+  port: ExchangePort
+  close(): Promise<void>
+}
+
+/** Every exchange adapter, each on a fresh simulated venue. One contract below runs over all of them. */
+const ADAPTERS: Record<string, () => Promise<Adapter>> = {
+  'in-process simulator': async () => {
+    const sim = new SimExchange({ symbols: 3, seed: 4, latencyMs: 5 }).start()
+    return { port: sim, close: async () => sim.stop() }
+  },
+  'ccxt binance → local Binance-compatible venue': async () => {
+    const sim = new SimExchange({ symbols: 3, seed: 4, latencyMs: 5 }).start()
+    const venue = new BinanceVenue({ sim, credentials: { apiKey: 'key', secret: 'secret' } })
+    const port = await venue.listen()
+    const ex = pointCcxtAt(new ccxt.binance({ apiKey: 'key', secret: 'secret', options: SPOT_ONLY_OPTIONS }), `http://127.0.0.1:${port}`)
+    const adapter = new CcxtExchange(ex as unknown as CcxtLike)
+    return { port: adapter, close: async () => (adapter.stop(), await venue.close(), sim.stop()) }
+  },
+}
+
+const get = <T>(o: Observable<T>) => firstValueFrom(o)
+const fails = async (o: Observable<unknown>) => {
+  try {
+    await get(o)
+    return null
+  } catch (e) {
+    return e
+  }
+}
+
+for (const [name, make] of Object.entries(ADAPTERS)) {
+  describe(`exchange contract: ${name}`, () => {
+    let a: Adapter
+    beforeAll(async () => {
+      a = await make()
+    })
+    afterAll(() => a.close())
+
+    it('lists spot markets with tick size, lot size and minimum notional', async () => {
+      const markets = await get(a.port.loadMarkets())
+      const btc = markets.find((m) => m.symbol === 'BTC/USDT')!
+      expect(markets.map((m) => m.symbol)).toEqual(expect.arrayContaining(['BTC/USDT', 'ETH/USDT', 'SOL/USDT']))
+      expect(btc).toMatchObject({ base: 'BTC', quote: 'USDT', minNotional: 5 })
+      expect(btc.tickSize).toBeCloseTo(1, 9)
+      expect(btc.lotSize).toBeCloseTo(0.00001, 12)
+    })
+
+    it('fills a market order at once, with its trades and fees, under our client order id', async () => {
+      const before = await get(a.port.fetchBalance())
+      const o = await get(a.port.createOrder({ clientOrderId: 'c-mkt-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 }))
+      expect(o).toMatchObject({ clientOrderId: 'c-mkt-1', symbol: 'BTC/USDT', side: 'buy', status: 'closed' })
+      expect(o.filled).toBeCloseTo(0.01, 12)
+      expect(o.trades.reduce((s, t) => s + t.amount, 0)).toBeCloseTo(0.01, 12)
+      expect(o.trades.every((t) => t.fee > 0 && t.takerOrMaker === 'taker')).toBe(true)
+      const after = await get(a.port.fetchBalance())
+      expect(after.BTC!.free - (before.BTC?.free ?? 0)).toBeCloseTo(0.01, 9)
+      const fetched = await get(a.port.fetchOrder('c-mkt-1', 'BTC/USDT'))
+      expect(fetched).toMatchObject({ clientOrderId: 'c-mkt-1', status: 'closed' })
+    })
+
+    it('refuses a second order under the same client order id (duplicate)', async () => {
+      const e = await fails(a.port.createOrder({ clientOrderId: 'c-mkt-1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.01 }))
+      expect(e).toBeInstanceOf(FinalExchangeError)
+      expect((e as FinalExchangeError).code).toBe('duplicate')
+    })
+
+    it('rests a limit order, lists it as open, and cancels it by client order id', async () => {
+      const o = await get(a.port.createOrder({ clientOrderId: 'c-lim-1', symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: 0.001, price: 30_000 }))
+      expect(o).toMatchObject({ clientOrderId: 'c-lim-1', status: 'open', filled: 0 })
+      expect((await get(a.port.fetchOpenOrders('BTC/USDT'))).map((x) => x.clientOrderId)).toContain('c-lim-1')
+      expect((await get(a.port.cancelOrder('c-lim-1', 'BTC/USDT'))).status).toBe('canceled')
+      expect((await get(a.port.fetchOpenOrders('BTC/USDT'))).map((x) => x.clientOrderId)).not.toContain('c-lim-1')
+    })
+
+    it('says not_found for an order it never saw, and invalid for one below the minimum notional', async () => {
+      const nf = await fails(a.port.fetchOrder('never-sent', 'BTC/USDT'))
+      expect((nf as FinalExchangeError).code).toBe('not_found')
+      const small = await fails(a.port.createOrder({ clientOrderId: 'c-small', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.00001 }))
+      expect((small as FinalExchangeError).code).toBe('invalid')
+    })
+  })
+}
+
+describe('local venue authentication', () => {
+  it('rejects a wrong secret with Binance\'s error, which ccxt reports as AuthenticationError', async () => {
+    const sim = new SimExchange({ symbols: 1, seed: 1, latencyMs: 1 })
+    const venue = new BinanceVenue({ sim, credentials: { apiKey: 'key', secret: 'secret' } })
+    const port = await venue.listen()
+    const bad = pointCcxtAt(new ccxt.binance({ apiKey: 'key', secret: 'nope', options: SPOT_ONLY_OPTIONS }), `http://127.0.0.1:${port}`)
+    await expect(bad.fetchBalance()).rejects.toThrow(/Signature for this request is not valid/)
+    const noKey = pointCcxtAt(new ccxt.binance({ apiKey: 'other', secret: 'secret', options: SPOT_ONLY_OPTIONS }), `http://127.0.0.1:${port}`)
+    await expect(noKey.fetchBalance()).rejects.toThrow(/Invalid API-key/)
+    await venue.close()
+  })
+})

@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
       return 0
     }
     if (cmd.dryRun) {
-      process.stdout.write(dryRunReport(cmd))
+      process.stdout.write(await dryRunReport(cmd))
       return 0
     }
     const summary = await runSession(cmd.session, createLogger())

@@ -25,13 +25,13 @@ const problems = (text: string, name = 'c.yaml'): string[] => {
 }
 
 describe('config files', () => {
-  it('loads the shipped examples, and a dry run counts the expanded strategies', () => {
+  it('loads the shipped examples, and a dry run counts the expanded strategies', async () => {
     for (const f of ['examples/followers.yaml', 'examples/grids-crash.yaml']) expect(() => loadConfig(f)).not.toThrow()
     const cmd = runCommand(['--config', 'examples/grids-crash.yaml', '--dry-run'])
     if (cmd === 'help') throw new Error('help')
     expect(cmd.dryRun).toBe(true)
     // smaCross: count 3000; meanReversion: 2 × 3 params × 3 symbols = 18
-    expect(dryRunReport(cmd)).toContain('strategies: 3018 (smaCross 3000, meanReversion 18)')
+    expect(await dryRunReport(cmd)).toContain('strategies: 3018 (smaCross 3000, meanReversion 18)')
     expect(cmd.session.execution).toMatchObject({ algo: 'peg', options: { pegOffsetTicks: 1, maxWorkMs: 5000 } })
     expect(cmd.session.risk.breaker).toEqual({ maxDrawdown: 0.02, windowMs: 120_000, action: 'REDUCING', cooldownMs: 3_600_000, perStrategy: false })
   })
@@ -83,7 +83,11 @@ strategies:
   it('says where YAML is broken, and that an exchange needs a type', () => {
     expect(problems('exchange: { type: sim\nstrategies: [')[0]).toMatch(/^cannot parse at line \d+, column \d+/)
     expect(problems('strategies: [{ strategy: followSignal }]')).toEqual(['exchange: Invalid input: expected object, received undefined'])
-    expect(problems('exchange: { type: binance }\nstrategies: [{ strategy: followSignal }]')).toEqual(['exchange.type: Invalid input: expected "sim"'])
+    expect(problems('exchange: { type: binance }\nstrategies: [{ strategy: followSignal }]')[0]).toMatch(/^exchange\.type: Invalid/)
+    expect(problems('exchange: { type: ccxt, id: binance, apiKey: abc, secret: xyz }\nstrategies: [{ strategy: followSignal }]')).toEqual([
+      'exchange.apiKey: credentials are never read from the config file; set SHOAL_BINANCE_API_KEY and SHOAL_BINANCE_SECRET in the environment',
+      'exchange.secret: credentials are never read from the config file; set SHOAL_BINANCE_API_KEY and SHOAL_BINANCE_SECRET in the environment',
+    ])
   })
 
   it('a missing file is an error naming the flag', () => {
@@ -104,6 +108,46 @@ describe('shoal run (CLI)', () => {
     expect(d.status).toBe(0)
     expect(d.stdout).toContain('strategies: 10000 (followSignal 10000)')
     expect(shoal('run').stderr.trim()).toBe('shoal: --config: required: the config file to run (see examples/)')
+  })
+
+  it('runs against ccxt binance pointed at a local venue, and every venue order is in the store', async () => {
+    const { SimExchange } = await import('../src/exchange/sim/sim-exchange')
+    const { BinanceVenue } = await import('../src/venue/binance-venue')
+    const sim = new SimExchange({ symbols: 3, seed: 9, latencyMs: 2 }).start()
+    const venue = new BinanceVenue({ sim, credentials: { apiKey: 'vk', secret: 'vs' } })
+    const port = await venue.listen()
+    try {
+      const db = join(dir, 'ccxt.sqlite')
+      const cfg = file('ccxt.yaml', `exchange: { type: ccxt, id: binance, baseUrl: 'http://127.0.0.1:${port}', pollMs: 200 }\ndatabase: ${db}\nsignals: { everyS: 0.7, groups: 3 }\nstrategies:\n  - { strategy: followSignal, count: 30, notional: 50 }\n`)
+      const summaryPath = join(dir, 'ccxt.json')
+      const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const { spawn } = require('node:child_process') as typeof import('node:child_process')
+        const child = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg, '--duration', '3', '--summary', summaryPath], { env: { ...process.env, SHOAL_BINANCE_API_KEY: 'vk', SHOAL_BINANCE_SECRET: 'vs' } })
+        let stderr = ''
+        child.stderr.on('data', (b) => (stderr += b))
+        child.on('exit', (status) => resolve({ status, stderr }))
+      })
+      expect(r.status, r.stderr.slice(-800)).toBe(0)
+      const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
+      expect(s).toMatchObject({ exchange: 'binance', strategies: 30, unpersistedEvents: 0 })
+      expect(s.orders.submitted).toBeGreaterThan(10)
+      const d = new BetterSqlite3(db, { readonly: true })
+      const stored = new Map((d.prepare('select id, status, filled from orders').all() as { id: string; status: string; filled: number }[]).map((x) => [x.id, x]))
+      d.close()
+      const known = sim.knownOrders()
+      expect(known.length).toBe(s.orders.submitted - s.orders.rejected)
+      for (const v of known) expect(stored.get(v.clientOrderId)?.filled).toBeCloseTo(v.filled, 9)
+    } finally {
+      await venue.close()
+      sim.stop()
+    }
+  })
+
+  it('names the environment variables when a ccxt key pair is missing', () => {
+    const cfg = file('nokey.yaml', `exchange: { type: ccxt, id: binance, baseUrl: 'http://127.0.0.1:9' }\nstrategies: [{ strategy: followSignal }]\n`)
+    const r = spawnSync(tsx, ['src/cli.ts', 'run', '--config', cfg, '--dry-run'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, SHOAL_BINANCE_API_KEY: '', SHOAL_BINANCE_SECRET: '' } })
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim()).toBe('shoal: SHOAL_BINANCE_API_KEY: required with SHOAL_BINANCE_SECRET: the binance key pair comes only from the environment')
   })
 
   it('runs a config and stops cleanly, with its configuration stored in the run', () => {

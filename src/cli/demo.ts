@@ -6,7 +6,7 @@ import { ConfigError } from '../domain/errors'
 import type { EngineMode } from '../engine/engine'
 import { sizeForNotional } from '../engine/sizing'
 import type { Scenario } from '../exchange/sim/price-path'
-import type { SimExchange } from '../exchange/sim/sim-exchange'
+import type { Market } from '../domain/market'
 import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags'
 import { runSession, type SessionConfig } from './session'
 
@@ -203,9 +203,9 @@ function riskLimitsFrom(v: Record<string, string | boolean | undefined>): RiskLi
 }
 
 /** The demo's strategies: seed 000's signal followers, indicator grids, or a mix of all three. */
-export function demoStrategies(c: DemoConfig, sim: SimExchange): StrategySpec[] {
-  const symbols = sim.markets.map((m) => m.symbol)
-  const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, c.notional, sim.lastQuote(s)!.ask)
+export function demoStrategies(c: DemoConfig, markets: readonly Market[], priceOf: (symbol: string) => number): StrategySpec[] {
+  const symbols = markets.map((m) => m.symbol)
+  const sizeOf = (s: string) => sizeForNotional(markets.find((m) => m.symbol === s)!, c.notional, priceOf(s))
   const grids: Record<'followSignal' | 'smaCross' | 'meanReversion', Omit<GridSpec, 'count' | 'offset'>> = {
     followSignal: { strategy: 'followSignal', symbols, groups: c.groups, sizeOf },
     smaCross: { strategy: 'smaCross', params: { fast: [5, 10, 20], slow: [50, 100] }, symbols, groups: c.groups, sizeOf },
@@ -225,8 +225,8 @@ export function demoSession(c: DemoConfig): SessionConfig {
   return {
     command: 'demo',
     record: { ...c },
-    sim: { symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, tickMs: c.tickMs, scenario: c.scenario },
-    strategies: (sim) => demoStrategies(c, sim),
+    venue: { kind: 'sim', options: { symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, tickMs: c.tickMs, scenario: c.scenario } },
+    strategies: (markets, priceOf) => demoStrategies(c, markets, priceOf),
     signals: { groups: c.groups, everyMs: c.signalEverySec * 1000, seed: c.seed },
     mode: c.mode,
     chunkSize: c.chunkSize,

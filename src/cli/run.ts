@@ -5,7 +5,8 @@ import { loadConfig } from '../config/load-config'
 import type { ShoalConfig } from '../config/schema'
 import { ConfigError } from '../domain/errors'
 import { sizeForNotional } from '../engine/sizing'
-import { SimExchange } from '../exchange/sim/sim-exchange'
+import type { Market } from '../domain/market'
+import { openVenue } from './venue'
 import { numFlag, parseFlags, stringFlag } from './flags'
 import type { SessionConfig } from './session'
 
@@ -33,13 +34,16 @@ export interface RunCommand {
   readonly session: SessionConfig
 }
 
-/** The config's strategies on a simulator's symbols: grids in file order, ids unique across them. */
-export function configStrategies(c: ShoalConfig, sim: SimExchange): StrategySpec[] {
-  const all = sim.markets.map((m) => m.symbol)
+/** The config's strategies on the venue's symbols: grids in file order, ids unique across them. */
+export function configStrategies(c: ShoalConfig, markets: readonly Market[], priceOf: (symbol: string) => number): StrategySpec[] {
+  const all = markets.map((m) => m.symbol)
   const out: StrategySpec[] = []
-  for (const s of c.strategies) {
+  for (const [i, s] of c.strategies.entries()) {
     const symbols = s.symbols === 'all' ? all : s.symbols
-    const sizeOf = (sym: string) => sizeForNotional(sim.markets.find((m) => m.symbol === sym)!, s.notional, sim.lastQuote(sym)!.ask)
+    symbols.forEach((sym, j) => {
+      if (!all.includes(sym)) throw new ConfigError(`strategies.${i}.symbols.${j}`, `the exchange does not list '${sym}'`)
+    })
+    const sizeOf = (sym: string) => sizeForNotional(markets.find((m) => m.symbol === sym)!, s.notional, priceOf(sym))
     out.push(...expandGrid({ strategy: s.strategy, params: s.params, symbols, count: s.count, groups: c.signals?.groups ?? 1, sizeOf, idPrefix: s.idPrefix, offset: out.length }))
   }
   return out
@@ -53,8 +57,11 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
   return {
     command: 'run',
     record: { configFile: file, ...c },
-    sim: { ...c.exchange, seed: c.exchange.seed },
-    strategies: (sim) => configStrategies(c, sim),
+    venue:
+      c.exchange.type === 'sim'
+        ? { kind: 'sim', options: { ...c.exchange } }
+        : { kind: 'ccxt', id: c.exchange.id, baseUrl: c.exchange.baseUrl, symbols: c.exchange.symbols, pollMs: c.exchange.pollMs, options: c.exchange.options },
+    strategies: (markets, priceOf) => configStrategies(c, markets, priceOf),
     signals: c.signals === undefined ? null : { groups: c.signals.groups, everyMs: c.signals.everyS * 1000, seed: c.signals.seed, pEnter: c.signals.pEnter, pExit: c.signals.pExit },
     mode: c.engine.mode,
     chunkSize: c.engine.chunkSize,
@@ -114,13 +121,18 @@ export function runCommand(argv: string[]): RunCommand | 'help' {
   return { dryRun: v['dry-run'] === true, file, config, session: sessionFromConfig(config, file, summaryPath, durationSec) }
 }
 
-/** What --dry-run prints: the expanded strategies by name, and where the run would go. */
-export function dryRunReport(cmd: RunCommand): string {
-  const sim = new SimExchange({ ...cmd.session.sim })
-  const specs = cmd.session.strategies(sim)
+/** What --dry-run prints: the expanded strategies by name, and where the run would go (the venue is opened to list its symbols). */
+export async function dryRunReport(cmd: RunCommand): Promise<string> {
+  const venue = await openVenue(cmd.session.venue)
+  let specs: StrategySpec[]
+  try {
+    specs = cmd.session.strategies(venue.markets, (s) => venue.priceOf(s))
+  } finally {
+    venue.stop()
+  }
   const byName = new Map<string, number>()
   for (const s of specs) byName.set(s.strategy, (byName.get(s.strategy) ?? 0) + 1)
   const parts = [...byName].map(([k, n]) => `${k} ${n}`).join(', ')
   const c = cmd.config
-  return `${cmd.file}: OK\n  strategies: ${specs.length} (${parts})\n  exchange: ${c.exchange.type}, ${c.exchange.symbols} symbols\n  signals: ${c.signals ? `every ${c.signals.everyS} s to ${c.signals.groups} groups` : 'none'}\n  execution: ${c.execution.algo}, mode: ${c.engine.mode}\n  database: ${c.database}\n`
+  return `${cmd.file}: OK\n  strategies: ${specs.length} (${parts})\n  exchange: ${c.exchange.type === 'sim' ? 'sim' : `ccxt ${c.exchange.id}${c.exchange.baseUrl ? ` at ${c.exchange.baseUrl}` : ''}`}, ${venue.markets.length} symbols\n  signals: ${c.signals ? `every ${c.signals.everyS} s to ${c.signals.groups} groups` : 'none'}\n  execution: ${c.execution.algo}, mode: ${c.engine.mode}\n  database: ${c.database}\n`
 }

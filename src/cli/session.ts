@@ -9,7 +9,8 @@ import { signalSchedule, type SignalScheduleOptions } from '../../streams/signal
 import type { StrategySpec } from '../../streams/strategies/grid'
 import { Engine, type EngineMode } from '../engine/engine'
 import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats'
-import { SimExchange, type SimExchangeOptions } from '../exchange/sim/sim-exchange'
+import type { Market } from '../domain/market'
+import { openVenue, type VenueSpec } from './venue'
 import { isPostgresUrl, openStore, redactUrl } from '../store/database'
 import { createOrderStore } from '../store/sqlite-worker-store'
 
@@ -23,8 +24,8 @@ export interface SessionConfig {
   readonly command: 'demo' | 'run'
   /** What to record as the run's configuration (no secrets). */
   readonly record: Record<string, unknown>
-  readonly sim: Omit<SimExchangeOptions, 'scheduler'>
-  readonly strategies: (sim: SimExchange) => StrategySpec[]
+  readonly venue: VenueSpec
+  readonly strategies: (markets: readonly Market[], priceOf: (symbol: string) => number) => StrategySpec[]
   readonly signals: Omit<SignalScheduleOptions, 'scheduler'> | null
   readonly mode: EngineMode
   readonly chunkSize: number
@@ -52,13 +53,13 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   const store = await createOrderStore(await openStore(dbPath), runId)
   await store.migrate()
   await store.startRun({ command: c.command, ...c.record, dbPath: redactUrl(dbPath) }, Date.now())
-  const sim = new SimExchange(c.sim).start()
+  const venue = await openVenue(c.venue)
   const t0 = performance.now()
-  const specs = c.strategies(sim)
-  const risk = new RiskManager(c.risk, sim.markets, Date.now(), log)
+  const specs = c.strategies(venue.markets, (s) => venue.priceOf(s))
+  const risk = new RiskManager(c.risk, venue.markets, Date.now(), log)
   const engine = new Engine({
-    exchange: sim,
-    markets: sim.markets,
+    exchange: venue.port,
+    markets: venue.markets,
     strategies: specs,
     signals: c.signals === null ? undefined : signalSchedule(c.signals),
     mode: c.mode,
@@ -123,8 +124,8 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   stats.unsubscribe()
   clearInterval(positionsTimer)
   log.info({ reason }, 'stopping: draining in-flight actions and flushing the order sink')
-  const { unwritten } = await engine.stop(Math.max(2_000, c.sim.latencyMs * 20), c.flushTimeoutSec * 1000)
-  sim.stop()
+  const { unwritten } = await engine.stop(Math.max(2_000, venue.latencyMs * 20), c.flushTimeoutSec * 1000)
+  venue.stop()
   lag.stop()
   let spilled: string | null = null
   if (unwritten.length > 0) {
@@ -141,9 +142,8 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     mode: c.mode,
     durationSec: Number(ranSec.toFixed(3)),
     stoppedBy: reason,
-    seed: c.sim.seed,
-    symbols: c.sim.symbols,
-    latencyMs: c.sim.latencyMs,
+    ...venue.record,
+    symbols: venue.markets.length,
     signals: t.signals,
     evaluations: t.evaluations,
     sweepMs: pick(engine.metrics.sweepSummary()),

@@ -26,12 +26,20 @@ export function loadConfig(file: string): ShoalConfig {
     const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : ''
     throw new ConfigFileError(file, [`cannot parse${where}: ${(err as Error).message.split('\n')[0]}`])
   }
+  // Credentials never live in a config file: say where they go instead of "unrecognized key".
+  const ex = (raw as { exchange?: Record<string, unknown> } | null)?.exchange
+  const secretKeys = ex && typeof ex === 'object' ? Object.keys(ex).filter((k) => /^(api[-_]?key|secret|password|passphrase|private[-_]?key)$/i.test(k)) : []
+  if (secretKeys.length > 0) {
+    const id = String(ex?.id ?? 'exchange').toUpperCase()
+    throw new ConfigFileError(file, secretKeys.map((k) => `exchange.${k}: credentials are never read from the config file; set SHOAL_${id}_API_KEY and SHOAL_${id}_SECRET in the environment`))
+  }
   const parsed = configSchema.safeParse(raw)
   if (!parsed.success) throw new ConfigFileError(file, parsed.error.issues.map((i) => `${dotted(i.path)}: ${i.message}`))
   const c = parsed.data
   // What the schema cannot know: strategy names and parameters, and the exchange's symbols.
   const problems: string[] = []
-  const known = new Set(simMarkets(c.exchange.symbols, c.exchange.seed).markets.map((m) => m.symbol))
+  // The simulator's symbols are known now; a real exchange's are checked when it is opened.
+  const known = c.exchange.type === 'sim' ? new Set(simMarkets(c.exchange.symbols, c.exchange.seed).markets.map((m) => m.symbol)) : null
   c.strategies.forEach((s, i) => {
     try {
       const def = getStrategy(s.strategy, `strategies.${i}.strategy`)
@@ -39,7 +47,7 @@ export function loadConfig(file: string): ShoalConfig {
     } catch (err) {
       problems.push((err as Error).message)
     }
-    if (s.symbols !== 'all') s.symbols.forEach((sym, j) => known.has(sym) || problems.push(`strategies.${i}.symbols.${j}: unknown symbol '${sym}' (the exchange lists ${[...known].slice(0, 5).join(', ')}, …)`))
+    if (s.symbols !== 'all' && known !== null) s.symbols.forEach((sym, j) => known.has(sym) || problems.push(`strategies.${i}.symbols.${j}: unknown symbol '${sym}' (the exchange lists ${[...known].slice(0, 5).join(', ')}, …)`))
   })
   if (problems.length > 0) throw new ConfigFileError(file, problems)
   return c

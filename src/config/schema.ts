@@ -27,19 +27,33 @@ const strategyEntry = z
  */
 export const configSchema = z
   .object({
-    exchange: z
-      .object({
-        type: z.literal('sim'),
-        symbols: count.default(20),
-        seed: z.number().int().min(0).default(1),
-        latencyMs: z.number().min(0).default(100),
-        jitter: z.number().min(0).optional(),
-        tickMs: positive.default(250),
-        rejectRate: fraction.default(0),
-        timeoutRate: fraction.default(0),
-        scenario: z.enum(['calm', 'trend', 'crash', 'volatile']).default('calm'),
-      })
-      .strict(),
+    exchange: z.discriminatedUnion('type', [
+      z
+        .object({
+          type: z.literal('sim'),
+          symbols: count.default(20),
+          seed: z.number().int().min(0).default(1),
+          latencyMs: z.number().min(0).default(100),
+          jitter: z.number().min(0).optional(),
+          tickMs: positive.default(250),
+          rejectRate: fraction.default(0),
+          timeoutRate: fraction.default(0),
+          scenario: z.enum(['calm', 'trend', 'crash', 'volatile']).default('calm'),
+        })
+        .strict(),
+      z
+        .object({
+          type: z.literal('ccxt'),
+          /** A ccxt exchange id: binance, kraken, … Its key pair: SHOAL_<ID>_API_KEY / SHOAL_<ID>_SECRET. */
+          id: z.string().min(1),
+          /** Replaces the host of every API url (a local venue: http://127.0.0.1:8900). */
+          baseUrl: z.url().optional(),
+          symbols: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all'),
+          pollMs: positive.default(1_000),
+          options: z.record(z.string(), z.unknown()).optional(),
+        })
+        .strict(),
+    ]),
     database: z.string().min(1).default('./shoal.sqlite'),
     signals: z
       .object({

@@ -1,0 +1,53 @@
+import { firstValueFrom } from 'rxjs'
+import { ConfigError } from '../domain/errors'
+import type { Market } from '../domain/market'
+import { CcxtExchange, type CcxtLike } from '../exchange/ccxt/ccxt-exchange'
+import type { ExchangePort } from '../exchange/port'
+import { SimExchange, type SimExchangeOptions } from '../exchange/sim/sim-exchange'
+import { pointCcxtAt, SPOT_ONLY_OPTIONS } from '../venue/ccxt-local'
+
+/** Where a session trades: the in-process simulator, or a ccxt exchange (credentials from the environment). */
+export type VenueSpec =
+  | { readonly kind: 'sim'; readonly options: Omit<SimExchangeOptions, 'scheduler'> }
+  | { readonly kind: 'ccxt'; readonly id: string; readonly baseUrl?: string; readonly symbols: 'all' | readonly string[]; readonly pollMs: number; readonly options?: Record<string, unknown> }
+
+export interface OpenVenue {
+  readonly port: ExchangePort
+  readonly markets: readonly Market[]
+  /** A price to size positions by at start-up (the ask). */
+  priceOf(symbol: string): number
+  /** Typical round trip, for how long a stop waits for actions in flight. */
+  readonly latencyMs: number
+  readonly record: Record<string, unknown>
+  stop(): void
+}
+
+/** SHOAL_<ID>_API_KEY and SHOAL_<ID>_SECRET, e.g. SHOAL_BINANCE_API_KEY. */
+export const credentialVars = (id: string) => ({ key: `SHOAL_${id.toUpperCase()}_API_KEY`, secret: `SHOAL_${id.toUpperCase()}_SECRET` })
+
+export async function openVenue(v: VenueSpec, env: NodeJS.ProcessEnv = process.env): Promise<OpenVenue> {
+  if (v.kind === 'sim') {
+    const sim = new SimExchange(v.options).start()
+    return { port: sim, markets: sim.markets, priceOf: (s) => sim.lastQuote(s)!.ask, latencyMs: v.options.latencyMs, record: { exchange: 'sim', seed: v.options.seed, symbols: v.options.symbols }, stop: () => sim.stop() }
+  }
+  const ccxt = (await import('ccxt')).default as unknown as Record<string, new (o: Record<string, unknown>) => CcxtLike & { urls: { api: unknown } }>
+  const Ctor = ccxt[v.id]
+  if (typeof Ctor !== 'function') throw new ConfigError('exchange.id', `ccxt has no exchange '${v.id}'`)
+  const vars = credentialVars(v.id)
+  const apiKey = env[vars.key]
+  const secret = env[vars.secret]
+  if (!apiKey || !secret) throw new ConfigError(vars.key, `required with ${vars.secret}: the ${v.id} key pair comes only from the environment`)
+  // ccxt's own retries stay off for orders (unknown outcomes are resolved by client order id); its rate limiter stays on.
+  const ex = new Ctor({ apiKey, secret, enableRateLimit: true, options: { ...(v.id === 'binance' ? SPOT_ONLY_OPTIONS : {}), ...v.options } })
+  if (v.baseUrl !== undefined) pointCcxtAt(ex, v.baseUrl.replace(/\/$/, ''))
+  const all = await firstValueFrom(new CcxtExchange(ex).loadMarkets())
+  const markets = v.symbols === 'all' ? all : all.filter((m) => (v.symbols as readonly string[]).includes(m.symbol))
+  const port = new CcxtExchange(ex, { pollMs: v.pollMs, symbols: markets.map((m) => m.symbol) })
+  await firstValueFrom(port.loadMarkets())
+  const prices = new Map<string, number>()
+  for (const m of markets) {
+    const t = await ex.fetchTicker(m.symbol)
+    prices.set(m.symbol, t.ask ?? t.bid ?? 0)
+  }
+  return { port, markets, priceOf: (s) => prices.get(s)!, latencyMs: v.pollMs, record: { exchange: v.id, baseUrl: v.baseUrl, symbols: markets.length }, stop: () => port.stop() }
+}

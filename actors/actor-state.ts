@@ -25,7 +25,11 @@ export interface ActorState {
   readonly error: string | null
 }
 
-export type ActorEvent = OrderEvent | { readonly type: 'ActorFailed'; readonly ts: number; readonly reason: string }
+export type ActorEvent =
+  | OrderEvent
+  | { readonly type: 'ActorFailed'; readonly ts: number; readonly reason: string }
+  /** Figures carried over from the store at start-up (a restart after a stop or a crash). */
+  | { readonly type: 'ActorRestored'; readonly ts: number; readonly position: number; readonly avgPrice: number; readonly realizedPnl: number; readonly fees: number }
 
 /** Every actor starts from this one shared object: an idle actor costs no state of its own. */
 export const INITIAL_ACTOR_STATE: ActorState = Object.freeze({
@@ -74,6 +78,14 @@ export function evolveActor(s: ActorState, e: ActorEvent): ActorState {
     const n = copy(s)
     n.running = false
     n.error = e.reason
+    return n
+  }
+  if (e.type === 'ActorRestored') {
+    const n = copy(s)
+    n.position = e.position
+    n.avgPrice = e.avgPrice
+    n.realizedPnl = e.realizedPnl
+    n.fees = e.fees
     return n
   }
   const n = copy(s)

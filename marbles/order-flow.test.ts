@@ -84,6 +84,8 @@ function venue(answers: Partial<Record<'createOrder' | 'fetchOrder' | 'cancelOrd
     cancelOrder: call('cancelOrder'),
     fetchOrder: call('fetchOrder'),
     fetchOpenOrders: () => NEVER,
+    fetchOrders: () => NEVER,
+    fetchMyTrades: () => NEVER,
     fetchBalance: () => NEVER,
     watchOrders: () => NEVER,
     watchMarket: () => NEVER,

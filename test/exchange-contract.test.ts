@@ -83,6 +83,16 @@ for (const [name, make] of Object.entries(ADAPTERS)) {
       expect((await get(a.port.fetchOpenOrders('BTC/USDT'))).map((x) => x.clientOrderId)).not.toContain('c-lim-1')
     })
 
+    it('lists every order of ours on a symbol, and our trades with their order ids', async () => {
+      const orders = await get(a.port.fetchOrders('BTC/USDT'))
+      expect(orders.map((o) => o.clientOrderId)).toEqual(expect.arrayContaining(['c-mkt-1', 'c-lim-1']))
+      const mkt = orders.find((o) => o.clientOrderId === 'c-mkt-1')!
+      const trades = await get(a.port.fetchMyTrades('BTC/USDT'))
+      const mine = trades.filter((t) => t.orderId === mkt.id)
+      expect(mine.reduce((s, t) => s + t.amount, 0)).toBeCloseTo(0.01, 9)
+      expect(mine.every((t) => t.fee > 0)).toBe(true)
+    })
+
     it('says not_found for an order it never saw, and invalid for one below the minimum notional', async () => {
       const nf = await fails(a.port.fetchOrder('never-sent', 'BTC/USDT'))
       expect((nf as FinalExchangeError).code).toBe('not_found')

@@ -164,6 +164,11 @@ export class RiskManager {
     }
   }
 
+  /** A position carried over at start-up. */
+  onRestore(symbol: string, position: number): void {
+    this.symbolNet.set(symbol, (this.symbolNet.get(symbol) ?? 0) + position)
+  }
+
   /** One of our fills: keeps net per symbol and gross exposure current between evaluations. */
   onFill(symbol: string, side: Side, amount: number, price: number, positionBefore: number): void {
     const signed = side === 'buy' ? amount : -amount

@@ -11,6 +11,8 @@ import { Engine, type EngineMode } from '../engine/engine'
 import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats'
 import type { Market } from '../domain/market'
 import { openVenue, type VenueSpec } from './venue'
+import { reconcile, type ReconcileResult } from '../engine/reconcile'
+import { strategyReport } from '../report/strategy-report'
 import { isPostgresUrl, openStore, redactUrl } from '../store/database'
 import { createOrderStore } from '../store/sqlite-worker-store'
 
@@ -71,6 +73,28 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     runTag: `d${Date.now().toString(36)}`,
     logger: log,
   })
+  // A venue that outlives us may know orders we never stored (a crash): reconcile, and carry the
+  // strategies' positions over, before the first new order.
+  let reconciliation: ReconcileResult | null = null
+  let restored = 0
+  if (venue.persistent) {
+    const byIndex = specs
+    reconciliation = await reconcile({
+      port: venue.port,
+      store,
+      symbols: venue.markets.map((m) => m.symbol),
+      since: Date.now() - 7 * 86_400_000,
+      strategyOf: (id) => {
+        const parts = id.split('-')
+        const index = parts.length >= 3 ? parseInt(parts[parts.length - 2]!, 36) : NaN
+        const spec = Number.isInteger(index) ? byIndex[index] : undefined
+        return spec === undefined ? null : { strategyId: spec.id, actor: index }
+      },
+      now: () => Date.now(),
+      log,
+    })
+    restored = engine.restore(new Map((await strategyReport(store.db)).map((r) => [r.strategyId, r])))
+  }
   const lag = new LagMonitor().start()
   engine.start()
   const startMs = performance.now() - t0
@@ -171,6 +195,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     startupMs: Number(startMs.toFixed(1)),
     dbPath: redactUrl(dbPath),
     runId,
+    reconciliation: reconciliation === null ? null : { ...reconciliation, restoredPositions: restored },
   }
   if (spilled === null) {
     await snapshot('stop')

@@ -19,6 +19,8 @@ export interface OpenVenue {
   /** Typical round trip, for how long a stop waits for actions in flight. */
   readonly latencyMs: number
   readonly record: Record<string, unknown>
+  /** The venue outlives us (a real or standalone one): reconcile with it and carry positions over at start. */
+  readonly persistent: boolean
   stop(): void
 }
 
@@ -28,7 +30,7 @@ export const credentialVars = (id: string) => ({ key: `SHOAL_${id.toUpperCase()}
 export async function openVenue(v: VenueSpec, env: NodeJS.ProcessEnv = process.env): Promise<OpenVenue> {
   if (v.kind === 'sim') {
     const sim = new SimExchange(v.options).start()
-    return { port: sim, markets: sim.markets, priceOf: (s) => sim.lastQuote(s)!.ask, latencyMs: v.options.latencyMs, record: { exchange: 'sim', seed: v.options.seed, symbols: v.options.symbols }, stop: () => sim.stop() }
+    return { port: sim, markets: sim.markets, priceOf: (s) => sim.lastQuote(s)!.ask, latencyMs: v.options.latencyMs, record: { exchange: 'sim', seed: v.options.seed, symbols: v.options.symbols }, persistent: false, stop: () => sim.stop() }
   }
   const ccxt = (await import('ccxt')).default as unknown as Record<string, new (o: Record<string, unknown>) => CcxtLike & { urls: { api: unknown } }>
   const Ctor = ccxt[v.id]
@@ -49,5 +51,5 @@ export async function openVenue(v: VenueSpec, env: NodeJS.ProcessEnv = process.e
     const t = await ex.fetchTicker(m.symbol)
     prices.set(m.symbol, t.ask ?? t.bid ?? 0)
   }
-  return { port, markets, priceOf: (s) => prices.get(s)!, latencyMs: v.pollMs, record: { exchange: v.id, baseUrl: v.baseUrl, symbols: markets.length }, stop: () => port.stop() }
+  return { port, markets, priceOf: (s) => prices.get(s)!, latencyMs: v.pollMs, record: { exchange: v.id, baseUrl: v.baseUrl, symbols: markets.length }, persistent: true, stop: () => port.stop() }
 }

@@ -170,6 +170,26 @@ export class Engine {
     this.buildInstances()
   }
 
+  /**
+   * Carries positions over from the store before start (after reconciliation), by strategy id.
+   * Returns how many actors got a position.
+   */
+  restore(figures: ReadonlyMap<string, { position: number; avgPrice: number; realizedPnl: number; fees: number }>): number {
+    let n = 0
+    for (const a of this.actors) {
+      const f = figures.get(a.id)
+      if (f === undefined) continue
+      const wasOpen = a.state.position !== 0
+      a.apply({ type: 'ActorRestored', ts: this.scheduler.now(), ...f })
+      if (wasOpen !== (a.state.position !== 0)) this.metrics.positionsOpen += a.state.position !== 0 ? 1 : -1
+      if (f.position !== 0) {
+        this.o.risk?.onRestore(a.symbol, f.position)
+        n++
+      }
+    }
+    return n
+  }
+
   /** Every actor's position figures now, for the store's positions table. */
   positions(): { strategyId: string; symbol: string; position: number; avgPrice: number; realizedPnl: number; fees: number }[] {
     return this.actors.map((a) => ({ strategyId: a.id, symbol: a.symbol, position: a.state.position, avgPrice: a.state.avgPrice, realizedPnl: a.state.realizedPnl, fees: a.state.fees }))

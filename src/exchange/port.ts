@@ -63,6 +63,10 @@ export interface ExchangePort {
   /** Looks an order up by our client order id; errors with FinalExchangeError('not_found') if the venue never saw it. */
   fetchOrder(clientOrderId: string, symbol: string): Observable<ExchangeOrder>
   fetchOpenOrders(symbol?: string): Observable<readonly ExchangeOrder[]>
+  /** Every order of ours on `symbol` since `since` (ms), open or not, without trades (Binance allOrders). */
+  fetchOrders(symbol: string, since?: number): Observable<readonly ExchangeOrder[]>
+  /** Our trades on `symbol` since `since`, each with the venue id of its order (Binance myTrades). */
+  fetchMyTrades(symbol: string, since?: number): Observable<readonly (ExchangeTrade & { readonly orderId: string })[]>
   fetchBalance(): Observable<Readonly<Record<string, Balance>>>
   /** Hot: every later change of any of our orders (fills of resting orders, cancels, expiries). */
   watchOrders(): Observable<ExchangeOrder>

@@ -138,11 +138,17 @@ export class BinanceVenue {
         const list = await firstValueFrom(sim.fetchOpenOrders(m?.symbol))
         return list.map((o) => this.order(o, false))
       }
+      case 'GET /api/v3/allOrders': {
+        const m = this.market(p.symbol)
+        const list = await firstValueFrom(sim.fetchOrders(m.symbol, Number(p.startTime ?? 0)))
+        return list.map((o) => this.order(o, false))
+      }
       case 'GET /api/v3/myTrades': {
         const m = this.market(p.symbol)
+        const since = Number(p.startTime ?? 0)
         const orders = sim.knownOrders().filter((o) => o.symbol === m.symbol && (p.orderId === undefined || o.id === p.orderId))
         return orders.flatMap((o) =>
-          o.trades.map((t) => ({
+          o.trades.filter((t) => t.timestamp >= since).map((t) => ({
             symbol: binanceSymbol(o.symbol),
             id: Number(t.id.replace(/\D/g, '')),
             orderId: Number(o.id),

@@ -1,7 +1,7 @@
 import { catchError, defer, map, Subject, throwError, type Observable, type Subscription } from 'rxjs'
 import type { Market, MarketEvent } from '../../domain/market'
-import type { Balance, ExchangeOrder, ExchangePort, OrderRequest } from '../port'
-import { toBalances, toExchangeError, toExchangeOrder, toMarket, type CcxtMarketLike, type CcxtOrderLike } from './ccxt-mapper'
+import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port'
+import { toBalances, toExchangeError, toExchangeOrder, toMarket, type CcxtMarketLike, type CcxtOrderLike, type CcxtTradeLike } from './ccxt-mapper'
 
 /** What the adapter calls on a ccxt exchange instance (ccxt's unified API). */
 export interface CcxtLike {
@@ -11,6 +11,8 @@ export interface CcxtLike {
   cancelOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<CcxtOrderLike>
   fetchOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<CcxtOrderLike>
   fetchOpenOrders(symbol?: string): Promise<CcxtOrderLike[]>
+  fetchOrders(symbol?: string, since?: number): Promise<CcxtOrderLike[]>
+  fetchMyTrades(symbol?: string, since?: number): Promise<(CcxtTradeLike & { order?: string })[]>
   fetchBalance(): Promise<Record<string, unknown>>
   fetchTicker(symbol: string): Promise<{ bid?: number; ask?: number; bidVolume?: number; askVolume?: number; timestamp?: number }>
 }
@@ -67,6 +69,16 @@ export class CcxtExchange implements ExchangePort {
 
   fetchOpenOrders(symbol?: string): Observable<readonly ExchangeOrder[]> {
     return this.call(() => this.ex.fetchOpenOrders(symbol)).pipe(map((os) => os.map((o) => toExchangeOrder(o))))
+  }
+
+  fetchOrders(symbol: string, since?: number): Observable<readonly ExchangeOrder[]> {
+    return this.call(() => this.ex.fetchOrders(symbol, since)).pipe(map((os) => os.map((o) => toExchangeOrder(o))))
+  }
+
+  fetchMyTrades(symbol: string, since?: number): Observable<readonly (ExchangeTrade & { readonly orderId: string })[]> {
+    return this.call(() => this.ex.fetchMyTrades(symbol, since)).pipe(
+      map((ts) => ts.map((t, i) => ({ id: t.id ?? `${t.order}-${i}`, orderId: String(t.order ?? ''), price: t.price, amount: t.amount, fee: t.fee?.cost ?? 0, takerOrMaker: t.takerOrMaker === 'maker' ? ('maker' as const) : ('taker' as const), timestamp: t.timestamp ?? 0 }))),
+    )
   }
 
   fetchBalance(): Observable<Readonly<Record<string, Balance>>> {

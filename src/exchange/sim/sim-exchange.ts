@@ -183,6 +183,14 @@ export class SimExchange implements ExchangePort {
     })
   }
 
+  fetchOrders(symbol: string, since = 0): Observable<readonly ExchangeOrder[]> {
+    return this.call(() => [...this.orders.values()].filter((v) => v.req.symbol === symbol && v.timestamp >= since).map((v) => this.snapshot(v, [])))
+  }
+
+  fetchMyTrades(symbol: string, since = 0): Observable<readonly (ExchangeTrade & { readonly orderId: string })[]> {
+    return this.call(() => [...this.orders.values()].filter((v) => v.req.symbol === symbol).flatMap((v) => v.trades.filter((t) => t.timestamp >= since).map((t) => ({ ...t, orderId: v.id }))))
+  }
+
   fetchBalance(): Observable<Readonly<Record<string, Balance>>> {
     return this.call(() => {
       const out: Record<string, Balance> = {}

@@ -1,0 +1,155 @@
+import { firstValueFrom } from 'rxjs'
+import type { Logger } from 'pino'
+import { FinalExchangeError } from '../domain/errors'
+import { copyOrder, isFinal, newOrder, type Order, type OrderEvent, type OrderStatus } from '../domain/order'
+import { evolveOrder } from '../domain/order-state'
+import type { ExchangeOrder, ExchangePort, ExchangeTrade } from '../exchange/port'
+import type { OrderStore } from '../store/order-store'
+import { updatesFrom } from '../../streams/track-order'
+
+export interface ReconcileOptions {
+  readonly port: ExchangePort
+  readonly store: OrderStore
+  readonly symbols: readonly string[]
+  /** Look back this far (epoch ms) for orders and trades on the venue. */
+  readonly since: number
+  /** Which strategy (and actor) a client order id of ours belongs to; null for an order we cannot place. */
+  readonly strategyOf: (clientOrderId: string) => { strategyId: string; actor: number } | null
+  readonly now: () => number
+  readonly log?: Logger
+}
+
+export interface ReconcileResult {
+  /** Orders of ours the venue knows in the window. */
+  readonly venueOrders: number
+  /** On the venue, unknown to the store: written to the store and flagged. */
+  readonly adopted: number
+  /** Known to both, but the store was behind (missed fills or final states). */
+  readonly updated: number
+  readonly missedFills: number
+  /** In the store as not final, never received by the venue: closed as rejected. */
+  readonly neverReached: number
+}
+
+interface OrderRow {
+  id: string
+  exchange_id: string | null
+  strategy_id: string
+  symbol: string
+  side: string
+  type: string
+  amount: number
+  price: number | null
+  status: string
+  filled: number
+  avg_price: number | null
+  fee: number
+  reason: string | null
+  created_at: number
+  closed_at: number | null
+}
+
+const fromRow = (r: OrderRow, tradeIds: string[]): Order => ({
+  id: r.id,
+  exchangeId: r.exchange_id,
+  strategyId: r.strategy_id,
+  actor: -1,
+  symbol: r.symbol,
+  side: r.side as Order['side'],
+  type: r.type as Order['type'],
+  amount: r.amount,
+  price: r.price,
+  status: r.status as OrderStatus,
+  filled: r.filled,
+  avgPrice: r.avg_price,
+  fee: r.fee,
+  tradeIds,
+  createdAt: r.created_at,
+  closedAt: r.closed_at,
+  reason: r.reason,
+})
+
+/**
+ * Start-up (and reconnect) reconciliation: everything the venue knows of our orders since `since`
+ * is matched to the store by client order id, before any new order is sent. Fills missed while we
+ * were away are applied; orders the venue has but the store does not (a crash between sending and
+ * persisting) are adopted and flagged; orders the store left in flight that the venue never
+ * received are closed as rejected — after looking each up by client order id, never by resending.
+ * Corrections are written as ordinary order events, so the event log shows what reconciliation did.
+ */
+export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
+  const db = o.store.db
+  const rows = (await db.selectFrom('orders').selectAll().execute()) as unknown as OrderRow[]
+  const fillRows = await db.selectFrom('fills').select(['order_id', 'trade_id']).execute()
+  const tradeIds = new Map<string, string[]>()
+  for (const f of fillRows) (tradeIds.get(f.order_id) ?? tradeIds.set(f.order_id, []).get(f.order_id)!).push(f.trade_id)
+  const stored = new Map(rows.map((r) => [r.id, r]))
+
+  const events: OrderEvent[] = []
+  const emit = (order: Order, type: OrderEvent['type'], ts: number, fill: OrderEvent['fill'], reason: string | null) => events.push({ type, ts, order, fill, reason })
+  let adopted = 0
+  let updated = 0
+  let missedFills = 0
+  let venueOrders = 0
+  const seen = new Set<string>()
+
+  const catchUp = (start: Order, report: ExchangeOrder): Order => {
+    let order = start
+    for (const u of updatesFrom(order, report, o.now())) {
+      const t = evolveOrder(order, u)
+      if (!t.ok) continue
+      order = t.order
+      if (u.type === 'OrderFilled') missedFills++
+      emit(order, u.type, u.ts, u.type === 'OrderFilled' ? u.fill : null, 'reason' in u ? (u.reason ?? null) : null)
+    }
+    return order
+  }
+
+  for (const symbol of o.symbols) {
+    const [orders, trades] = await Promise.all([firstValueFrom(o.port.fetchOrders(symbol, o.since)), firstValueFrom(o.port.fetchMyTrades(symbol, o.since))])
+    const byOrder = new Map<string, ExchangeTrade[]>()
+    for (const t of trades) (byOrder.get(t.orderId) ?? byOrder.set(t.orderId, []).get(t.orderId)!).push(t)
+    for (const v of orders) {
+      if (!v.clientOrderId) continue
+      venueOrders++
+      seen.add(v.clientOrderId)
+      const report: ExchangeOrder = { ...v, trades: byOrder.get(v.id) ?? [] }
+      const row = stored.get(v.clientOrderId)
+      if (row === undefined) {
+        const owner = o.strategyOf(v.clientOrderId)
+        const start = copyOrder(newOrder({ id: v.clientOrderId, strategyId: owner?.strategyId ?? 'unknown', actor: owner?.actor ?? -1, symbol: v.symbol, side: v.side, type: v.type, amount: v.amount, price: v.price }, v.timestamp))
+        start.reason = 'adopted: on the venue, unknown to the store at start-up'
+        emit(start, 'OrderSubmitted', v.timestamp, null, start.reason)
+        catchUp(start, report)
+        adopted++
+        continue
+      }
+      const before = events.length
+      const order = fromRow(row, tradeIds.get(row.id) ?? [])
+      if (!isFinal(order.status) || order.filled < v.filled - 1e-12) catchUp(order, report)
+      if (events.length > before) updated++
+    }
+  }
+
+  // Left in flight by the last run and not among the venue's recent orders: ask by client order id.
+  let neverReached = 0
+  for (const row of rows) {
+    if (isFinal(row.status as OrderStatus) || seen.has(row.id)) continue
+    const order = fromRow(row, tradeIds.get(row.id) ?? [])
+    try {
+      const v = await firstValueFrom(o.port.fetchOrder(row.id, row.symbol))
+      const trades = (await firstValueFrom(o.port.fetchMyTrades(row.symbol, row.created_at))).filter((t) => t.orderId === v.id)
+      if (catchUp(order, { ...v, trades }) !== order) updated++
+    } catch (err) {
+      if (!(err instanceof FinalExchangeError && err.code === 'not_found')) throw err
+      const t = evolveOrder(order, { type: 'OrderRejected', ts: o.now(), reason: 'never reached the venue (found at reconciliation)' })
+      if (t.ok) emit(t.order, 'OrderRejected', o.now(), null, t.order.reason)
+      neverReached++
+    }
+  }
+
+  if (events.length > 0) await o.store.write(events)
+  const result = { venueOrders, adopted, updated, missedFills, neverReached }
+  o.log?.info(result, 'reconciled with the venue')
+  return result
+}

@@ -1,0 +1,86 @@
+import BetterSqlite3 from 'better-sqlite3'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { SimExchange } from '../src/exchange/sim/sim-exchange'
+import { BinanceVenue } from '../src/venue/binance-venue'
+
+const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
+const dir = mkdtempSync(join(tmpdir(), 'shoal-crash-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('crash and restart against a venue that outlives the engine', () => {
+  it('kill -9 mid-trading, restart: no venue order unknown to the store, positions equal the venue trades', async () => {
+    // The venue keeps its state across the engine's crash, as a real exchange would.
+    const sim = new SimExchange({ symbols: 3, seed: 17, latencyMs: 3 }).start()
+    const venue = new BinanceVenue({ sim, credentials: { apiKey: 'ck', secret: 'cs' } })
+    const port = await venue.listen()
+    const env = { ...process.env, SHOAL_BINANCE_API_KEY: 'ck', SHOAL_BINANCE_SECRET: 'cs' }
+    const db = join(dir, 'crash.sqlite')
+    const cfg = join(dir, 'crash.yaml')
+    writeFileSync(cfg, `exchange: { type: ccxt, id: binance, baseUrl: 'http://127.0.0.1:${port}', pollMs: 200 }\ndatabase: ${db}\nsignals: { everyS: 0.3, groups: 6, pEnter: 0.45, pExit: 0.45 }\nstrategies:\n  - { strategy: followSignal, count: 120, notional: 40 }\nengine: { statsEveryS: 1 }\n`)
+    try {
+      // 1. Trade, then die without warning in the middle of it.
+      // Its own process group: tsx runs the script in a child process, and kill -9 must take both.
+      const first = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      let log = ''
+      await new Promise<void>((resolve, reject) => {
+        first.stderr.on('data', (b) => {
+          log += b
+          if (log.includes('"msg":"run started"')) resolve()
+        })
+        first.on('exit', (code) => reject(new Error(`first run exited early (${code}): ${log.slice(-500)}`)))
+        setTimeout(() => reject(new Error(`first run did not start: ${log.slice(-1500)}`)), 20_000)
+      })
+      await new Promise((r) => setTimeout(r, 2_500))
+      const exited = new Promise((r) => first.once('exit', r))
+      process.kill(-first.pid!, 'SIGKILL')
+      await exited
+      await new Promise((r) => setTimeout(r, 300))
+      const venueAtCrash = sim.knownOrders().length
+      expect(venueAtCrash).toBeGreaterThan(20)
+
+      // 2. Restart on the same store: reconciliation runs before any new order.
+      const summaryPath = join(dir, 'restart.json')
+      const second = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg, '--duration', '2', '--summary', summaryPath], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+      let err2 = ''
+      second.stderr.on('data', (b) => (err2 += b))
+      const code = await new Promise<number | null>((r) => second.once('exit', r))
+      expect(code, err2.slice(-800)).toBe(0)
+      const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
+      expect(s.reconciliation.venueOrders).toBe(venueAtCrash)
+      // The crash lost events: reconciliation had something to do (missed fills, adoptions or orders that never left).
+      expect(s.reconciliation.missedFills + s.reconciliation.adopted + s.reconciliation.neverReached).toBeGreaterThan(0)
+      expect(s.reconciliation.restoredPositions).toBeGreaterThan(0)
+
+      const d = new BetterSqlite3(db, { readonly: true })
+      const stored = new Map((d.prepare('select id, strategy_id, status, filled, reason from orders').all() as { id: string; strategy_id: string; status: string; filled: number; reason: string | null }[]).map((r) => [r.id, r]))
+      // Zero orders on the venue unknown to the store, with the same fills.
+      const venueOrders = sim.knownOrders()
+      for (const v of venueOrders) {
+        const r = stored.get(v.clientOrderId)
+        expect(r, `venue order ${v.clientOrderId} missing from the store`).toBeDefined()
+        expect(r!.filled, `filled of ${v.clientOrderId} (${r!.status}, venue ${v.status})`).toBeCloseTo(v.filled, 9)
+      }
+      // Nothing in the store claims an order the venue does not have, unless it was closed as rejected.
+      const onVenue = new Set(venueOrders.map((v) => v.clientOrderId))
+      for (const r of stored.values()) if (!onVenue.has(r.id)) expect(r.status).toBe('rejected')
+      // Every strategy's position (at the restarted run's stop) equals the net of its trades on the venue.
+      const net = new Map<string, number>()
+      for (const v of venueOrders) {
+        const sid = stored.get(v.clientOrderId)!.strategy_id
+        net.set(sid, (net.get(sid) ?? 0) + (v.side === 'buy' ? v.filled : -v.filled))
+      }
+      const runId = (d.prepare('select id from runs order by started_at desc limit 1').get() as { id: string }).id
+      const positions = d.prepare("select strategy_id, position from positions where run_id = ? and kind = 'stop'").all(runId) as { strategy_id: string; position: number }[]
+      expect(positions).toHaveLength(120)
+      for (const p of positions) expect(p.position, p.strategy_id).toBeCloseTo(net.get(p.strategy_id) ?? 0, 9)
+      d.close()
+    } finally {
+      await venue.close()
+      sim.stop()
+    }
+  })
+})

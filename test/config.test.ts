@@ -26,7 +26,7 @@ const problems = (text: string, name = 'c.yaml'): string[] => {
 
 describe('config files', () => {
   it('loads the shipped examples, and a dry run counts the expanded strategies', async () => {
-    for (const f of ['examples/followers.yaml', 'examples/grids-crash.yaml']) expect(() => loadConfig(f)).not.toThrow()
+    for (const f of ['examples/followers.yaml', 'examples/grids-crash.yaml', 'examples/local-venue.yaml']) expect(() => loadConfig(f)).not.toThrow()
     const cmd = runCommand(['--config', 'examples/grids-crash.yaml', '--dry-run'])
     if (cmd === 'help') throw new Error('help')
     expect(cmd.dryRun).toBe(true)

@@ -1,4 +1,4 @@
-import { asyncScheduler, map, NEVER, type Observable } from 'rxjs'
+import { asyncScheduler, map, type Observable } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_ALGO_OPTIONS, type AlgoContext, type AlgoJob, type AlgoOptions, type ExecutionReport } from '../actors/algos/algo'
@@ -7,6 +7,7 @@ import type { Market, Quote } from '../src/domain/market'
 import { newOrder, type Order } from '../src/domain/order'
 import type { ExchangeOrder, ExchangePort, OrderRequest } from '../src/exchange/port'
 import { exhaustLatestBy } from '../streams/exhaust-latest-by'
+import { silentVenue } from './support/silent-venue'
 import { OrderUpdateHub } from '../streams/order-update-hub'
 import type { VenueReport } from '../streams/track-order'
 
@@ -21,23 +22,14 @@ const report = (id: string, type: 'limit' | 'market', price: number | null, stat
 function rig(cold: (m: string, v?: Record<string, unknown>) => Observable<unknown>, quotes$: Observable<Quote>, updates$: Observable<VenueReport>, opts: Partial<AlgoOptions> = {}) {
   const placed: string[] = []
   const reports: ExecutionReport[] = []
-  const venue: ExchangePort = {
-    id: 'marble',
-    loadMarkets: () => NEVER,
+  const venue: ExchangePort = silentVenue({
     createOrder: (r: OrderRequest) => {
       placed.push(`${r.clientOrderId}:${r.type}:${r.price ?? 'mkt'}`)
       // Acknowledgements take 4 frames (a marble group of same-frame events is 4 characters wide).
       return (r.type === 'market' ? cold('----(a|)', { a: report(r.clientOrderId, 'market', null, 'closed', { price: 103, amount: 1, maker: false }) }) : cold('----(a|)', { a: report(r.clientOrderId, 'limit', r.price!, 'open') })) as Observable<ExchangeOrder>
     },
     cancelOrder: (id: string) => cold('-(c|)', { c: report(id, 'limit', 0, 'canceled') }) as Observable<ExchangeOrder>,
-    fetchOrder: () => NEVER,
-    fetchOpenOrders: () => NEVER,
-    fetchOrders: () => NEVER,
-    fetchMyTrades: () => NEVER,
-    fetchBalance: () => NEVER,
-    watchOrders: () => NEVER,
-    watchMarket: () => NEVER,
-  }
+  })
   const hub = new OrderUpdateHub<VenueReport>().connect(updates$, (u) => (u as ExchangeOrder).clientOrderId)
   const ctx: AlgoContext = {
     exec: { exchange: venue, orderUpdates: hub, scheduler: asyncScheduler, orderTimeoutMs: 1_000_000, maxAttempts: 3, retryDelayMs: 10 },

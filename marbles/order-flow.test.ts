@@ -8,6 +8,7 @@ import { canApply, evolveOrder } from '../src/domain/order-state'
 import type { ExchangeOrder, ExchangePort, ExchangeTrade } from '../src/exchange/port'
 import { OrderUpdateHub } from '../streams/order-update-hub'
 import { trackOrder } from '../streams/track-order'
+import { silentVenue } from './support/silent-venue'
 
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e))
 const order = (type: 'market' | 'limit' = 'market'): Order =>
@@ -76,20 +77,10 @@ function venue(answers: Partial<Record<'createOrder' | 'fetchOrder' | 'cancelOrd
     calls.push(name)
     return (answers[name] ?? (() => NEVER))()
   }
-  return {
-    id: 'marble',
-    calls,
-    loadMarkets: () => NEVER,
-    createOrder: call('createOrder'),
-    cancelOrder: call('cancelOrder'),
-    fetchOrder: call('fetchOrder'),
-    fetchOpenOrders: () => NEVER,
-    fetchOrders: () => NEVER,
-    fetchMyTrades: () => NEVER,
-    fetchBalance: () => NEVER,
-    watchOrders: () => NEVER,
-    watchMarket: () => NEVER,
-  }
+  return Object.assign(
+    silentVenue({ createOrder: call('createOrder'), cancelOrder: call('cancelOrder'), fetchOrder: call('fetchOrder') }),
+    { calls },
+  )
 }
 
 const ctxFor = (exchange: ExchangePort, hub = new OrderUpdateHub<ExchangeOrder>()): ExecutionContext => ({

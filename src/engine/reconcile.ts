@@ -4,7 +4,9 @@ import { FinalExchangeError } from '../domain/errors'
 import { copyOrder, isFinal, newOrder, type Order, type OrderEvent, type OrderStatus } from '../domain/order'
 import { evolveOrder } from '../domain/order-state'
 import type { ExchangeOrder, ExchangePort, ExchangeTrade } from '../exchange/port'
+import type { Selectable } from 'kysely'
 import type { OrderStore } from '../store/order-store'
+import type { OrdersTable } from '../store/schema'
 import { updatesFrom } from '../../streams/track-order'
 
 export interface ReconcileOptions {
@@ -31,23 +33,7 @@ export interface ReconcileResult {
   readonly neverReached: number
 }
 
-interface OrderRow {
-  id: string
-  exchange_id: string | null
-  strategy_id: string
-  symbol: string
-  side: string
-  type: string
-  amount: number
-  price: number | null
-  status: string
-  filled: number
-  avg_price: number | null
-  fee: number
-  reason: string | null
-  created_at: number
-  closed_at: number | null
-}
+type OrderRow = Selectable<OrdersTable>
 
 const fromRow = (r: OrderRow, tradeIds: string[]): Order => ({
   id: r.id,
@@ -79,7 +65,7 @@ const fromRow = (r: OrderRow, tradeIds: string[]): Order => ({
  */
 export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
   const db = o.store.db
-  const rows = (await db.selectFrom('orders').selectAll().execute()) as unknown as OrderRow[]
+  const rows: OrderRow[] = await db.selectFrom('orders').selectAll().execute()
   const fillRows = await db.selectFrom('fills').select(['order_id', 'trade_id']).execute()
   const tradeIds = new Map<string, string[]>()
   for (const f of fillRows) (tradeIds.get(f.order_id) ?? tradeIds.set(f.order_id, []).get(f.order_id)!).push(f.trade_id)

@@ -179,8 +179,12 @@ describe('shoal demo on PostgreSQL', () => {
     const m = /accepted events were not written to (\S+); they are in (\S+)/.exec(stderr)
     expect(m, stderr.slice(-2000)).not.toBeNull()
     const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
-    const spilled = readFileSync(m![2]!, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-    rmSync(m![2]!)
+    let spilled: unknown[]
+    try {
+      spilled = readFileSync(m![2]!, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    } finally {
+      rmSync(m![2]!, { force: true })
+    }
     const conn = await openStore(url)
     const inDb = Number((await conn.db.selectFrom('order_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
     await conn.db.destroy()

@@ -1,4 +1,4 @@
-import { asyncScheduler, concatMap, EMPTY, finalize, merge, range, share, Subject, Subscriber, tap, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
+import { asyncScheduler, concatMap, EMPTY, finalize, merge, range, share, Subject, tap, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
 import type { Logger } from 'pino'
 import { executeOrder, type ExecutionContext } from '../../actors/execution'
 import { orderFor } from '../../actors/order-for'
@@ -13,8 +13,6 @@ import { Router } from '../../streams/router'
 import type { VenueReport } from '../../streams/track-order'
 import { signalOf } from '../../streams/signal-schedule'
 import type { StrategySpec } from '../../streams/strategies/grid'
-import { getStrategy, instantiate } from '../../streams/strategies/registry'
-import type { StrategyDef } from '../../streams/strategies/strategy'
 import { target, type Intent, type StrategyInput } from '../domain/intent'
 import type { Market, MarketEvent, Quote } from '../domain/market'
 import { copyOrder, newOrder, type Order, type OrderEvent } from '../domain/order'
@@ -25,6 +23,7 @@ import { roundTo } from '../util/numbers'
 import { EventPersistence, type EventStore } from './event-persistence'
 import { ExecutionMetrics } from './execution-metrics'
 import { Metrics } from './metrics'
+import { StrategyInstances, type StrategyInstance } from './strategy-instances'
 
 export type EngineMode = 'lock' | 'await'
 
@@ -64,18 +63,8 @@ export interface EngineOptions {
   readonly logger?: Logger
 }
 
-interface Instance {
-  readonly key: string
-  readonly def: StrategyDef
-  readonly spec: StrategySpec
-  readonly actors: StrategyActor[]
-  sub: Subscription | null
-}
-
 /** Each actor keeps its own in-flight lane: no Map entry per action. */
 const ACTOR_LANES = { get: (a: StrategyActor) => a.lane, set: (a: StrategyActor, lane: object | undefined) => void (a.lane = lane) }
-
-const paramsKey = (p: Readonly<Record<string, number>>): string => Object.keys(p).sort().map((k) => `${k}=${p[k]}`).join(',')
 
 /**
  * Runs every strategy as a light actor on shared, routed streams. Identical strategies (same
@@ -87,7 +76,7 @@ export class Engine {
   readonly actors: StrategyActor[]
   readonly metrics = new Metrics()
   readonly mode: EngineMode
-  private readonly instances = new Map<string, Instance>()
+  private readonly pipes: StrategyInstances
   private readonly marketRouter = new Router<string, StrategyInput>()
   private readonly signalRouter = new Router<number, StrategyInput>()
   private readonly orderUpdates = new OrderUpdateHub<VenueReport>()
@@ -110,8 +99,6 @@ export class Engine {
   private readonly inputSubs: Subscription[] = []
   /** Intents and the sink: stopped after in-flight actions drain. */
   private readonly coreSubs: Subscription[] = []
-  private readonly signalActors: Int32Array
-  private readonly marketActors = new Map<string, number>()
   private groups = 0
   private originAt = 0
   private started = false
@@ -166,8 +153,7 @@ export class Engine {
           }
     this.actors = o.strategies.map((s, i) => new StrategyActor(i, s.id, s.symbol, s.group, s.size))
     for (const s of o.strategies) this.groups = Math.max(this.groups, s.group + 1)
-    this.signalActors = new Int32Array(this.groups)
-    this.buildInstances()
+    this.pipes = new StrategyInstances(o.strategies, this.actors, this.groups)
   }
 
   /**
@@ -197,14 +183,14 @@ export class Engine {
 
   /** Number of distinct strategy pipelines (identical strategies share one). */
   get pipelines(): number {
-    return this.instances.size
+    return this.pipes.size
   }
 
   /** Subscribes everything and starts trading. */
   start(): this {
     if (this.started) return this
     this.started = true
-    for (const inst of this.instances.values()) this.subscribeInstance(inst)
+    this.pipes.subscribeAll(this.signalRouter, this.marketRouter, this)
 
     const done = new Subject<void>()
     this.actionsDone = new Promise((resolve) => done.subscribe({ complete: resolve }))
@@ -291,37 +277,8 @@ export class Engine {
     return this.stopping
   }
 
-  private buildInstances(): void {
-    const specs = this.o.strategies
-    for (let i = 0; i < specs.length; i++) {
-      const spec = specs[i]!
-      const def = getStrategy(spec.strategy, `strategies[${i}].strategy`)
-      const key = `${def.name}|${spec.symbol}|${def.inputs.signals ? spec.group : '*'}|${paramsKey(spec.params)}`
-      let inst = this.instances.get(key)
-      if (inst === undefined) this.instances.set(key, (inst = { key, def, spec, actors: [], sub: null }))
-      inst.actors.push(this.actors[i]!)
-      if (def.inputs.signals) this.signalActors[spec.group]! += 1
-      if (def.inputs.market) this.marketActors.set(spec.symbol, (this.marketActors.get(spec.symbol) ?? 0) + 1)
-    }
-  }
-
-  private subscribeInstance(inst: Instance): void {
-    const { def, spec } = inst
-    const sources: Observable<StrategyInput>[] = []
-    if (def.inputs.signals) sources.push(this.signalRouter.select(spec.group))
-    if (def.inputs.market) sources.push(this.marketRouter.select(spec.symbol))
-    const input$ = sources.length === 1 ? sources[0]! : merge(...sources)
-    let strategy
-    try {
-      strategy = instantiate(def, spec.params, spec.symbol)
-    } catch (err) {
-      return this.failInstance(inst, err)
-    }
-    inst.sub = input$.pipe(strategy).subscribe(new InstanceSubscriber(this, inst))
-  }
-
   /** Fans one intent of a shared pipeline out to its actors. @internal */
-  deliver(inst: Instance, intent: Intent): void {
+  deliver(inst: StrategyInstance, intent: Intent): void {
     const at = this.originAt
     const actors = inst.actors
     for (let i = 0; i < actors.length; i++) {
@@ -343,7 +300,7 @@ export class Engine {
       // Execution algorithms working an order on this symbol follow the book.
       this.quotes.dispatch(e.symbol, e)
     }
-    const n = this.marketActors.get(e.symbol)
+    const n = this.pipes.marketActors.get(e.symbol)
     if (n === undefined) return
     this.originAt = this.clock()
     this.metrics.w.evaluations += n
@@ -355,7 +312,7 @@ export class Engine {
     const t0 = (this.originAt = this.clock())
     this.metrics.w.signals++
     for (let g = 0; g < this.groups; g++) {
-      const n = this.signalActors[g]!
+      const n = this.pipes.signalActors[g]!
       if (n === 0) continue
       this.metrics.w.evaluations += n
       this.signalRouter.dispatch(g, signalOf(r, g))
@@ -371,8 +328,8 @@ export class Engine {
     const t0 = (this.originAt = this.clock())
     this.metrics.w.signals++
     for (let g = 0; g < this.groups; g++) {
-      if (this.signalActors[g] === 0) continue
-      this.metrics.w.evaluations += this.signalActors[g]!
+      if (this.pipes.signalActors[g] === 0) continue
+      this.metrics.w.evaluations += this.pipes.signalActors[g]!
       this.signalRouter.dispatch(g, signalOf(r, g))
     }
     const size = Math.max(1, this.o.chunkSize ?? 250)
@@ -579,23 +536,7 @@ export class Engine {
   }
 
   /** @internal */
-  failInstance(inst: Instance, err: unknown): void {
+  failInstance(inst: StrategyInstance, err: unknown): void {
     for (const a of inst.actors) this.failActor(a, err)
-  }
-}
-
-/** The engine's end of one strategy pipeline: a Subscriber subclass, no wrapper or closures per pipeline. */
-class InstanceSubscriber extends Subscriber<Intent> {
-  constructor(private readonly engine: Engine, private readonly inst: Instance) {
-    super()
-  }
-
-  protected override _next(intent: Intent): void {
-    this.engine.deliver(this.inst, intent)
-  }
-
-  protected override _error(err: unknown): void {
-    this.unsubscribe()
-    this.engine.failInstance(this.inst, err)
   }
 }

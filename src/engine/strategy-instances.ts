@@ -1,0 +1,85 @@
+import { merge, Subscriber, type Observable, type Subscription } from 'rxjs'
+import type { StrategyActor } from '../../actors/strategy-actor'
+import type { Router } from '../../streams/router'
+import type { StrategySpec } from '../../streams/strategies/grid'
+import { getStrategy, instantiate } from '../../streams/strategies/registry'
+import type { StrategyDef } from '../../streams/strategies/strategy'
+import type { Intent, StrategyInput } from '../domain/intent'
+
+/** One operator pipeline and the actors that share it. */
+export interface StrategyInstance {
+  readonly key: string
+  readonly def: StrategyDef
+  readonly spec: StrategySpec
+  readonly actors: StrategyActor[]
+  sub: Subscription | null
+}
+
+/** Where a pipeline's intents and failure go (the engine). */
+export interface InstanceSink {
+  deliver(inst: StrategyInstance, intent: Intent): void
+  failInstance(inst: StrategyInstance, err: unknown): void
+}
+
+const paramsKey = (p: Readonly<Record<string, number>>): string => Object.keys(p).sort().map((k) => `${k}=${p[k]}`).join(',')
+
+/**
+ * Groups strategies into shared pipelines: the same definition, parameters, symbol and (for
+ * signal-driven ones) group compute the same intents, so they run once and fan out to their actors.
+ * Also counts the actors each signal group and each symbol reaches, for the evaluation counters.
+ */
+export class StrategyInstances {
+  private readonly byKey = new Map<string, StrategyInstance>()
+  readonly signalActors: Int32Array
+  readonly marketActors = new Map<string, number>()
+
+  constructor(specs: readonly StrategySpec[], actors: readonly StrategyActor[], groups: number) {
+    this.signalActors = new Int32Array(groups)
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i]!
+      const def = getStrategy(spec.strategy, `strategies[${i}].strategy`)
+      const key = `${def.name}|${spec.symbol}|${def.inputs.signals ? spec.group : '*'}|${paramsKey(spec.params)}`
+      let inst = this.byKey.get(key)
+      if (inst === undefined) this.byKey.set(key, (inst = { key, def, spec, actors: [], sub: null }))
+      inst.actors.push(actors[i]!)
+      if (def.inputs.signals) this.signalActors[spec.group]! += 1
+      if (def.inputs.market) this.marketActors.set(spec.symbol, (this.marketActors.get(spec.symbol) ?? 0) + 1)
+    }
+  }
+
+  get size(): number {
+    return this.byKey.size
+  }
+
+  /** Builds every pipeline and subscribes it to its routed inputs; a pipeline that cannot be built fails its actors. */
+  subscribeAll(signals: Router<number, StrategyInput>, market: Router<string, StrategyInput>, sink: InstanceSink): void {
+    for (const inst of this.byKey.values()) {
+      const { def, spec } = inst
+      const sources: Observable<StrategyInput>[] = []
+      if (def.inputs.signals) sources.push(signals.select(spec.group))
+      if (def.inputs.market) sources.push(market.select(spec.symbol))
+      const input$ = sources.length === 1 ? sources[0]! : merge(...sources)
+      try {
+        inst.sub = input$.pipe(instantiate(def, spec.params, spec.symbol)).subscribe(new InstanceSubscriber(sink, inst))
+      } catch (err) {
+        sink.failInstance(inst, err)
+      }
+    }
+  }
+}
+
+/** The engine's end of one pipeline: a Subscriber subclass, no wrapper or closures per pipeline. */
+class InstanceSubscriber extends Subscriber<Intent> {
+  constructor(private readonly sink: InstanceSink, private readonly inst: StrategyInstance) {
+    super()
+  }
+
+  protected override _next(intent: Intent): void {
+    this.sink.deliver(this.inst, intent)
+  }
+
+  protected override _error(err: unknown): void {
+    this.unsubscribe()
+    this.sink.failInstance(this.inst, err)
+  }
+}

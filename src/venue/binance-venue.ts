@@ -1,34 +1,29 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { firstValueFrom } from 'rxjs'
+import { WebSocketServer } from 'ws'
 import { FinalExchangeError } from '../domain/errors'
 import type { Market } from '../domain/market'
 import type { ExchangeOrder, OrderRequest } from '../exchange/port'
 import type { SimExchange } from '../exchange/sim/sim-exchange'
+import { BinanceError, checkSigned, INVALID_KEY, type VenueCredentials } from './binance-auth'
+import { MarketStreams } from './binance-market-streams'
+import { binanceSymbol, depthSnapshot, num, ticker24h } from './binance-messages'
+import { WsApi } from './binance-ws-api'
+import { MessageFaults, type MessageFaultOptions } from './message-faults'
 
-/** A Binance error: HTTP status, Binance code, message — what ccxt's binance class parses. */
-class BinanceError extends Error {
-  constructor(readonly status: number, readonly code: number, message: string) {
-    super(message)
-  }
-}
-
-export interface VenueCredentials {
-  readonly apiKey: string
-  readonly secret: string
-}
 
 export interface BinanceVenueOptions {
   readonly sim: SimExchange
   readonly credentials: VenueCredentials
   /** How far a signed request's timestamp may be from the venue's clock (Binance: recvWindow, default 5 s). */
   readonly recvWindowMs?: number
+  /** Faults on pushed websocket messages (user data, and market data unless `faultMarketData` is false). */
+  readonly faults?: MessageFaultOptions
+  readonly faultMarketData?: boolean
 }
 
-const binanceSymbol = (symbol: string) => symbol.replace('/', '')
 const decimals = (step: number) => Math.max(0, -Math.floor(Math.log10(step)))
-const num = (x: number | null | undefined) => (x === null || x === undefined ? '0' : String(x))
 
 /**
  * The simulator behind the subset of Binance's spot REST API that ccxt's `binance` class uses: point
@@ -41,16 +36,34 @@ export class BinanceVenue {
   private server: Server | null = null
   private readonly bySymbol = new Map<string, Market>()
   private readonly recvWindowMs: number
+  private readonly wss = new WebSocketServer({ noServer: true })
+  readonly faults: MessageFaults
+  readonly streams: MarketStreams
+  readonly wsApi: WsApi
 
   constructor(private readonly o: BinanceVenueOptions) {
     for (const m of o.sim.markets) this.bySymbol.set(binanceSymbol(m.symbol), m)
     this.recvWindowMs = o.recvWindowMs ?? 5_000
+    this.faults = new MessageFaults(o.faults)
+    const faulty = this.faults.active ? this.faults : null
+    this.streams = new MarketStreams(o.sim, o.faultMarketData === false ? null : faulty)
+    this.wsApi = new WsApi(o.sim, this.bySymbol, o.credentials, this.recvWindowMs, faulty)
   }
 
-  /** Starts listening on 127.0.0.1; resolves with the port. */
+  /** Starts listening on 127.0.0.1 (REST and websockets on one port); resolves with the port. */
   listen(port = 0): Promise<number> {
     return new Promise((resolve, reject) => {
       const server = createServer((req, res) => void this.handle(req, res))
+      // Websockets: the WebSocket API on /ws-api/v3, market streams on /ws… and /stream…
+      server.on('upgrade', (req, socket, head) => {
+        const path = new URL(req.url ?? '/', 'ws://venue').pathname
+        const to = path === '/ws-api/v3' ? 'api' : path === '/ws' || path.startsWith('/ws/') || path.startsWith('/stream') ? 'streams' : null
+        if (to === null) {
+          socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+          return
+        }
+        this.wss.handleUpgrade(req, socket, head, (ws) => (to === 'api' ? this.wsApi.accept(ws) : this.streams.accept(ws, req)))
+      })
       server.once('error', reject)
       server.listen(port, '127.0.0.1', () => {
         this.server = server
@@ -60,7 +73,22 @@ export class BinanceVenue {
   }
 
   close(): Promise<void> {
+    this.faults.stop()
+    this.streams.close()
+    this.wsApi.close()
+    this.wss.close()
+    this.server?.closeAllConnections()
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+  }
+
+  /** Cuts every websocket connection at once, as a network outage would (no close frames). */
+  dropConnections(): number {
+    let n = 0
+    for (const ws of this.wss.clients) {
+      ws.terminate()
+      n++
+    }
+    return n
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -93,11 +121,7 @@ export class BinanceVenue {
         return this.ticker24h(this.market(p.symbol))
       case 'GET /api/v3/depth': {
         const m = this.market(p.symbol)
-        const q = sim.lastQuote(m.symbol)!
-        const levels = Math.min(Number(p.limit ?? 5), 5)
-        const step = Math.max(m.tickSize, q.ask - q.bid)
-        const side = (start: number, dir: number, size: number) => Array.from({ length: levels }, (_, i) => [num(round(start + dir * i * step, m.tickSize)), num(size * (1 + i))])
-        return { lastUpdateId: Date.now(), bids: side(q.bid, -1, q.bidSize), asks: side(q.ask, 1, q.askSize) }
+        return depthSnapshot(this.streams.state(binanceSymbol(m.symbol))!, Math.min(Number(p.limit ?? 100), 5000))
       }
     }
     this.authenticate(raw, req)
@@ -172,15 +196,11 @@ export class BinanceVenue {
   /** Checks the API key header and the HMAC-SHA256 signature of the query, as Binance does. */
   private authenticate(raw: string, req: IncomingMessage): void {
     const key = req.headers['x-mbx-apikey']
-    if (key !== this.o.credentials.apiKey) throw new BinanceError(401, -2015, 'Invalid API-key, IP, or permissions for action.')
+    if (key !== this.o.credentials.apiKey) throw INVALID_KEY()
     const at = raw.lastIndexOf('&signature=')
-    if (at < 0) throw new BinanceError(400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.")
-    const payload = raw.slice(0, at)
-    const given = Buffer.from(raw.slice(at + '&signature='.length), 'utf8')
-    const want = Buffer.from(createHmac('sha256', this.o.credentials.secret).update(payload).digest('hex'), 'utf8')
-    if (given.length !== want.length || !timingSafeEqual(given, want)) throw new BinanceError(400, -1022, 'Signature for this request is not valid.')
-    const ts = Number(new URLSearchParams(payload).get('timestamp'))
-    if (!Number.isFinite(ts) || Math.abs(Date.now() - ts) > this.recvWindowMs) throw new BinanceError(400, -1021, 'Timestamp for this request is outside of the recvWindow.')
+    const payload = at < 0 ? raw : raw.slice(0, at)
+    const signature = at < 0 ? undefined : raw.slice(at + '&signature='.length)
+    checkSigned(this.o.credentials, key, payload, signature, new URLSearchParams(payload).get('timestamp'), this.recvWindowMs)
   }
 
   private clientId(p: Record<string, string>, key: string): string {
@@ -261,9 +281,7 @@ export class BinanceVenue {
   }
 
   private ticker24h(m: Market) {
-    const q = this.o.sim.lastQuote(m.symbol)!
-    const last = (q.bid + q.ask) / 2
-    return { ...this.bookTicker(m), priceChange: '0', priceChangePercent: '0', weightedAvgPrice: num(last), prevClosePrice: num(last), lastPrice: num(last), lastQty: '0', openPrice: num(last), highPrice: num(last), lowPrice: num(last), volume: '0', quoteVolume: '0', openTime: Date.now() - 86_400_000, closeTime: Date.now(), firstId: 0, lastId: 0, count: 0 }
+    return ticker24h(this.streams.state(binanceSymbol(m.symbol))!, Date.now())
   }
 
   /** A venue order in Binance's shape; `full` adds the fills, as the FULL response type does. */
@@ -294,7 +312,6 @@ export class BinanceVenue {
   }
 }
 
-const round = (x: number, step: number) => Number((Math.round(x / step) * step).toFixed(decimals(step)))
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

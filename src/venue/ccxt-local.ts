@@ -1,11 +1,20 @@
 /**
- * Points a ccxt exchange instance at a local venue: every `urls.api` entry keeps its path and gets
- * `baseUrl` as its host (e.g. `http://127.0.0.1:8900`). This is all a plain ccxt script needs to
- * trade on `shoal exchange` instead of Binance.
+ * Points a ccxt exchange instance at a local venue: every `urls.api` entry (nested ones too, such as
+ * ccxt.pro's `ws` and `ws-api`) keeps its path and gets the venue as its host — `http://127.0.0.1:P`
+ * for REST, `ws://127.0.0.1:P` for websockets. This is all a plain ccxt script needs to trade on
+ * `shoal exchange` instead of Binance.
  */
 export function pointCcxtAt<T extends { urls: { api: unknown } }>(ex: T, baseUrl: string): T {
-  const api = ex.urls.api as Record<string, string>
-  for (const k of Object.keys(api)) api[k] = api[k]!.replace(/^https?:\/\/[^/]+/, baseUrl)
+  const http = baseUrl.replace(/\/$/, '')
+  const ws = http.replace(/^http/, 'ws')
+  const visit = (o: Record<string, unknown>) => {
+    for (const k of Object.keys(o)) {
+      const v = o[k]
+      if (typeof v === 'string') o[k] = v.replace(/^https?:\/\/[^/]+/, http).replace(/^wss?:\/\/[^/]+/, ws)
+      else if (typeof v === 'object' && v !== null) visit(v as Record<string, unknown>)
+    }
+  }
+  visit(ex.urls.api as Record<string, unknown>)
   return ex
 }
 

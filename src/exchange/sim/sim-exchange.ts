@@ -61,6 +61,16 @@ interface Book {
 const LEVELS = 5
 
 /**
+ * One thing that happened to an order at the venue, the moment it happened (what Binance pushes as an
+ * `executionReport`): accepted, traded, canceled. `order` is the order just after it.
+ */
+export interface Execution {
+  readonly kind: 'new' | 'trade' | 'canceled'
+  readonly order: ExchangeOrder
+  readonly trade: ExchangeTrade | null
+}
+
+/**
  * The in-process simulated venue: seeded price paths per symbol, a top of book with a spread and
  * depth behind it, market and limit orders with partial fills, maker/taker fees, balances, and a
  * round-trip latency drawn per call. Faults are injected by rate. Everything runs on the given
@@ -74,6 +84,7 @@ export class SimExchange implements ExchangePort {
   private readonly balances = new Map<string, { free: number; used: number }>()
   private readonly market$ = new Subject<MarketEvent>()
   private readonly orders$ = new Subject<ExchangeOrder>()
+  private readonly executions$ = new Subject<Execution>()
   private readonly queue: DelayQueue
   private readonly scheduler: SchedulerLike
   private readonly rand: () => number
@@ -116,6 +127,7 @@ export class SimExchange implements ExchangePort {
     this.queue.clear()
     this.market$.complete()
     this.orders$.complete()
+    this.executions$.complete()
   }
 
   /** Calls whose response is still on its way. */
@@ -150,6 +162,16 @@ export class SimExchange implements ExchangePort {
     return this.orders$.asObservable()
   }
 
+  /** Every execution at the venue, synchronously and without latency: what a venue server pushes to its clients. */
+  watchExecutions(): Observable<Execution> {
+    return this.executions$.asObservable()
+  }
+
+  private execution(kind: Execution['kind'], v: VenueOrder, trade: ExchangeTrade | null): void {
+    // Snapshots cost only when someone (the venue server) listens.
+    if (this.executions$.observed) this.executions$.next({ kind, order: this.snapshot(v, trade === null ? [] : [trade]), trade })
+  }
+
   createOrder(req: OrderRequest): Observable<ExchangeOrder> {
     return this.call(() => this.place(req), true)
   }
@@ -160,6 +182,7 @@ export class SimExchange implements ExchangePort {
       if (v === undefined || v.req.symbol !== symbol) throw new FinalExchangeError(`order ${clientOrderId} not found`, 'not_found')
       if (v.status !== 'open') throw new FinalExchangeError(`order ${clientOrderId} is ${v.status}: unknown order sent`, 'rejected')
       this.close(v, 'canceled')
+      this.execution('canceled', v, null)
       return this.snapshot(v, v.trades)
     })
   }
@@ -261,6 +284,7 @@ export class SimExchange implements ExchangePort {
     const now = this.scheduler.now()
     const v: VenueOrder = { id: String(++this.orderSeq), req, status: 'open', filled: 0, cost: 0, trades: [], timestamp: now, reserved: 0, queueAhead: 0 }
     this.orders.set(req.clientOrderId, v)
+    this.execution('new', v, null)
     this.take(book, v, now)
     if (v.status === 'open') {
       if (req.type === 'market') {
@@ -334,6 +358,7 @@ export class SimExchange implements ExchangePort {
     v.cost += notional
     this.counts.fills++
     if (v.filled >= v.req.amount - 1e-12) this.close(v, 'closed')
+    this.execution('trade', v, t)
     return t
   }
 

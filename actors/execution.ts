@@ -129,6 +129,8 @@ class OrderAction {
     this.placing?.unsubscribe()
     this.extra?.unsubscribe()
     if (this.following) this.ctx.orderUpdates.unfollow(this.order.id, this)
+    // A venue's websocket may have pushed updates of an order that was final in the answer already.
+    this.ctx.orderUpdates.forget(this.order.id)
   }
 }
 

@@ -36,6 +36,11 @@ export class OrderUpdateHub<T> {
     if (this.followers.get(clientOrderId) === follower) this.followers.delete(clientOrderId)
   }
 
+  /** Drops held updates of an order whose follower has finished with it. */
+  forget(clientOrderId: string): void {
+    if (this.unclaimed.size > 0) this.unclaimed.delete(clientOrderId)
+  }
+
   /** Delivers one update; returns whether anyone followed that order. */
   dispatch(clientOrderId: string, update: T): boolean {
     const f = this.followers.get(clientOrderId)

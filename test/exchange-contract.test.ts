@@ -1,15 +1,18 @@
 import ccxt from 'ccxt'
-import { firstValueFrom, type Observable } from 'rxjs'
+import { filter, firstValueFrom, scan, timeout, type Observable } from 'rxjs'
+import type { Quote } from '../src/domain/market'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FinalExchangeError } from '../src/domain/errors'
 import { CcxtExchange, type CcxtLike } from '../src/exchange/ccxt/ccxt-exchange'
-import type { ExchangePort } from '../src/exchange/port'
+import type { ExchangeOrder, ExchangePort } from '../src/exchange/port'
 import { SimExchange } from '../src/exchange/sim/sim-exchange'
 import { BinanceVenue } from '../src/venue/binance-venue'
 import { pointCcxtAt, SPOT_ONLY_OPTIONS } from '../src/venue/ccxt-local'
 
 interface Adapter {
   port: ExchangePort
+  /** Whether market trades are streamed (REST polling carries quotes only). */
+  trades: boolean
   close(): Promise<void>
 }
 
@@ -17,15 +20,26 @@ interface Adapter {
 const ADAPTERS: Record<string, () => Promise<Adapter>> = {
   'in-process simulator': async () => {
     const sim = new SimExchange({ symbols: 3, seed: 4, latencyMs: 5 }).start()
-    return { port: sim, close: async () => sim.stop() }
+    return { port: sim, trades: true, close: async () => sim.stop() }
   },
   'ccxt binance → local Binance-compatible venue': async () => {
     const sim = new SimExchange({ symbols: 3, seed: 4, latencyMs: 5 }).start()
     const venue = new BinanceVenue({ sim, credentials: { apiKey: 'key', secret: 'secret' } })
     const port = await venue.listen()
     const ex = pointCcxtAt(new ccxt.binance({ apiKey: 'key', secret: 'secret', options: SPOT_ONLY_OPTIONS }), `http://127.0.0.1:${port}`)
-    const adapter = new CcxtExchange(ex as unknown as CcxtLike)
-    return { port: adapter, close: async () => (adapter.stop(), await venue.close(), sim.stop()) }
+    const adapter = new CcxtExchange(ex as unknown as CcxtLike, { pollMs: 100, symbols: ['BTC/USDT'] })
+    expect(adapter.mode).toBe('poll')
+    return { port: adapter, trades: false, close: async () => (await adapter.stop(), await venue.close(), sim.stop()) }
+  },
+  'ccxt.pro binance over websockets → local Binance-compatible venue': async () => {
+    const sim = new SimExchange({ symbols: 3, seed: 4, latencyMs: 5 }).start()
+    const venue = new BinanceVenue({ sim, credentials: { apiKey: 'key', secret: 'secret' } })
+    const port = await venue.listen()
+    const ex = pointCcxtAt(new ccxt.pro.binance({ apiKey: 'key', secret: 'secret', options: SPOT_ONLY_OPTIONS }), `http://127.0.0.1:${port}`)
+    await ex.loadHttpProxyAgent()
+    const adapter = new CcxtExchange(ex as unknown as CcxtLike, { symbols: ['BTC/USDT'] })
+    expect(adapter.mode).toBe('ws')
+    return { port: adapter, trades: true, close: async () => (await adapter.stop(), await venue.close(), sim.stop()) }
   },
 }
 
@@ -92,6 +106,34 @@ for (const [name, make] of Object.entries(ADAPTERS)) {
       expect(mine.reduce((s, t) => s + t.amount, 0)).toBeCloseTo(0.01, 9)
       expect(mine.every((t) => t.fee > 0)).toBe(true)
     })
+
+    it('streams quotes and trades of a listed symbol', async () => {
+      const events = await firstValueFrom(a.port.watchMarket().pipe(filter((e) => e.symbol === 'BTC/USDT'), scan((kinds, e) => kinds.add(e.kind), new Set<string>()), filter((k) => k.has('quote') && (k.has('trade') || !a.trades)), timeout(10_000)))
+      expect(events.has('quote')).toBe(true)
+      expect(events.has('trade')).toBe(a.trades)
+      const q = await firstValueFrom(a.port.watchMarket().pipe(filter((e): e is Quote => e.kind === 'quote' && e.symbol === 'BTC/USDT'), timeout(10_000)))
+      expect(q.ask).toBeGreaterThan(q.bid)
+    })
+
+    it('pushes the fill of a resting order on watchOrders, with its trades', async () => {
+      const updates: ExchangeOrder[] = []
+      const sub = a.port.watchOrders().subscribe((u) => updates.push(u))
+      const q = await firstValueFrom(a.port.watchMarket().pipe(filter((e): e is Quote => e.kind === 'quote' && e.symbol === 'BTC/USDT')))
+      // Inside the spread: rests, and fills as maker once the market moves onto it.
+      const price = Math.round((q.bid + q.ask) / 2)
+      const o = await get(a.port.createOrder({ clientOrderId: 'c-rest-1', symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: 0.001, price }))
+      const deadline = Date.now() + 30_000
+      const filled = () => updates.find((u) => u.clientOrderId === 'c-rest-1' && u.status === 'closed')
+      while (o.status === 'open' && filled() === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      sub.unsubscribe()
+      if (o.status === 'open') {
+        const done = filled()!
+        expect(done).toBeDefined()
+        expect(done.trades.reduce((s, t) => s + t.amount, 0)).toBeCloseTo(0.001, 12)
+        expect(done.trades.every((t) => t.takerOrMaker === 'maker')).toBe(true)
+      }
+      expect((await get(a.port.fetchOrder('c-rest-1', 'BTC/USDT'))).status).toBe('closed')
+    }, 40_000)
 
     it('says not_found for an order it never saw, and invalid for one below the minimum notional', async () => {
       const nf = await fails(a.port.fetchOrder('never-sent', 'BTC/USDT'))

@@ -60,7 +60,7 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
     venue:
       c.exchange.type === 'sim'
         ? { kind: 'sim', options: { ...c.exchange } }
-        : { kind: 'ccxt', id: c.exchange.id, baseUrl: c.exchange.baseUrl, symbols: c.exchange.symbols, pollMs: c.exchange.pollMs, options: c.exchange.options },
+        : { kind: 'ccxt', id: c.exchange.id, baseUrl: c.exchange.baseUrl, symbols: c.exchange.symbols, pollMs: c.exchange.pollMs, streams: c.exchange.streams, auditMs: c.exchange.auditMs, options: c.exchange.options },
     strategies: (markets, priceOf) => configStrategies(c, markets, priceOf),
     signals: c.signals === undefined ? null : { groups: c.signals.groups, everyMs: c.signals.everyS * 1000, seed: c.signals.seed, pEnter: c.signals.pEnter, pExit: c.signals.pExit },
     mode: c.engine.mode,
@@ -128,7 +128,7 @@ export async function dryRunReport(cmd: RunCommand): Promise<string> {
   try {
     specs = cmd.session.strategies(venue.markets, (s) => venue.priceOf(s))
   } finally {
-    venue.stop()
+    await venue.stop()
   }
   const byName = new Map<string, number>()
   for (const s of specs) byName.set(s.strategy, (byName.get(s.strategy) ?? 0) + 1)

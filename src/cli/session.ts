@@ -55,7 +55,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   const store = await createOrderStore(await openStore(dbPath), runId)
   await store.migrate()
   await store.startRun({ command: c.command, ...c.record, dbPath: redactUrl(dbPath) }, Date.now())
-  const venue = await openVenue(c.venue)
+  const venue = await openVenue(c.venue, process.env, log)
   const t0 = performance.now()
   const specs = c.strategies(venue.markets, (s) => venue.priceOf(s))
   const risk = new RiskManager(c.risk, venue.markets, Date.now(), log)
@@ -149,7 +149,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   clearInterval(positionsTimer)
   log.info({ reason }, 'stopping: draining in-flight actions and flushing the order sink')
   const { unwritten } = await engine.stop(Math.max(2_000, venue.latencyMs * 20), c.flushTimeoutSec * 1000)
-  venue.stop()
+  await venue.stop()
   lag.stop()
   let spilled: string | null = null
   if (unwritten.length > 0) {
@@ -196,6 +196,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     dbPath: redactUrl(dbPath),
     runId,
     reconciliation: reconciliation === null ? null : { ...reconciliation, restoredPositions: restored },
+    venueStreams: venue.health?.() ?? null,
   }
   if (spilled === null) {
     await snapshot('stop')

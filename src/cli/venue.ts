@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 import { firstValueFrom } from 'rxjs'
 import { ConfigError } from '../domain/errors'
 import type { Market } from '../domain/market'
@@ -9,7 +10,17 @@ import { pointCcxtAt, SPOT_ONLY_OPTIONS } from '../venue/ccxt-local'
 /** Where a session trades: the in-process simulator, or a ccxt exchange (credentials from the environment). */
 export type VenueSpec =
   | { readonly kind: 'sim'; readonly options: Omit<SimExchangeOptions, 'scheduler'> }
-  | { readonly kind: 'ccxt'; readonly id: string; readonly baseUrl?: string; readonly symbols: 'all' | readonly string[]; readonly pollMs: number; readonly options?: Record<string, unknown> }
+  | {
+      readonly kind: 'ccxt'
+      readonly id: string
+      readonly baseUrl?: string
+      readonly symbols: 'all' | readonly string[]
+      readonly pollMs: number
+      /** ws (default): ccxt.pro streams; poll: REST only. */
+      readonly streams?: 'ws' | 'poll'
+      readonly auditMs?: number
+      readonly options?: Record<string, unknown>
+    }
 
 export interface OpenVenue {
   readonly port: ExchangePort
@@ -21,35 +32,50 @@ export interface OpenVenue {
   readonly record: Record<string, unknown>
   /** The venue outlives us (a real or standalone one): reconcile with it and carry positions over at start. */
   readonly persistent: boolean
-  stop(): void
+  /** Stream health and repairs, for the summary (ccxt venues). */
+  health?(): unknown
+  stop(): Promise<void> | void
 }
 
 /** SHOAL_<ID>_API_KEY and SHOAL_<ID>_SECRET, e.g. SHOAL_BINANCE_API_KEY. */
 export const credentialVars = (id: string) => ({ key: `SHOAL_${id.toUpperCase()}_API_KEY`, secret: `SHOAL_${id.toUpperCase()}_SECRET` })
 
-export async function openVenue(v: VenueSpec, env: NodeJS.ProcessEnv = process.env): Promise<OpenVenue> {
+export async function openVenue(v: VenueSpec, env: NodeJS.ProcessEnv = process.env, log?: Logger): Promise<OpenVenue> {
   if (v.kind === 'sim') {
     const sim = new SimExchange(v.options).start()
     return { port: sim, markets: sim.markets, priceOf: (s) => sim.lastQuote(s)!.ask, latencyMs: v.options.latencyMs, record: { exchange: 'sim', seed: v.options.seed, symbols: v.options.symbols }, persistent: false, stop: () => sim.stop() }
   }
-  const ccxt = (await import('ccxt')).default as unknown as Record<string, new (o: Record<string, unknown>) => CcxtLike & { urls: { api: unknown } }>
-  const Ctor = ccxt[v.id]
-  if (typeof Ctor !== 'function') throw new ConfigError('exchange.id', `ccxt has no exchange '${v.id}'`)
+  const ccxt = (await import('ccxt')).default as unknown as Record<string, new (o: Record<string, unknown>) => CcxtLike & { urls: { api: unknown }; loadHttpProxyAgent?(): Promise<unknown> }> & { pro: Record<string, unknown> }
+  const streams = v.streams ?? 'ws'
+  const Ctor = (streams === 'ws' ? ccxt.pro[v.id] : ccxt[v.id]) as (typeof ccxt)[string] | undefined
+  if (typeof Ctor !== 'function') throw new ConfigError(streams === 'ws' ? 'exchange.streams' : 'exchange.id', streams === 'ws' && typeof ccxt[v.id] === 'function' ? `ccxt has no websocket (pro) class for '${v.id}': set streams: poll` : `ccxt has no exchange '${v.id}'`)
   const vars = credentialVars(v.id)
   const apiKey = env[vars.key]
   const secret = env[vars.secret]
   if (!apiKey || !secret) throw new ConfigError(vars.key, `required with ${vars.secret}: the ${v.id} key pair comes only from the environment`)
   // ccxt's own retries stay off for orders (unknown outcomes are resolved by client order id); its rate limiter stays on.
   const ex = new Ctor({ apiKey, secret, enableRateLimit: true, options: { ...(v.id === 'binance' ? SPOT_ONLY_OPTIONS : {}), ...v.options } })
-  if (v.baseUrl !== undefined) pointCcxtAt(ex, v.baseUrl.replace(/\/$/, ''))
-  const all = await firstValueFrom(new CcxtExchange(ex).loadMarkets())
+  if (v.baseUrl !== undefined) {
+    pointCcxtAt(ex, v.baseUrl)
+    // ccxt asks for an http agent before it opens plain ws:// (a local venue has no TLS).
+    if (v.baseUrl.startsWith('http://')) await ex.loadHttpProxyAgent?.()
+  }
+  const all = await firstValueFrom(new CcxtExchange(ex, { streams: 'poll' }).loadMarkets())
   const markets = v.symbols === 'all' ? all : all.filter((m) => (v.symbols as readonly string[]).includes(m.symbol))
-  const port = new CcxtExchange(ex, { pollMs: v.pollMs, symbols: markets.map((m) => m.symbol) })
-  await firstValueFrom(port.loadMarkets())
+  const port = new CcxtExchange(ex, { streams, pollMs: v.pollMs, auditMs: v.auditMs, symbols: markets.map((m) => m.symbol), log })
   const prices = new Map<string, number>()
   for (const m of markets) {
     const t = await ex.fetchTicker(m.symbol)
     prices.set(m.symbol, t.ask ?? t.bid ?? 0)
   }
-  return { port, markets, priceOf: (s) => prices.get(s)!, latencyMs: v.pollMs, record: { exchange: v.id, baseUrl: v.baseUrl, symbols: markets.length }, persistent: true, stop: () => port.stop() }
+  return {
+    port,
+    markets,
+    priceOf: (s) => prices.get(s)!,
+    latencyMs: v.pollMs,
+    record: { exchange: v.id, baseUrl: v.baseUrl, symbols: markets.length, streams },
+    persistent: true,
+    health: () => port.health(),
+    stop: () => port.stop(),
+  }
 }

@@ -49,7 +49,12 @@ export const configSchema = z
           /** Replaces the host of every API url (a local venue: http://127.0.0.1:8900). */
           baseUrl: z.url().optional(),
           symbols: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)]).default('all'),
+          /** ws: ccxt.pro's watch* streams (reconnecting, audited); poll: REST only. */
+          streams: z.enum(['ws', 'poll']).default('ws'),
+          /** REST period: the poll, or the audit while a stream is down. */
           pollMs: positive.default(1_000),
+          /** With streams up, how often open orders are audited against the venue. */
+          auditMs: positive.default(10_000),
           options: z.record(z.string(), z.unknown()).optional(),
         })
         .strict(),

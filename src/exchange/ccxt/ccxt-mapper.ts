@@ -40,16 +40,21 @@ export interface CcxtMarketLike {
 
 const STATUS: Record<string, ExchangeOrder['status']> = { open: 'open', closed: 'closed', canceled: 'canceled', cancelled: 'canceled', expired: 'expired', rejected: 'rejected' }
 
-/** A ccxt unified order as the port's ExchangeOrder; its trades' fees are taken in quote currency. */
-export function toExchangeOrder(o: CcxtOrderLike, fallbackClientId = ''): ExchangeOrder {
-  const trades: ExchangeTrade[] = (o.trades ?? []).map((t, i) => ({
-    id: t.id ?? `${o.id}-${i}`,
+/** A ccxt unified trade of ours; its fee is taken in quote currency. */
+export function toExchangeTrade(t: CcxtTradeLike, fallbackId: string, fallbackTs = 0): ExchangeTrade {
+  return {
+    id: t.id ?? fallbackId,
     price: t.price,
     amount: t.amount,
     fee: t.fee?.cost ?? 0,
     takerOrMaker: t.takerOrMaker === 'maker' ? 'maker' : 'taker',
-    timestamp: t.timestamp ?? o.timestamp ?? 0,
-  }))
+    timestamp: t.timestamp ?? fallbackTs,
+  }
+}
+
+/** A ccxt unified order as the port's ExchangeOrder. */
+export function toExchangeOrder(o: CcxtOrderLike, fallbackClientId = ''): ExchangeOrder {
+  const trades: ExchangeTrade[] = (o.trades ?? []).map((t, i) => toExchangeTrade(t, `${o.id}-${i}`, o.timestamp ?? 0))
   return {
     id: String(o.id),
     clientOrderId: o.clientOrderId ?? fallbackClientId,

@@ -150,11 +150,27 @@ export class CcxtExchange implements ExchangePort {
   }
 
   cancelOrder(clientOrderId: string, symbol: string): Observable<ExchangeOrder> {
-    return this.call(() => this.ex.cancelOrder('', symbol, { clientOrderId })).pipe(map((o) => toExchangeOrder(o, clientOrderId)))
+    return this.call(() => this.ex.cancelOrder('', symbol, { clientOrderId }).then((o) => this.withTrades(toExchangeOrder(o, clientOrderId))))
   }
 
   fetchOrder(clientOrderId: string, symbol: string): Observable<ExchangeOrder> {
-    return this.call(() => this.ex.fetchOrder('', symbol, { clientOrderId })).pipe(map((o) => toExchangeOrder(o, clientOrderId)))
+    return this.call(() => this.ex.fetchOrder('', symbol, { clientOrderId }).then((o) => this.withTrades(toExchangeOrder(o, clientOrderId))))
+  }
+
+  /**
+   * A cancel's or a look-up's answer carries the filled amount but not the trades (Binance's do
+   * not): add those the streams brought, and read the rest, so that a final answer never goes to the
+   * engine short of its fills.
+   */
+  private async withTrades(r: ExchangeOrder): Promise<ExchangeOrder> {
+    const known = new Map<string, ExchangeTrade>()
+    for (const t of [...r.trades, ...this.feed.tradesOf(r.clientOrderId)]) known.set(t.id, t)
+    let sum = 0
+    for (const t of known.values()) sum += t.amount
+    if (r.filled > sum + 1e-9 * Math.max(1, r.amount)) for (const t of await this.orderTrades(r.id, r.symbol, r.timestamp)) known.set(t.id, t)
+    const out = { ...r, trades: [...known.values()] }
+    this.feed.acknowledged(out)
+    return out
   }
 
   fetchOpenOrders(symbol?: string): Observable<readonly ExchangeOrder[]> {

@@ -75,6 +75,12 @@ export class OrderFeed {
     if (t !== null) this.flush(t)
   }
 
+  /** Trades known for an order still followed here. */
+  tradesOf(clientOrderId: string): readonly ExchangeTrade[] {
+    const t = this.open.get(clientOrderId)
+    return t === undefined ? [] : [...t.trades.values()]
+  }
+
   /**
    * The venue's answer to our own request, which the caller receives directly: it is recorded, and
    * passed on only if pushes told more than it (an answer that is final already needs no report).

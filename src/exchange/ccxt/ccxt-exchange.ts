@@ -167,7 +167,10 @@ export class CcxtExchange implements ExchangePort {
     for (const t of [...r.trades, ...this.feed.tradesOf(r.clientOrderId)]) known.set(t.id, t)
     let sum = 0
     for (const t of known.values()) sum += t.amount
-    if (r.filled > sum + 1e-9 * Math.max(1, r.amount)) for (const t of await this.orderTrades(r.id, r.symbol, r.timestamp)) known.set(t.id, t)
+    if (r.filled > sum + 1e-9 * Math.max(1, r.amount)) {
+      this.feed.counts.repaired++
+      for (const t of await this.orderTrades(r.id, r.symbol, r.timestamp)) known.set(t.id, t)
+    }
     const out = { ...r, trades: [...known.values()] }
     this.feed.acknowledged(out)
     return out

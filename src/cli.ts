@@ -61,6 +61,16 @@ async function main(argv: string[]): Promise<number> {
   throw new ConfigError('command', `unknown command '${command}' (try: shoal help)`)
 }
 
+// ccxt.pro settles some internal futures nobody awaits (a subscription's, when its connection drops):
+// those rejections are connection trouble the watch loops already retry, not a reason to crash.
+// Anything else unhandled still ends the process.
+process.on('unhandledRejection', (err: unknown) => {
+  let ccxtError = false
+  for (let p = err instanceof Error ? Object.getPrototypeOf(err) : null; p && p !== Error.prototype; p = Object.getPrototypeOf(p)) if (p.constructor.name === 'BaseError') ccxtError = true
+  if (!ccxtError) throw err
+  process.stderr.write(JSON.stringify({ level: 40, time: Date.now(), name: 'shoal', msg: 'ccxt stream error (retried by the watch loops)', err: String(err) }) + '\n')
+})
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {

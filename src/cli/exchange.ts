@@ -12,7 +12,15 @@ export const EXCHANGE_HELP = `shoal exchange — the simulator as a standalone v
   --latency MS      mean round trip inside the venue (default 20)
   --seed N          seed for prices and latency (default 1)
   --scenario NAME   calm | trend | crash | volatile (default calm)
-  --reject-rate R, --timeout-rate R   injected faults (default 0)
+  --reject-rate R, --timeout-rate R   injected faults on requests (default 0)
+  --drop-rate R, --dup-rate R, --delay-rate R, --disconnect-rate R
+                    faults on pushed websocket messages: lost, sent twice, held back
+                    (0.5–1.5 × --delay-ms, default 200) so later ones overtake, or the
+                    connection cut instead (default 0)
+  --fault-market    apply those to market streams too (default: user data only)
+
+  Websockets on the same port: market streams at ws://127.0.0.1:P/ws (SUBSCRIBE), the
+  WebSocket API (user data) at ws://127.0.0.1:P/ws-api/v3.
 
   The key pair comes from SHOAL_VENUE_API_KEY and SHOAL_VENUE_API_SECRET (never from flags).
   Point ccxt at it: for each key of exchange.urls.api, replace https://api.binance.com with
@@ -27,6 +35,12 @@ const FLAGS = {
   scenario: { type: 'string', default: 'calm' },
   'reject-rate': { type: 'string', default: '0' },
   'timeout-rate': { type: 'string', default: '0' },
+  'drop-rate': { type: 'string', default: '0' },
+  'dup-rate': { type: 'string', default: '0' },
+  'delay-rate': { type: 'string', default: '0' },
+  'delay-ms': { type: 'string', default: '200' },
+  'disconnect-rate': { type: 'string', default: '0' },
+  'fault-market': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -47,15 +61,29 @@ export async function runExchange(argv: string[], log: Logger, env: NodeJS.Proce
     rejectRate: numFlag(v['reject-rate'], '--reject-rate', 0, 1),
     timeoutRate: numFlag(v['timeout-rate'], '--timeout-rate', 0, 1),
   }).start()
-  const venue = new BinanceVenue({ sim, credentials: { apiKey, secret } })
+  const seed = intFlag(v.seed, '--seed', 0, 2 ** 32 - 1)
+  const venue = new BinanceVenue({
+    sim,
+    credentials: { apiKey, secret },
+    faults: {
+      dropRate: numFlag(v['drop-rate'], '--drop-rate', 0, 1),
+      duplicateRate: numFlag(v['dup-rate'], '--dup-rate', 0, 1),
+      delayRate: numFlag(v['delay-rate'], '--delay-rate', 0, 1),
+      delayMs: numFlag(v['delay-ms'], '--delay-ms', 0, 600_000),
+      disconnectRate: numFlag(v['disconnect-rate'], '--disconnect-rate', 0, 1),
+      seed,
+    },
+    faultMarketData: v['fault-market'] === true,
+  })
   const port = await venue.listen(intFlag(v.port, '--port', 0, 65_535))
   // The secret is never logged; pino's redaction covers it should it ever be passed in.
-  log.info({ url: `http://127.0.0.1:${port}/api/v3`, symbols: sim.markets.length }, 'venue listening')
+  log.info({ url: `http://127.0.0.1:${port}/api/v3`, streams: `ws://127.0.0.1:${port}/ws`, wsApi: `ws://127.0.0.1:${port}/ws-api/v3`, symbols: sim.markets.length }, 'venue listening')
   process.stdout.write(`listening on http://127.0.0.1:${port}\n`)
   await new Promise<void>((done) => {
     process.once('SIGINT', () => done())
     process.once('SIGTERM', () => done())
   })
+  log.info({ faults: venue.faults.counts }, 'venue stopping')
   await venue.close()
   sim.stop()
 }

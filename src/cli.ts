@@ -67,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
 process.on('unhandledRejection', (err: unknown) => {
   let ccxtError = false
   for (let p = err instanceof Error ? Object.getPrototypeOf(err) : null; p && p !== Error.prototype; p = Object.getPrototypeOf(p)) if (p.constructor.name === 'BaseError') ccxtError = true
+  // ccxt sending on a socket that just closed surfaces as the ws library's plain Error, from ccxt's code.
+  if (!ccxtError && err instanceof Error && /node_modules[\\/]ccxt[\\/]/.test(err.stack ?? '')) ccxtError = true
   if (!ccxtError) throw err
   process.stderr.write(JSON.stringify({ level: 40, time: Date.now(), name: 'shoal', msg: 'ccxt stream error (retried by the watch loops)', err: String(err) }) + '\n')
 })

@@ -29,7 +29,7 @@ describe('message faults on the venue websockets', () => {
     // Chase: limit orders that rest, fill as maker over the user stream, and are canceled and replaced.
     writeFileSync(
       cfg,
-      `exchange: { type: ccxt, id: binance, baseUrl: 'http://127.0.0.1:${port}', streams: ws, pollMs: 300, auditMs: 1000 }\ndatabase: ${db}\nsignals: { everyS: 0.4, groups: 6, pEnter: 0.45, pExit: 0.45 }\nstrategies:\n  - { strategy: followSignal, count: 60, notional: 40 }\nexecution: { algo: chase, workMs: 1500 }\nengine: { statsEveryS: 1 }\n`,
+      `exchange: { type: ccxt, id: binance, baseUrl: 'http://127.0.0.1:${port}', streams: ws, pollMs: 300, auditMs: 1000, rateLimitMs: 5 }\ndatabase: ${db}\nsignals: { everyS: 0.4, groups: 6, pEnter: 0.45, pExit: 0.45 }\nstrategies:\n  - { strategy: followSignal, count: 60, notional: 40 }\nexecution: { algo: chase, workMs: 1500 }\nengine: { statsEveryS: 1 }\n`,
     )
     try {
       const run = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg, '--duration', '8', '--summary', summaryPath], { env, stdio: ['ignore', 'ignore', 'pipe'] })

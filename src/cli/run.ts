@@ -60,7 +60,7 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
     venue:
       c.exchange.type === 'sim'
         ? { kind: 'sim', options: { ...c.exchange } }
-        : { kind: 'ccxt', id: c.exchange.id, baseUrl: c.exchange.baseUrl, symbols: c.exchange.symbols, pollMs: c.exchange.pollMs, streams: c.exchange.streams, auditMs: c.exchange.auditMs, options: c.exchange.options },
+        : { kind: 'ccxt', id: c.exchange.id, baseUrl: c.exchange.baseUrl, symbols: c.exchange.symbols, pollMs: c.exchange.pollMs, streams: c.exchange.streams, auditMs: c.exchange.auditMs, rateLimitMs: c.exchange.rateLimitMs, options: c.exchange.options },
     strategies: (markets, priceOf) => configStrategies(c, markets, priceOf),
     signals: c.signals === undefined ? null : { groups: c.signals.groups, everyMs: c.signals.everyS * 1000, seed: c.signals.seed, pEnter: c.signals.pEnter, pExit: c.signals.pExit },
     mode: c.engine.mode,

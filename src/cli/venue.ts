@@ -19,6 +19,7 @@ export type VenueSpec =
       /** ws (default): ccxt.pro streams; poll: REST only. */
       readonly streams?: 'ws' | 'poll'
       readonly auditMs?: number
+      readonly rateLimitMs?: number
       readonly options?: Record<string, unknown>
     }
 
@@ -54,7 +55,7 @@ export async function openVenue(v: VenueSpec, env: NodeJS.ProcessEnv = process.e
   const secret = env[vars.secret]
   if (!apiKey || !secret) throw new ConfigError(vars.key, `required with ${vars.secret}: the ${v.id} key pair comes only from the environment`)
   // ccxt's own retries stay off for orders (unknown outcomes are resolved by client order id); its rate limiter stays on.
-  const ex = new Ctor({ apiKey, secret, enableRateLimit: true, options: { ...(v.id === 'binance' ? SPOT_ONLY_OPTIONS : {}), ...v.options } })
+  const ex = new Ctor({ apiKey, secret, enableRateLimit: true, ...(v.rateLimitMs === undefined ? {} : { rateLimit: v.rateLimitMs }), options: { ...(v.id === 'binance' ? SPOT_ONLY_OPTIONS : {}), ...v.options } })
   if (v.baseUrl !== undefined) {
     pointCcxtAt(ex, v.baseUrl)
     // ccxt asks for an http agent before it opens plain ws:// (a local venue has no TLS).

@@ -55,6 +55,8 @@ export const configSchema = z
           pollMs: positive.default(1_000),
           /** With streams up, how often open orders are audited against the venue. */
           auditMs: positive.default(10_000),
+          /** ccxt's request spacing per weight unit (its rateLimit; binance: 50 ms). A local venue can take far more. */
+          rateLimitMs: positive.optional(),
           options: z.record(z.string(), z.unknown()).optional(),
         })
         .strict(),

@@ -43,6 +43,8 @@ export interface CcxtExchangeOptions {
   readonly gapMs?: number
   /** Symbols whose market data `watchMarket` carries. */
   readonly symbols?: readonly string[]
+  /** Longest new orders wait for a reconnect's audit (default 3 s). */
+  readonly gateMaxMs?: number
   /** Order-book levels a side passed on as `book` events. */
   readonly depth?: number
   readonly log?: { warn(o: object, msg: string): void; info(o: object, msg: string): void }
@@ -99,6 +101,8 @@ export class CcxtExchange implements ExchangePort {
         fetchOpenOrders: (symbol) => this.rest(() => ex.fetchOpenOrders(symbol)).then((os) => os.map((x) => toExchangeOrder(x))),
         fetchOrder: (cid, symbol) => this.rest(() => ex.fetchOrder('', symbol, { clientOrderId: cid })).then((x) => toExchangeOrder(x, cid)),
         fetchOrderTrades: (orderId, symbol, since) => this.orderTrades(orderId, symbol, since),
+        fetchOrders: (symbol, since) => this.rest(() => ex.fetchOrders(symbol, since)).then((os) => os.map((x) => toExchangeOrder(x))),
+        fetchTrades: (symbol, since) => this.rest(() => ex.fetchMyTrades(symbol, since)).then((ts) => ts.map((t, i) => ({ ...toExchangeTrade(t, `${t.order}-${i}`), orderId: String(t.order ?? '') }))),
       },
       { gapMs: o.gapMs, onError: (err, what) => o.log?.warn({ err: String(err) }, `${what} failed; tried again at the next audit`) },
     )
@@ -273,7 +277,8 @@ export class CcxtExchange implements ExchangePort {
   /** Audits at once and holds new orders until done (after a reconnect). */
   private reconcileNow(): void {
     const audit = this.feed.audit()
-    const gate = audit.then(
+    // Bounded: a venue slow to answer must not stop all trading; the periodic audit carries on.
+    const gate = Promise.race([audit, new Promise((r) => setTimeout(r, this.o.gateMaxMs ?? 3_000).unref?.())]).then(
       () => undefined,
       () => undefined,
     )

@@ -8,7 +8,13 @@ export interface AuditSource {
   fetchOrder(clientOrderId: string, symbol: string): Promise<ExchangeOrder>
   /** Trades of one venue order (`since`: its creation time). */
   fetchOrderTrades(orderId: string, symbol: string, since: number): Promise<readonly ExchangeTrade[]>
+  /** Every order of ours on `symbol` since `since`, and our trades there with their venue order ids (one request each). */
+  fetchOrders?(symbol: string, since: number): Promise<readonly ExchangeOrder[]>
+  fetchTrades?(symbol: string, since: number): Promise<readonly (ExchangeTrade & { readonly orderId: string })[]>
 }
+
+/** Binance's allOrders and myTrades answer at most 500 rows by default: a full page may be cut short. */
+const PAGE = 500
 
 interface Tracked {
   readonly clientOrderId: string
@@ -172,7 +178,35 @@ export class OrderFeed {
           return
         }
         const venue = new Map(open.map((v) => [v.clientOrderId, v]))
-        for (const t of mine) {
+        const stale = mine.filter((t) => {
+          const v = venue.get(t.clientOrderId)
+          return this.open.has(t.clientOrderId) && (v === undefined || v.filled > t.filledByTrades + eps(t))
+        })
+        if (stale.length === 0) return
+        // Several at once: two requests for the symbol rather than two per order (a rate limiter
+        // would otherwise queue new orders behind a long audit).
+        const src = this.source
+        if (stale.length > 1 && src.fetchOrders !== undefined && src.fetchTrades !== undefined) {
+          const since = Math.min(...stale.map((t) => t.last.timestamp || t.since))
+          try {
+            const [orders, trades] = await Promise.all([src.fetchOrders(symbol, since), src.fetchTrades(symbol, since)])
+            if (orders.length < PAGE && trades.length < PAGE) {
+              const byCid = new Map(orders.map((v) => [v.clientOrderId, v]))
+              const byOrder = new Map<string, ExchangeTrade[]>()
+              for (const x of trades) (byOrder.get(x.orderId) ?? byOrder.set(x.orderId, []).get(x.orderId)!).push(x)
+              for (const t of stale) {
+                const v = byCid.get(t.clientOrderId)
+                if (v === undefined || !this.open.has(t.clientOrderId)) continue
+                this.counts.repaired++
+                this.order({ ...v, trades: byOrder.get(v.id) ?? [] })
+              }
+            }
+          } catch (err) {
+            this.o.onError?.(err, `audit of ${symbol}`)
+          }
+        }
+        // Still behind (a single order, a full page, an order missing from the page): one by one.
+        for (const t of stale) {
           if (!this.open.has(t.clientOrderId)) continue
           const v = venue.get(t.clientOrderId)
           if (v === undefined || v.filled > t.filledByTrades + eps(t)) await this.repair(t)

@@ -33,7 +33,7 @@ export interface SymbolState {
   openTime: number
 }
 
-const binanceStatus = (o: ExchangeOrder) =>
+export const binanceStatus = (o: ExchangeOrder) =>
   o.status === 'open' ? (o.filled > 0 ? 'PARTIALLY_FILLED' : 'NEW') : o.status === 'closed' ? 'FILLED' : o.status === 'canceled' ? 'CANCELED' : o.status === 'expired' ? 'EXPIRED' : 'REJECTED'
 
 /**

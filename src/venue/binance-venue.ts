@@ -8,7 +8,7 @@ import type { ExchangeOrder, OrderRequest } from '../exchange/port'
 import type { SimExchange } from '../exchange/sim/sim-exchange'
 import { BinanceError, checkSigned, INVALID_KEY, type VenueCredentials } from './binance-auth'
 import { MarketStreams } from './binance-market-streams'
-import { binanceSymbol, depthSnapshot, num, ticker24h } from './binance-messages'
+import { binanceStatus, binanceSymbol, depthSnapshot, num, numericId, ticker24h } from './binance-messages'
 import { WsApi } from './binance-ws-api'
 import { MessageFaults, type MessageFaultOptions } from './message-faults'
 
@@ -174,7 +174,7 @@ export class BinanceVenue {
         return orders.flatMap((o) =>
           o.trades.filter((t) => t.timestamp >= since).map((t) => ({
             symbol: binanceSymbol(o.symbol),
-            id: Number(t.id.replace(/\D/g, '')),
+            id: numericId(t.id),
             orderId: Number(o.id),
             orderListId: -1,
             price: num(t.price),
@@ -286,7 +286,7 @@ export class BinanceVenue {
 
   /** A venue order in Binance's shape; `full` adds the fills, as the FULL response type does. */
   private order(o: ExchangeOrder, full: boolean) {
-    const status = o.status === 'open' ? (o.filled > 0 ? 'PARTIALLY_FILLED' : 'NEW') : o.status === 'closed' ? 'FILLED' : o.status === 'canceled' ? 'CANCELED' : o.status === 'expired' ? 'EXPIRED' : 'REJECTED'
+    const status = binanceStatus(o)
     const base = {
       symbol: binanceSymbol(o.symbol),
       orderId: Number(o.id),
@@ -308,7 +308,7 @@ export class BinanceVenue {
     }
     if (!full) return { ...base, isWorking: o.status === 'open', origQuoteOrderQty: '0' }
     const quote = this.bySymbol.get(binanceSymbol(o.symbol))!.quote
-    return { ...base, fills: o.trades.map((t) => ({ price: num(t.price), qty: num(t.amount), commission: num(t.fee), commissionAsset: quote, tradeId: Number(t.id.replace(/\D/g, '')) })) }
+    return { ...base, fills: o.trades.map((t) => ({ price: num(t.price), qty: num(t.amount), commission: num(t.fee), commissionAsset: quote, tradeId: numericId(t.id) })) }
   }
 }
 

@@ -1,5 +1,5 @@
-import { isFinal, type Order, type OrderEvent } from '../src/domain/order'
-import { applyFill } from './position'
+import { isFinal, type Order, type OrderEvent } from '../src/domain/order.ts'
+import { applyFill } from './position.ts'
 
 /** A strategy actor's state. Immutable; changed only by `evolveActor`. */
 export interface ActorState {

@@ -1,9 +1,9 @@
 import { catchError, concat, EMPTY, Observable, of, Subscriber, switchMap, timer, type SchedulerLike, type Subscription } from 'rxjs'
-import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors'
-import type { Order, OrderEvent, OrderUpdate } from '../src/domain/order'
-import type { ExchangeOrder, ExchangePort, OrderRequest } from '../src/exchange/port'
-import type { OrderUpdateHub } from '../streams/order-update-hub'
-import { OrderTracker, type VenueReport } from '../streams/track-order'
+import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
+import type { Order, OrderEvent, OrderUpdate } from '../src/domain/order.ts'
+import type { ExchangeOrder, ExchangePort, OrderRequest } from '../src/exchange/port.ts'
+import type { OrderUpdateHub } from '../streams/order-update-hub.ts'
+import { OrderTracker, type VenueReport } from '../streams/track-order.ts'
 
 export interface ExecutionContext {
   readonly exchange: ExchangePort

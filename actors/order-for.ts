@@ -1,8 +1,8 @@
-import type { Intent } from '../src/domain/intent'
-import type { Market, Side } from '../src/domain/market'
-import type { OrderType } from '../src/domain/order'
-import { floorTo } from '../src/util/numbers'
-import type { ActorState } from './actor-state'
+import type { Intent } from '../src/domain/intent.ts'
+import type { Market, Side } from '../src/domain/market.ts'
+import type { OrderType } from '../src/domain/order.ts'
+import { floorTo } from '../src/util/numbers.ts'
+import type { ActorState } from './actor-state.ts'
 
 export interface OrderDecision {
   readonly side: Side

@@ -1,4 +1,4 @@
-import type { Side } from '../src/domain/market'
+import type { Side } from '../src/domain/market.ts'
 
 export interface PositionFigures {
   /** Signed base amount: > 0 long, < 0 short. */

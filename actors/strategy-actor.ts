@@ -1,6 +1,6 @@
-import type { Intent } from '../src/domain/intent'
-import type { OrderDecision } from './order-for'
-import { INITIAL_ACTOR_STATE, evolveActor, type ActorEvent, type ActorState } from './actor-state'
+import type { Intent } from '../src/domain/intent.ts'
+import type { OrderDecision } from './order-for.ts'
+import { INITIAL_ACTOR_STATE, evolveActor, type ActorEvent, type ActorState } from './actor-state.ts'
 
 /**
  * The per-strategy runtime: identity plus the current immutable state. Kept small on purpose

@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
-import { exhaustLatestBy } from '../streams/exhaust-latest-by'
+import { exhaustLatestBy } from '../streams/exhaust-latest-by.ts'
 
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e))
 

@@ -1,14 +1,14 @@
 import { asyncScheduler, map, NEVER, type Observable } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
-import { executeOrder, type ExecutionContext } from '../actors/execution'
-import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors'
-import { newOrder, type Order, type OrderStatus, type OrderUpdate } from '../src/domain/order'
-import { canApply, evolveOrder } from '../src/domain/order-state'
-import type { ExchangeOrder, ExchangePort, ExchangeTrade } from '../src/exchange/port'
-import { OrderUpdateHub } from '../streams/order-update-hub'
-import { trackOrder } from '../streams/track-order'
-import { silentVenue } from './support/silent-venue'
+import { executeOrder, type ExecutionContext } from '../actors/execution.ts'
+import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
+import { newOrder, type Order, type OrderStatus, type OrderUpdate } from '../src/domain/order.ts'
+import { canApply, evolveOrder } from '../src/domain/order-state.ts'
+import type { ExchangeOrder, ExchangePort, ExchangeTrade } from '../src/exchange/port.ts'
+import { OrderUpdateHub } from '../streams/order-update-hub.ts'
+import { trackOrder } from '../streams/track-order.ts'
+import { silentVenue } from './support/silent-venue.ts'
 
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e))
 const order = (type: 'market' | 'limit' = 'market'): Order =>

@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
-import { orderSink } from '../streams/order-sink'
+import { orderSink } from '../streams/order-sink.ts'
 
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e))
 

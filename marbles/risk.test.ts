@@ -1,9 +1,9 @@
 import { map, type Observable } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
-import { DrawdownBreaker } from '../actors/risk/circuit-breaker'
-import { TokenBucket } from '../actors/risk/token-bucket'
-import { VolatilityGate } from '../actors/risk/volatility-gate'
+import { DrawdownBreaker } from '../actors/risk/circuit-breaker.ts'
+import { TokenBucket } from '../actors/risk/token-bucket.ts'
+import { VolatilityGate } from '../actors/risk/volatility-gate.ts'
 
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e))
 const A = 'ACTIVE'

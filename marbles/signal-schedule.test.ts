@@ -1,7 +1,7 @@
 import { TestScheduler } from 'rxjs/testing'
 import { map } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { signalOf, signalSchedule, signalValue } from '../streams/signal-schedule'
+import { signalOf, signalSchedule, signalValue } from '../streams/signal-schedule.ts'
 
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e))
 
@@ -33,14 +33,14 @@ describe('signalSchedule', () => {
 
 describe('periodic', () => {
   it('ticks like interval', async () => {
-    const { periodic } = await import('../streams/periodic')
+    const { periodic } = await import('../streams/periodic.ts')
     newScheduler().run(({ expectObservable }) => {
       expectObservable(periodic(3), '^ 10ms !').toBe('3ms a 2ms b 2ms c', { a: 0, b: 1, c: 2 })
     })
   })
 
   it('tears down flat after many ticks in virtual time (no nested actions)', async () => {
-    const { periodic } = await import('../streams/periodic')
+    const { periodic } = await import('../streams/periodic.ts')
     const { VirtualTimeScheduler, VirtualAction } = await import('rxjs')
     const s = new VirtualTimeScheduler(VirtualAction, 1_000_000)
     let n = 0

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { ConfigError } from './domain/errors'
-import { createLogger } from './log'
-import { DEMO_HELP, demoConfig, runDemo, StoreDownError } from './cli/demo'
-import { EXCHANGE_HELP, runExchange } from './cli/exchange'
-import { runReport } from './cli/report'
-import { dryRunReport, RUN_HELP, runCommand } from './cli/run'
-import { runSession } from './cli/session'
+import { ConfigError } from './domain/errors.ts'
+import { createLogger } from './log.ts'
+import { DEMO_HELP, demoConfig, runDemo, StoreDownError } from './cli/demo.ts'
+import { EXCHANGE_HELP, runExchange } from './cli/exchange.ts'
+import { runReport } from './cli/report.ts'
+import { dryRunReport, RUN_HELP, runCommand } from './cli/run.ts'
+import { runSession } from './cli/session.ts'
 
 const HELP = `shoal — run a whole shoal of trading strategies
 

@@ -1,7 +1,7 @@
 import { asyncScheduler, map, type Observable, type SchedulerLike } from 'rxjs'
-import { periodic } from './periodic'
-import type { Signal, SignalRound, SignalValue } from '../src/domain/signal'
-import { hash01 } from '../src/util/random'
+import { periodic } from './periodic.ts'
+import type { Signal, SignalRound, SignalValue } from '../src/domain/signal.ts'
+import { hash01 } from '../src/util/random.ts'
 
 export interface SignalScheduleOptions {
   /** Number of strategy groups; each gets its own signal every round. */

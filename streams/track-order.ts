@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs'
-import { isFinal, type Order, type OrderEvent, type OrderUpdate } from '../src/domain/order'
-import { evolveOrder } from '../src/domain/order-state'
-import type { ExchangeOrder } from '../src/exchange/port'
+import { isFinal, type Order, type OrderEvent, type OrderUpdate } from '../src/domain/order.ts'
+import { evolveOrder } from '../src/domain/order-state.ts'
+import type { ExchangeOrder } from '../src/exchange/port.ts'
 
 /** What a venue tells us about one order: a full report, or a single update (a rejection, say). */
 export type VenueReport = ExchangeOrder | OrderUpdate

@@ -1,7 +1,7 @@
 import ccxt from 'ccxt'
 import { describe, expect, it } from 'vitest'
-import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors'
-import { toExchangeError, toExchangeOrder } from '../src/exchange/ccxt/ccxt-mapper'
+import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
+import { toExchangeError, toExchangeOrder } from '../src/exchange/ccxt/ccxt-mapper.ts'
 
 describe('ccxt mapper', () => {
   it('splits ccxt errors into retryable (outcome unknown) and final, with the codes the execution uses', () => {

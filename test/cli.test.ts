@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { openStore } from '../src/store/database'
-import { newPgDatabase } from './support/pg'
+import { openStore } from '../src/store/database.ts'
+import { newPgDatabase } from './support/pg.ts'
 
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
 const dir = mkdtempSync(join(tmpdir(), 'shoal-cli-'))
@@ -49,7 +49,7 @@ describe('shoal CLI: bad input', () => {
         child.on('exit', (code) => reject(new Error(`exited ${code}`)))
       })
       const ccxt = (await import('ccxt')).default
-      const { pointCcxtAt, SPOT_ONLY_OPTIONS } = await import('../src/venue/ccxt-local')
+      const { pointCcxtAt, SPOT_ONLY_OPTIONS } = await import('../src/venue/ccxt-local.ts')
       const ex = pointCcxtAt(new ccxt.binance({ apiKey: 'k1', secret: 's1', options: SPOT_ONLY_OPTIONS }), url)
       await ex.loadMarkets()
       const o = await ex.createOrder('ETH/USDT', 'market', 'buy', 0.01, undefined, { clientOrderId: 'cli-1' })

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ConfigFileError, loadConfig } from '../src/config/load-config'
-import { dryRunReport, runCommand } from '../src/cli/run'
+import { ConfigFileError, loadConfig } from '../src/config/load-config.ts'
+import { dryRunReport, runCommand } from '../src/cli/run.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-config-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -111,8 +111,8 @@ describe('shoal run (CLI)', () => {
   })
 
   it('runs against ccxt binance pointed at a local venue, and every venue order is in the store', async () => {
-    const { SimExchange } = await import('../src/exchange/sim/sim-exchange')
-    const { BinanceVenue } = await import('../src/venue/binance-venue')
+    const { SimExchange } = await import('../src/exchange/sim/sim-exchange.ts')
+    const { BinanceVenue } = await import('../src/venue/binance-venue.ts')
     const sim = new SimExchange({ symbols: 3, seed: 9, latencyMs: 2 }).start()
     const venue = new BinanceVenue({ sim, credentials: { apiKey: 'vk', secret: 'vs' } })
     const port = await venue.listen()

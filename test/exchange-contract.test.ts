@@ -1,13 +1,13 @@
 import ccxt from 'ccxt'
 import { filter, firstValueFrom, scan, timeout, type Observable } from 'rxjs'
-import type { Quote } from '../src/domain/market'
+import type { Quote } from '../src/domain/market.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FinalExchangeError } from '../src/domain/errors'
-import { CcxtExchange, type CcxtLike } from '../src/exchange/ccxt/ccxt-exchange'
-import type { ExchangeOrder, ExchangePort } from '../src/exchange/port'
-import { SimExchange } from '../src/exchange/sim/sim-exchange'
-import { BinanceVenue } from '../src/venue/binance-venue'
-import { pointCcxtAt, SPOT_ONLY_OPTIONS } from '../src/venue/ccxt-local'
+import { FinalExchangeError } from '../src/domain/errors.ts'
+import { CcxtExchange, type CcxtLike } from '../src/exchange/ccxt/ccxt-exchange.ts'
+import type { ExchangeOrder, ExchangePort } from '../src/exchange/port.ts'
+import { SimExchange } from '../src/exchange/sim/sim-exchange.ts'
+import { BinanceVenue } from '../src/venue/binance-venue.ts'
+import { pointCcxtAt, SPOT_ONLY_OPTIONS } from '../src/venue/ccxt-local.ts'
 
 interface Adapter {
   port: ExchangePort

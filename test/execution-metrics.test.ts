@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { ExecutionReport } from '../actors/algos/algo'
-import { ExecutionMetrics } from '../src/engine/execution-metrics'
+import type { ExecutionReport } from '../actors/algos/algo.ts'
+import { ExecutionMetrics } from '../src/engine/execution-metrics.ts'
 
 const report = (side: 'buy' | 'sell', avgPrice: number, extra: Partial<ExecutionReport> = {}): ExecutionReport => ({
   algo: 'chase', side, requested: 1, filled: 1, arrivalMid: 100, avgPrice, makerAmount: 1, takerAmount: 0, fees: 0.01, timeToFillMs: 100, amendments: 1, ...extra,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError } from '../src/domain/errors'
-import { combinations, expandGrid } from '../streams/strategies/grid'
-import { createStrategy, parseParams, getStrategy, strategyNames } from '../streams/strategies/registry'
+import { ConfigError } from '../src/domain/errors.ts'
+import { combinations, expandGrid } from '../streams/strategies/grid.ts'
+import { createStrategy, parseParams, getStrategy, strategyNames } from '../streams/strategies/registry.ts'
 
 describe('strategy registry and grids', () => {
   it('ships followSignal, smaCross and meanReversion', () => {

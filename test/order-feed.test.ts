@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { FinalExchangeError } from '../src/domain/errors'
-import { OrderFeed, type AuditSource } from '../src/exchange/ccxt/order-feed'
-import type { ExchangeOrder, ExchangeTrade } from '../src/exchange/port'
+import { FinalExchangeError } from '../src/domain/errors.ts'
+import { OrderFeed, type AuditSource } from '../src/exchange/ccxt/order-feed.ts'
+import type { ExchangeOrder, ExchangeTrade } from '../src/exchange/port.ts'
 
 const order = (o: Partial<ExchangeOrder>): ExchangeOrder => ({ id: '7', clientOrderId: 'c1', symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: 1, price: 100, status: 'open', filled: 0, average: null, timestamp: 1, trades: [], ...o })
 const trade = (id: string, amount: number): ExchangeTrade => ({ id, price: 100, amount, fee: 0.01, takerOrMaker: 'maker', timestamp: 2 })

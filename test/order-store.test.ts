@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { newOrder, type Fill, type OrderEvent } from '../src/domain/order'
-import { evolveOrder } from '../src/domain/order-state'
-import { openStore, redactUrl, type StoreConnection } from '../src/store/database'
-import { OrderStore } from '../src/store/order-store'
-import { SqliteWorkerStore } from '../src/store/sqlite-worker-store'
-import { newPgDatabase } from './support/pg'
+import { newOrder, type Fill, type OrderEvent } from '../src/domain/order.ts'
+import { evolveOrder } from '../src/domain/order-state.ts'
+import { openStore, redactUrl, type StoreConnection } from '../src/store/database.ts'
+import { OrderStore } from '../src/store/order-store.ts'
+import { SqliteWorkerStore } from '../src/store/sqlite-worker-store.ts'
+import { newPgDatabase } from './support/pg.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-store-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

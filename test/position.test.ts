@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { evolveActor, INITIAL_ACTOR_STATE } from '../actors/actor-state'
-import { orderFor } from '../actors/order-for'
-import { applyFill, unrealizedPnl } from '../actors/position'
-import { target } from '../src/domain/intent'
-import type { Market } from '../src/domain/market'
-import { newOrder } from '../src/domain/order'
-import { evolveOrder } from '../src/domain/order-state'
+import { evolveActor, INITIAL_ACTOR_STATE } from '../actors/actor-state.ts'
+import { orderFor } from '../actors/order-for.ts'
+import { applyFill, unrealizedPnl } from '../actors/position.ts'
+import { target } from '../src/domain/intent.ts'
+import type { Market } from '../src/domain/market.ts'
+import { newOrder } from '../src/domain/order.ts'
+import { evolveOrder } from '../src/domain/order-state.ts'
 
 const flat = { position: 0, avgPrice: 0, realizedPnl: 0 }
 

@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_LIMITS, validateLimits, type RiskLimits } from '../actors/risk/limits'
-import { kindOf, preTradeCheck, type OrderCheck, type RiskView } from '../actors/risk/pre-trade'
-import { TokenBucket } from '../actors/risk/token-bucket'
-import { allows, strictest, type TradingState } from '../actors/risk/trading-state'
-import type { Market } from '../src/domain/market'
+import { DEFAULT_LIMITS, validateLimits, type RiskLimits } from '../actors/risk/limits.ts'
+import { kindOf, preTradeCheck, type OrderCheck, type RiskView } from '../actors/risk/pre-trade.ts'
+import { TokenBucket } from '../actors/risk/token-bucket.ts'
+import { allows, strictest, type TradingState } from '../actors/risk/trading-state.ts'
+import type { Market } from '../src/domain/market.ts'
 
 const market: Market = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', tickSize: 0.01, lotSize: 0.001, minNotional: 5, makerFee: 0, takerFee: 0 }
 const view = (over: Partial<RiskView> = {}): RiskView => ({ market, lastPrice: 100, strategyState: 'ACTIVE', symbolState: 'ACTIVE', globalState: 'ACTIVE', volatilityPaused: false, symbolNet: 0, grossExposure: 0, openOrders: 0, ...over })

@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { OrderUpdateHub } from '../streams/order-update-hub'
-import { Router } from '../streams/router'
+import { OrderUpdateHub } from '../streams/order-update-hub.ts'
+import { Router } from '../streams/router.ts'
 
 describe('Router', () => {
   it('delivers each value only to the subscribers of its key', () => {

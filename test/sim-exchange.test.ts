@@ -1,9 +1,9 @@
 import { firstValueFrom, lastValueFrom, toArray, VirtualAction, VirtualTimeScheduler, type Observable } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors'
-import type { MarketEvent } from '../src/domain/market'
-import type { ExchangeOrder } from '../src/exchange/port'
-import { SimExchange, type SimExchangeOptions } from '../src/exchange/sim/sim-exchange'
+import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
+import type { MarketEvent } from '../src/domain/market.ts'
+import type { ExchangeOrder } from '../src/exchange/port.ts'
+import { SimExchange, type SimExchangeOptions } from '../src/exchange/sim/sim-exchange.ts'
 
 function rig(o: Partial<SimExchangeOptions> = {}) {
   const scheduler = new VirtualTimeScheduler(VirtualAction, 10 * 60_000)

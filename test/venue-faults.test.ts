@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { SimExchange } from '../src/exchange/sim/sim-exchange'
-import { BinanceVenue } from '../src/venue/binance-venue'
+import { SimExchange } from '../src/exchange/sim/sim-exchange.ts'
+import { BinanceVenue } from '../src/venue/binance-venue.ts'
 
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
 const dir = mkdtempSync(join(tmpdir(), 'shoal-faults-'))

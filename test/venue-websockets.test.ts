@@ -2,9 +2,9 @@ import ccxt from 'ccxt'
 import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { SimExchange } from '../src/exchange/sim/sim-exchange'
-import { BinanceVenue } from '../src/venue/binance-venue'
-import { pointCcxtAt, SPOT_ONLY_OPTIONS } from '../src/venue/ccxt-local'
+import { SimExchange } from '../src/exchange/sim/sim-exchange.ts'
+import { BinanceVenue } from '../src/venue/binance-venue.ts'
+import { pointCcxtAt, SPOT_ONLY_OPTIONS } from '../src/venue/ccxt-local.ts'
 
 /** A plain ccxt.pro script pointed at the local venue, as the README shows it. */
 async function proClient(port: number, secret = 'secret') {

@@ -1,7 +1,7 @@
 import type { Observable, SchedulerLike } from 'rxjs'
-import type { Market, Quote, Side } from '../../src/domain/market'
-import type { Order, OrderEvent, OrderType } from '../../src/domain/order'
-import type { ExecutionContext } from '../execution'
+import type { Market, Quote, Side } from '../../src/domain/market.ts'
+import type { Order, OrderEvent, OrderType } from '../../src/domain/order.ts'
+import type { ExecutionContext } from '../execution.ts'
 
 export type AlgoName = 'market' | 'limit' | 'chase' | 'peg'
 export const ALGO_NAMES: readonly AlgoName[] = ['market', 'limit', 'chase', 'peg']

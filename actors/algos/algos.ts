@@ -1,10 +1,10 @@
 import { Observable } from 'rxjs'
-import type { Quote } from '../../src/domain/market'
-import type { OrderEvent } from '../../src/domain/order'
-import { roundTo } from '../../src/util/numbers'
-import { executeOrder } from '../execution'
-import type { AlgoContext, AlgoJob, AlgoName, ExecutionAlgo } from './algo'
-import { workOrder } from './working-order'
+import type { Quote } from '../../src/domain/market.ts'
+import type { OrderEvent } from '../../src/domain/order.ts'
+import { roundTo } from '../../src/util/numbers.ts'
+import { executeOrder } from '../execution.ts'
+import type { AlgoContext, AlgoJob, AlgoName, ExecutionAlgo } from './algo.ts'
+import { workOrder } from './working-order.ts'
 
 const mid = (q: Quote) => (q.bid + q.ask) / 2
 const touch = (job: AlgoJob, q: Quote) => (job.side === 'buy' ? q.bid : q.ask)

@@ -1,9 +1,9 @@
 import { Observable, type Subscriber, type Subscription } from 'rxjs'
-import type { Quote } from '../../src/domain/market'
-import type { Order, OrderEvent } from '../../src/domain/order'
-import { isFinal } from '../../src/domain/order'
-import { executeOrder } from '../execution'
-import type { AlgoContext, AlgoJob, AlgoName } from './algo'
+import type { Quote } from '../../src/domain/market.ts'
+import type { Order, OrderEvent } from '../../src/domain/order.ts'
+import { isFinal } from '../../src/domain/order.ts'
+import { executeOrder } from '../execution.ts'
+import type { AlgoContext, AlgoJob, AlgoName } from './algo.ts'
 
 export interface Pricing {
   readonly algo: AlgoName

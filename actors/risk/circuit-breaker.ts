@@ -1,4 +1,4 @@
-import type { TradingState } from './trading-state'
+import type { TradingState } from './trading-state.ts'
 
 export interface BreakerOptions {
   readonly maxDrawdown: number

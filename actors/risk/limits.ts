@@ -1,5 +1,5 @@
-import { ConfigError } from '../../src/domain/errors'
-import type { TradingState } from './trading-state'
+import { ConfigError } from '../../src/domain/errors.ts'
+import type { TradingState } from './trading-state.ts'
 
 /** Risk limits. Notionals are in quote currency. Infinity switches a limit off. */
 export interface RiskLimits {

@@ -1,6 +1,6 @@
-import type { Market, Side } from '../../src/domain/market'
-import type { RiskLimits } from './limits'
-import { allows, strictest, type OrderKind, type TradingState } from './trading-state'
+import type { Market, Side } from '../../src/domain/market.ts'
+import type { RiskLimits } from './limits.ts'
+import { allows, strictest, type OrderKind, type TradingState } from './trading-state.ts'
 
 /** Why an order was refused. */
 export type DenyReason =

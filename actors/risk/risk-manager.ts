@@ -1,12 +1,12 @@
 import type { Logger } from 'pino'
-import type { Market, Side } from '../../src/domain/market'
-import type { ActorState } from '../actor-state'
-import { DrawdownBreaker } from './circuit-breaker'
-import { validateLimits, type RiskLimits } from './limits'
-import { kindOf, preTradeCheck, type DenyReason } from './pre-trade'
-import { TokenBucket } from './token-bucket'
-import type { TradingState } from './trading-state'
-import { VolatilityGate } from './volatility-gate'
+import type { Market, Side } from '../../src/domain/market.ts'
+import type { ActorState } from '../actor-state.ts'
+import { DrawdownBreaker } from './circuit-breaker.ts'
+import { validateLimits, type RiskLimits } from './limits.ts'
+import { kindOf, preTradeCheck, type DenyReason } from './pre-trade.ts'
+import { TokenBucket } from './token-bucket.ts'
+import type { TradingState } from './trading-state.ts'
+import { VolatilityGate } from './volatility-gate.ts'
 
 /** A change of trading state: what tripped (or resumed), where, and the state it set. */
 export interface RiskTrip {

@@ -1,5 +1,5 @@
 import { NEVER } from 'rxjs'
-import type { ExchangePort } from '../../src/exchange/port'
+import type { ExchangePort } from '../../src/exchange/port.ts'
 
 /** A venue that never answers anything; a test overrides the calls it cares about with marble answers. */
 export const silentVenue = (over: Partial<ExchangePort> = {}): ExchangePort => ({

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino'
-import { ALGO_NAMES, DEFAULT_ALGO_OPTIONS, type AlgoName, type AlgoOptions } from '../../actors/algos/algo'
-import { DEFAULT_LIMITS, validateLimits, type RiskLimits } from '../../actors/risk/limits'
-import { expandGrid, type GridSpec, type StrategySpec } from '../../streams/strategies/grid'
-import { ConfigError } from '../domain/errors'
-import type { EngineMode } from '../engine/engine'
-import { sizeForNotional } from '../engine/sizing'
-import type { Scenario } from '../exchange/sim/price-path'
-import type { Market } from '../domain/market'
-import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags'
-import { runSession, type SessionConfig } from './session'
+import { ALGO_NAMES, DEFAULT_ALGO_OPTIONS, type AlgoName, type AlgoOptions } from '../../actors/algos/algo.ts'
+import { DEFAULT_LIMITS, validateLimits, type RiskLimits } from '../../actors/risk/limits.ts'
+import { expandGrid, type GridSpec, type StrategySpec } from '../../streams/strategies/grid.ts'
+import { ConfigError } from '../domain/errors.ts'
+import type { EngineMode } from '../engine/engine.ts'
+import { sizeForNotional } from '../engine/sizing.ts'
+import type { Scenario } from '../exchange/sim/price-path.ts'
+import type { Market } from '../domain/market.ts'
+import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags.ts'
+import { runSession, type SessionConfig } from './session.ts'
 
 export const DEMO_FLAGS = {
   strategies: { type: 'string', default: '10000' },
@@ -28,6 +28,7 @@ export const DEMO_FLAGS = {
   'reject-rate': { type: 'string', default: '0.01' },
   'max-queued': { type: 'string', default: '1000000' },
   'flush-timeout': { type: 'string', default: '30' },
+  'stop-grace': { type: 'string', default: '60' },
   'positions-every': { type: 'string', default: '60' },
   capital: { type: 'string' },
   execution: { type: 'string', default: 'market' },
@@ -99,6 +100,9 @@ risk (quote currency; a limit left out is off):
   SIGUSR2                   kill switch: flatten everything, then halt
   --flush-timeout S   at stop, how long to keep retrying a failing store before saving the
                       unwritten events to a file and exiting 1 (default 30)
+  --stop-grace S      SIGINT/SIGTERM stop gracefully however often they arrive; a signal
+                      S seconds into the stop, or a third Ctrl-C, forces the exit (unwritten
+                      events saved to shoal-unwritten-<run>.jsonl first; exit 130/143) (default 60)
   --seed N            seed for prices, latency and signals (default 1)
   --summary PATH      write the run's summary as JSON to PATH
 `
@@ -124,6 +128,7 @@ export interface DemoConfig {
   scenario: Scenario
   maxQueued: number
   flushTimeoutSec: number
+  stopGraceSec: number
   positionsEverySec: number
   risk: RiskLimits
   execution: { algo: AlgoName; options: AlgoOptions }
@@ -155,6 +160,7 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
     scenario: choiceFlag(v.scenario, '--scenario', ['calm', 'trend', 'crash', 'volatile'] as const),
     maxQueued: intFlag(v['max-queued'], '--max-queued', 1),
     flushTimeoutSec: numFlag(v['flush-timeout'], '--flush-timeout', 0),
+    stopGraceSec: numFlag(v['stop-grace'], '--stop-grace', 0),
     positionsEverySec: numFlag(v['positions-every'], '--positions-every', 0.1),
     risk: riskLimitsFrom(v),
     execution: {
@@ -237,6 +243,7 @@ export function demoSession(c: DemoConfig): SessionConfig {
     positionsEverySec: c.positionsEverySec,
     maxQueued: c.maxQueued,
     flushTimeoutSec: c.flushTimeoutSec,
+    stopGraceSec: c.stopGraceSec,
     risk: c.risk,
     execution: c.execution,
   }
@@ -245,4 +252,4 @@ export function demoSession(c: DemoConfig): SessionConfig {
 /** Runs the demo until its duration ends or SIGINT/SIGTERM; returns the summary. */
 export const runDemo = (c: DemoConfig, log: Logger, out: NodeJS.WriteStream = process.stdout): Promise<Record<string, unknown>> => runSession(demoSession(c), log, out)
 
-export { StoreDownError } from './session'
+export { StoreDownError } from './session.ts'

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino'
-import { ConfigError } from '../domain/errors'
-import type { Scenario } from '../exchange/sim/price-path'
-import { SimExchange } from '../exchange/sim/sim-exchange'
-import { BinanceVenue } from '../venue/binance-venue'
-import { choiceFlag, intFlag, numFlag, parseFlags } from './flags'
+import { ConfigError } from '../domain/errors.ts'
+import type { Scenario } from '../exchange/sim/price-path.ts'
+import { SimExchange } from '../exchange/sim/sim-exchange.ts'
+import { BinanceVenue } from '../venue/binance-venue.ts'
+import { choiceFlag, intFlag, numFlag, parseFlags } from './flags.ts'
+import { forcedExitCode, StopSignals } from './stop-signals.ts'
 
 export const EXCHANGE_HELP = `shoal exchange — the simulator as a standalone venue speaking Binance's spot REST API
 
@@ -79,9 +80,9 @@ export async function runExchange(argv: string[], log: Logger, env: NodeJS.Proce
   // The secret is never logged; pino's redaction covers it should it ever be passed in.
   log.info({ url: `http://127.0.0.1:${port}/api/v3`, streams: `ws://127.0.0.1:${port}/ws`, wsApi: `ws://127.0.0.1:${port}/ws-api/v3`, symbols: sim.markets.length }, 'venue listening')
   process.stdout.write(`listening on http://127.0.0.1:${port}\n`)
+  // Nothing to save here, so a forced stop just exits; repeated signals never cut the close short otherwise.
   await new Promise<void>((done) => {
-    process.once('SIGINT', () => done())
-    process.once('SIGTERM', () => done())
+    new StopSignals({ graceMs: 10_000, log, onStop: () => done(), onForce: (sig) => process.exit(forcedExitCode(sig)) })
   })
   log.info({ faults: venue.faults.counts }, 'venue stopping')
   await venue.close()

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { ConfigError } from '../domain/errors'
+import { ConfigError } from '../domain/errors.ts'
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; default?: string | boolean; short?: string }>
 

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs'
-import { candles, parseInterval } from '../report/candles'
-import { csv, table, type Cell } from '../report/format'
-import { strategyReport } from '../report/strategy-report'
-import { ConfigError } from '../domain/errors'
-import { isPostgresUrl, openStore } from '../store/database'
-import { parseFlags, stringFlag } from './flags'
+import { candles, parseInterval } from '../report/candles.ts'
+import { csv, table, type Cell } from '../report/format.ts'
+import { strategyReport } from '../report/strategy-report.ts'
+import { ConfigError } from '../domain/errors.ts'
+import { isPostgresUrl, openStore } from '../store/database.ts'
+import { parseFlags, stringFlag } from './flags.ts'
 
 export const REPORT_HELP = `shoal report — what the strategies did, from the store
 

@@ -1,14 +1,14 @@
-import { DEFAULT_ALGO_OPTIONS, type AlgoName } from '../../actors/algos/algo'
-import { DEFAULT_LIMITS, validateLimits } from '../../actors/risk/limits'
-import { expandGrid, type StrategySpec } from '../../streams/strategies/grid'
-import { loadConfig } from '../config/load-config'
-import type { ShoalConfig } from '../config/schema'
-import { ConfigError } from '../domain/errors'
-import { sizeForNotional } from '../engine/sizing'
-import type { Market } from '../domain/market'
-import { openVenue } from './venue'
-import { numFlag, parseFlags, stringFlag } from './flags'
-import type { SessionConfig } from './session'
+import { DEFAULT_ALGO_OPTIONS, type AlgoName } from '../../actors/algos/algo.ts'
+import { DEFAULT_LIMITS, validateLimits } from '../../actors/risk/limits.ts'
+import { expandGrid, type StrategySpec } from '../../streams/strategies/grid.ts'
+import { loadConfig } from '../config/load-config.ts'
+import type { ShoalConfig } from '../config/schema.ts'
+import { ConfigError } from '../domain/errors.ts'
+import { sizeForNotional } from '../engine/sizing.ts'
+import type { Market } from '../domain/market.ts'
+import { openVenue } from './venue.ts'
+import { numFlag, parseFlags, stringFlag } from './flags.ts'
+import type { SessionConfig } from './session.ts'
 
 export const RUN_HELP = `shoal run — run the strategies of a config file until SIGINT/SIGTERM
 
@@ -72,6 +72,7 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
     positionsEverySec: c.engine.positionsEveryS,
     maxQueued: c.engine.maxQueued,
     flushTimeoutSec: c.engine.flushTimeoutS,
+    stopGraceSec: c.engine.stopGraceS,
     risk: validateLimits(
       {
         ...DEFAULT_LIMITS,

@@ -2,19 +2,20 @@ import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { asyncScheduler } from 'rxjs'
 import type { Logger } from 'pino'
-import type { AlgoName, AlgoOptions } from '../../actors/algos/algo'
-import type { RiskLimits } from '../../actors/risk/limits'
-import { RiskManager } from '../../actors/risk/risk-manager'
-import { signalSchedule, type SignalScheduleOptions } from '../../streams/signal-schedule'
-import type { StrategySpec } from '../../streams/strategies/grid'
-import { Engine, type EngineMode } from '../engine/engine'
-import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats'
-import type { Market } from '../domain/market'
-import { openVenue, type VenueSpec } from './venue'
-import { reconcile, type ReconcileResult } from '../engine/reconcile'
-import { strategyReport } from '../report/strategy-report'
-import { isPostgresUrl, openStore, redactUrl } from '../store/database'
-import { createOrderStore } from '../store/sqlite-worker-store'
+import type { AlgoName, AlgoOptions } from '../../actors/algos/algo.ts'
+import type { RiskLimits } from '../../actors/risk/limits.ts'
+import { RiskManager } from '../../actors/risk/risk-manager.ts'
+import { signalSchedule, type SignalScheduleOptions } from '../../streams/signal-schedule.ts'
+import type { StrategySpec } from '../../streams/strategies/grid.ts'
+import { Engine, type EngineMode } from '../engine/engine.ts'
+import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats.ts'
+import type { Market } from '../domain/market.ts'
+import { openVenue, type VenueSpec } from './venue.ts'
+import { reconcile, type ReconcileResult } from '../engine/reconcile.ts'
+import { strategyReport } from '../report/strategy-report.ts'
+import { isPostgresUrl, openStore, redactUrl } from '../store/database.ts'
+import { createOrderStore } from '../store/sqlite-worker-store.ts'
+import { forcedExitCode, StopSignals } from './stop-signals.ts'
 
 /** The run ended but the store could not take every event (they were saved to a file instead). */
 export class StoreDownError extends Error {
@@ -39,6 +40,8 @@ export interface SessionConfig {
   readonly positionsEverySec: number
   readonly maxQueued: number
   readonly flushTimeoutSec: number
+  /** Into a graceful stop, how long before another SIGINT/SIGTERM forces the exit. */
+  readonly stopGraceSec: number
   readonly risk: RiskLimits
   readonly execution: { algo: AlgoName; options: AlgoOptions }
 }
@@ -52,6 +55,23 @@ export interface SessionConfig {
 export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.WriteStream = process.stdout): Promise<Record<string, unknown>> {
   const dbPath = isPostgresUrl(c.dbPath) ? c.dbPath : resolve(c.dbPath)
   const runId = `${c.command}-${Date.now().toString(36)}`
+  const spillPath = resolve(`shoal-unwritten-${runId}.jsonl`)
+  // Signals are taken from the very start: one during start-up stops the run as soon as it is up.
+  let requestStop: (reason: string) => void = () => {}
+  const stopRequested = new Promise<string>((done) => (requestStop = done))
+  let engineRef: Engine | null = null
+  new StopSignals({
+    graceMs: c.stopGraceSec * 1000,
+    log,
+    onStop: (sig) => requestStop(sig),
+    onForce: (sig) => {
+      // Forced: whatever the store has not confirmed goes to the spill file before we exit.
+      const left = engineRef?.persistence?.unwritten() ?? []
+      if (left.length > 0) writeFileSync(spillPath, left.map((e) => JSON.stringify(e)).join('\n') + '\n')
+      log.error({ signal: sig, unwritten: left.length, spilledTo: left.length > 0 ? spillPath : null }, 'forced exit')
+      process.exit(forcedExitCode(sig))
+    },
+  })
   const store = await createOrderStore(await openStore(dbPath), runId)
   await store.migrate()
   await store.startRun({ command: c.command, ...c.record, dbPath: redactUrl(dbPath) }, Date.now())
@@ -73,6 +93,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     runTag: `d${Date.now().toString(36)}`,
     logger: log,
   })
+  engineRef = engine
   // A venue that outlives us may know orders we never stored (a crash): reconcile, and carry the
   // strategies' positions over, before the first new order.
   let reconciliation: ReconcileResult | null = null
@@ -134,15 +155,9 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   // The kill switch: flatten everything, then halt; the run goes on so the exits are recorded.
   process.on('SIGUSR2', () => engine.kill('SIGUSR2'))
 
-  const reason = await new Promise<string>((done) => {
-    const timer = c.durationSec === null ? undefined : setTimeout(() => done('duration'), c.durationSec * 1000)
-    const onSignal = (sig: string) => {
-      clearTimeout(timer)
-      done(sig)
-    }
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
-  })
+  const timer = c.durationSec === null ? undefined : setTimeout(() => requestStop('duration'), c.durationSec * 1000)
+  const reason = await stopRequested
+  clearTimeout(timer)
   process.removeAllListeners('SIGUSR2')
   const ranSec = (performance.now() - began) / 1000
   stats.unsubscribe()
@@ -154,7 +169,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   let spilled: string | null = null
   if (unwritten.length > 0) {
     // The store is down: keep every accepted event rather than lose it.
-    spilled = resolve(`shoal-unwritten-${runId}.jsonl`)
+    spilled = spillPath
     writeFileSync(spilled, unwritten.map((e) => JSON.stringify(e)).join('\n') + '\n')
   }
 

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino'
 import { firstValueFrom } from 'rxjs'
-import { ConfigError } from '../domain/errors'
-import type { Market } from '../domain/market'
-import { CcxtExchange, type CcxtLike } from '../exchange/ccxt/ccxt-exchange'
-import type { ExchangePort } from '../exchange/port'
-import { SimExchange, type SimExchangeOptions } from '../exchange/sim/sim-exchange'
-import { pointCcxtAt, SPOT_ONLY_OPTIONS } from '../venue/ccxt-local'
+import { ConfigError } from '../domain/errors.ts'
+import type { Market } from '../domain/market.ts'
+import { CcxtExchange, type CcxtLike } from '../exchange/ccxt/ccxt-exchange.ts'
+import type { ExchangePort } from '../exchange/port.ts'
+import { SimExchange, type SimExchangeOptions } from '../exchange/sim/sim-exchange.ts'
+import { pointCcxtAt, SPOT_ONLY_OPTIONS } from '../venue/ccxt-local.ts'
 
 /** Where a session trades: the in-process simulator, or a ccxt exchange (credentials from the environment). */
 export type VenueSpec =

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { parse as parseYaml, YAMLParseError } from 'yaml'
-import { ConfigError } from '../domain/errors'
-import { getStrategy, parseParams } from '../../streams/strategies/registry'
-import { combinations } from '../../streams/strategies/grid'
-import { simMarkets } from '../exchange/sim/markets'
-import { configSchema, type ShoalConfig } from './schema'
+import { ConfigError } from '../domain/errors.ts'
+import { getStrategy, parseParams } from '../../streams/strategies/registry.ts'
+import { combinations } from '../../streams/strategies/grid.ts'
+import { simMarkets } from '../exchange/sim/markets.ts'
+import { configSchema, type ShoalConfig } from './schema.ts'
 
 /** Every problem of a config file at once, each as `path: what was expected`. */
 export class ConfigFileError extends ConfigError {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ALGO_NAMES } from '../../actors/algos/algo'
+import { ALGO_NAMES } from '../../actors/algos/algo.ts'
 
 const positive = z.number().positive()
 const count = z.number().int().positive()
@@ -81,9 +81,10 @@ export const configSchema = z
         positionsEveryS: positive.default(60),
         maxQueued: count.default(1_000_000),
         flushTimeoutS: z.number().min(0).default(30),
+        stopGraceS: z.number().min(0).default(60),
       })
       .strict()
-      .default({ mode: 'lock', chunkSize: 250, statsEveryS: 3, positionsEveryS: 60, maxQueued: 1_000_000, flushTimeoutS: 30 }),
+      .default({ mode: 'lock', chunkSize: 250, statsEveryS: 3, positionsEveryS: 60, maxQueued: 1_000_000, flushTimeoutS: 30, stopGraceS: 60 }),
     risk: z
       .object({
         capitalPerStrategy: positive.optional(),

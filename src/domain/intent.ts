@@ -1,5 +1,5 @@
-import type { MarketEvent, Side } from './market'
-import type { Signal } from './signal'
+import type { MarketEvent, Side } from './market.ts'
+import type { Signal } from './signal.ts'
 
 /** What a strategy sees: market events for its symbol and the signals of its group. */
 export type StrategyInput = MarketEvent | Signal

@@ -1,4 +1,4 @@
-import { copyOrder, type Order, type OrderStatus, type OrderUpdate, type OrderUpdateType } from './order'
+import { copyOrder, type Order, type OrderStatus, type OrderUpdate, type OrderUpdateType } from './order.ts'
 
 /** 'fill' resolves to partially_filled or filled by amount; 'restore' returns to new or partially_filled. */
 type Target = OrderStatus | 'fill' | 'restore'

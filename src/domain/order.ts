@@ -1,4 +1,4 @@
-import type { Side } from './market'
+import type { Side } from './market.ts'
 
 export type OrderType = 'market' | 'limit'
 

@@ -1,8 +1,8 @@
 import { defer, retry, Subject, timer, type SchedulerLike, type Subscription } from 'rxjs'
 import type { Logger } from 'pino'
-import type { OrderEvent } from '../domain/order'
-import { orderSink } from '../../streams/order-sink'
-import { LatencyHistogram } from './latency-histogram'
+import type { OrderEvent } from '../domain/order.ts'
+import { orderSink } from '../../streams/order-sink.ts'
+import { LatencyHistogram } from './latency-histogram.ts'
 
 /** Where order events go: one call per batch, one transaction per call. */
 export interface EventStore {

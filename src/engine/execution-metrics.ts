@@ -1,5 +1,5 @@
-import type { AlgoName, ExecutionReport } from '../../actors/algos/algo'
-import { LatencyHistogram } from './latency-histogram'
+import type { AlgoName, ExecutionReport } from '../../actors/algos/algo.ts'
+import { LatencyHistogram } from './latency-histogram.ts'
 
 const r2 = (x: number) => Number(x.toFixed(3))
 

@@ -1,4 +1,4 @@
-import { LatencyHistogram } from './latency-histogram'
+import { LatencyHistogram } from './latency-histogram.ts'
 
 /** Counters that are reported per stats window and in total. */
 export interface Counters {

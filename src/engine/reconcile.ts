@@ -1,13 +1,13 @@
 import { firstValueFrom } from 'rxjs'
 import type { Logger } from 'pino'
-import { FinalExchangeError } from '../domain/errors'
-import { copyOrder, isFinal, newOrder, type Order, type OrderEvent, type OrderStatus } from '../domain/order'
-import { evolveOrder } from '../domain/order-state'
-import type { ExchangeOrder, ExchangePort, ExchangeTrade } from '../exchange/port'
+import { FinalExchangeError } from '../domain/errors.ts'
+import { copyOrder, isFinal, newOrder, type Order, type OrderEvent, type OrderStatus } from '../domain/order.ts'
+import { evolveOrder } from '../domain/order-state.ts'
+import type { ExchangeOrder, ExchangePort, ExchangeTrade } from '../exchange/port.ts'
 import type { Selectable } from 'kysely'
-import type { OrderStore } from '../store/order-store'
-import type { OrdersTable } from '../store/schema'
-import { updatesFrom } from '../../streams/track-order'
+import type { OrderStore } from '../store/order-store.ts'
+import type { OrdersTable } from '../store/schema.ts'
+import { updatesFrom } from '../../streams/track-order.ts'
 
 export interface ReconcileOptions {
   readonly port: ExchangePort

@@ -1,5 +1,5 @@
-import type { Market } from '../domain/market'
-import { floorTo } from '../util/numbers'
+import type { Market } from '../domain/market.ts'
+import { floorTo } from '../util/numbers.ts'
 
 /**
  * Base amount worth `notional` quote at `price`, in whole lots, and at least the smallest amount the

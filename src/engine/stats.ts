@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
-import type { Engine } from './engine'
-import type { Percentiles } from './latency-histogram'
+import type { Engine } from './engine.ts'
+import type { Percentiles } from './latency-histogram.ts'
 
 /** One stats window, as printed every `--stats-every` seconds. */
 export interface StatsRow {

@@ -1,10 +1,10 @@
 import { merge, Subscriber, type Observable, type Subscription } from 'rxjs'
-import type { StrategyActor } from '../../actors/strategy-actor'
-import type { Router } from '../../streams/router'
-import type { StrategySpec } from '../../streams/strategies/grid'
-import { getStrategy, instantiate } from '../../streams/strategies/registry'
-import type { StrategyDef } from '../../streams/strategies/strategy'
-import type { Intent, StrategyInput } from '../domain/intent'
+import type { StrategyActor } from '../../actors/strategy-actor.ts'
+import type { Router } from '../../streams/router.ts'
+import type { StrategySpec } from '../../streams/strategies/grid.ts'
+import { getStrategy, instantiate } from '../../streams/strategies/registry.ts'
+import type { StrategyDef } from '../../streams/strategies/strategy.ts'
+import type { Intent, StrategyInput } from '../domain/intent.ts'
 
 /** One operator pipeline and the actors that share it. */
 export interface StrategyInstance {

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs'
-import type { Market, MarketEvent, Side } from '../domain/market'
-import type { OrderType } from '../domain/order'
+import type { Market, MarketEvent, Side } from '../domain/market.ts'
+import type { OrderType } from '../domain/order.ts'
 
 /** An order request. `clientOrderId` is ours and deterministic: resubmitting it never creates a second order. */
 export interface OrderRequest {

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
-import { ConfigError } from '../domain/errors'
-import type { Database } from '../store/schema'
+import { ConfigError } from '../domain/errors.ts'
+import type { Database } from '../store/schema.ts'
 
 export interface Candle {
   /** Bucket start, epoch ms. */

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
-import { applyFill, type PositionFigures } from '../../actors/position'
-import type { Database } from '../store/schema'
+import { applyFill, type PositionFigures } from '../../actors/position.ts'
+import type { Database } from '../store/schema.ts'
 
 /** One strategy's figures, recomputed from its fills. PnL and exposure are in quote currency. */
 export interface StrategyReport {

@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
-import type { Database } from './schema'
-import { openSqlite } from './sqlite'
+import type { Database } from './schema.ts'
+import { openSqlite } from './sqlite.ts'
 
 export type Dialect = 'sqlite' | 'postgres'
 

@@ -1,4 +1,4 @@
-import type { OrderEvent } from '../domain/order'
+import type { OrderEvent } from '../domain/order.ts'
 
 /**
  * Order events flattened into one array of primitives, STRIDE values each, so a batch crosses to

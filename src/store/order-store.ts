@@ -1,10 +1,10 @@
 import { sql, type Insertable, type Kysely } from 'kysely'
-import type { OrderEvent } from '../domain/order'
-import type { StoreConnection } from './database'
-import { migrateToLatest } from './migrations'
-import type { ExecutionReport } from '../../actors/algos/algo'
-import { ExecutionMetrics } from '../engine/execution-metrics'
-import type { Database, ExecutionsTable, FillsTable, OrderEventsTable, OrdersTable, PositionsTable } from './schema'
+import type { OrderEvent } from '../domain/order.ts'
+import type { StoreConnection } from './database.ts'
+import { migrateToLatest } from './migrations.ts'
+import type { ExecutionReport } from '../../actors/algos/algo.ts'
+import { ExecutionMetrics } from '../engine/execution-metrics.ts'
+import type { Database, ExecutionsTable, FillsTable, OrderEventsTable, OrdersTable, PositionsTable } from './schema.ts'
 
 export interface WriteResult {
   readonly orders: number

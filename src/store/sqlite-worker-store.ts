@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads'
-import type { OrderEvent } from '../domain/order'
-import type { StoreConnection } from './database'
-import { encodeEvents } from './event-encoding'
-import type { ExecutionReport } from '../../actors/algos/algo'
-import { OrderStore, type WriteResult } from './order-store'
+import type { OrderEvent } from '../domain/order.ts'
+import type { StoreConnection } from './database.ts'
+import { encodeEvents } from './event-encoding.ts'
+import type { ExecutionReport } from '../../actors/algos/algo.ts'
+import { OrderStore, type WriteResult } from './order-store.ts'
 
 interface Reply {
   readonly id: number
@@ -27,11 +27,15 @@ export class SqliteWorkerStore extends OrderStore {
 
   constructor(conn: StoreConnection, runId: string, path: string) {
     super(conn, runId)
-    // The worker is TypeScript like the rest: a two-line bootstrap registers tsx's loader in the
-    // thread (workers ignore --import in execArgv), then imports it.
-    const entry = new URL('./sqlite-writer.worker.ts', import.meta.url).href
-    const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}) })`
-    this.worker = new Worker(boot, { eval: true, workerData: { path } })
+    // Compiled (dist/), the worker is a plain module. Run from source, it is TypeScript like the rest:
+    // a two-line bootstrap registers tsx's loader in the thread (workers ignore --import in execArgv).
+    const compiled = import.meta.url.endsWith('.js')
+    if (compiled) this.worker = new Worker(new URL('./sqlite-writer.worker.js', import.meta.url), { workerData: { path } })
+    else {
+      const entry = new URL('./sqlite-writer.worker.ts', import.meta.url).href
+      const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}) })`
+      this.worker = new Worker(boot, { eval: true, workerData: { path } })
+    }
     this.worker.on('message', (r: Reply) => {
       const w = this.waiting.get(r.id)
       this.waiting.delete(r.id)

@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3'
 import { parentPort, workerData } from 'node:worker_threads'
-import { STRIDE } from './event-encoding'
+import { STRIDE } from './event-encoding.ts'
 
 /**
  * The SQLite writer thread: takes encoded batches and writes each in one transaction with cached

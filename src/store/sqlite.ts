@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
-import type { Database } from './schema'
+import type { Database } from './schema.ts'
 
 /**
  * Opens (creating if needed) a SQLite file for the store: WAL journal with synchronous=NORMAL —

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http'
 import type { Subscription } from 'rxjs'
 import type { WebSocket } from 'ws'
-import type { MarketEvent } from '../domain/market'
-import type { SimExchange } from '../exchange/sim/sim-exchange'
-import { aggTradeEvent, binanceSymbol, bookTickerEvent, depthSnapshot, depthUpdateEvent, levelChanges, miniTickerEvent, numericId, tickerEvent, tradeEvent, type SymbolState } from './binance-messages'
-import type { MessageFaults } from './message-faults'
+import type { MarketEvent } from '../domain/market.ts'
+import type { SimExchange } from '../exchange/sim/sim-exchange.ts'
+import { aggTradeEvent, binanceSymbol, bookTickerEvent, depthSnapshot, depthUpdateEvent, levelChanges, miniTickerEvent, numericId, tickerEvent, tradeEvent, type SymbolState } from './binance-messages.ts'
+import type { MessageFaults } from './message-faults.ts'
 
 /** `btcusdt@trade`, `ethusdt@depth@100ms`, `bnbusdt@depth5`, … — the stream names Binance's spot streams take. */
 const STREAM = /^([a-z0-9]+)@(trade|aggTrade|bookTicker|ticker|miniTicker|depth(?:5|10|20)?)(?:@(?:100|1000)ms)?$/

@@ -1,6 +1,6 @@
-import type { Market, Quote, Trade } from '../domain/market'
-import type { ExchangeOrder } from '../exchange/port'
-import type { Execution } from '../exchange/sim/sim-exchange'
+import type { Market, Quote, Trade } from '../domain/market.ts'
+import type { ExchangeOrder } from '../exchange/port.ts'
+import type { Execution } from '../exchange/sim/sim-exchange.ts'
 
 /** Binance's shapes for what the venue pushes and answers, built from the simulator's. Pure. */
 

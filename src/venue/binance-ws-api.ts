@@ -1,10 +1,10 @@
 import type { Subscription } from 'rxjs'
 import type { WebSocket } from 'ws'
-import type { Market } from '../domain/market'
-import type { Execution, SimExchange } from '../exchange/sim/sim-exchange'
-import { BinanceError, checkSigned, wsApiPayload, type VenueCredentials } from './binance-auth'
-import { binanceSymbol, executionReport } from './binance-messages'
-import type { MessageFaults } from './message-faults'
+import type { Market } from '../domain/market.ts'
+import type { Execution, SimExchange } from '../exchange/sim/sim-exchange.ts'
+import { BinanceError, checkSigned, wsApiPayload, type VenueCredentials } from './binance-auth.ts'
+import { binanceSymbol, executionReport } from './binance-messages.ts'
+import type { MessageFaults } from './message-faults.ts'
 
 interface Session {
   readonly socket: WebSocket

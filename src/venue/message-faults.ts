@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws'
-import { prng } from '../util/random'
+import { prng } from '../util/random.ts'
 
 export interface MessageFaultOptions {
   /** Share of pushed messages never sent. */

@@ -1,7 +1,7 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
-import type { IndicatorOperator, NumericIndicator } from './indicator'
-import type { Reading } from './reading'
-import { Stage, subscriberOperator } from './subscriber-operator'
+import type { IndicatorOperator, NumericIndicator } from './indicator.ts'
+import type { Reading } from './reading.ts'
+import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 class Crossover extends Stage<Reading, Reading> {
   private side = 0

@@ -1,6 +1,6 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
-import { Stage, subscriberOperator } from './subscriber-operator'
-import type { Reading } from './reading'
+import { Stage, subscriberOperator } from './subscriber-operator.ts'
+import type { Reading } from './reading.ts'
 
 export interface HysteresisBands {
   /** Go long (1) when the reading falls to or below this. */

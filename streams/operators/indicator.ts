@@ -1,7 +1,7 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
 import { EMA, SMA } from 'trading-signals'
-import type { Reading } from './reading'
-import { Stage, subscriberOperator } from './subscriber-operator'
+import type { Reading } from './reading.ts'
+import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 /** The part of a trading-signals indicator we use: feed a number, get a result once warmed up. */
 export interface NumericIndicator {

@@ -1,7 +1,7 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
-import type { StrategyInput } from '../../src/domain/intent'
-import type { Reading } from './reading'
-import { Stage, subscriberOperator } from './subscriber-operator'
+import type { StrategyInput } from '../../src/domain/intent.ts'
+import type { Reading } from './reading.ts'
+import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 class Prices extends Stage<StrategyInput, Reading> {
   constructor(out: Subscriber<Reading>, private readonly symbol: string) {

@@ -1,7 +1,7 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
-import type { StrategyInput } from '../../src/domain/intent'
-import type { Signal } from '../../src/domain/signal'
-import { Stage, subscriberOperator } from './subscriber-operator'
+import type { StrategyInput } from '../../src/domain/intent.ts'
+import type { Signal } from '../../src/domain/signal.ts'
+import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 class Signals extends Stage<StrategyInput, Signal> {
   constructor(out: Subscriber<Signal>, private readonly skipNone: boolean) {

@@ -1,7 +1,7 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
-import { target, type TargetIntent } from '../../src/domain/intent'
-import type { Reading } from './reading'
-import { Stage, subscriberOperator } from './subscriber-operator'
+import { target, type TargetIntent } from '../../src/domain/intent.ts'
+import type { Reading } from './reading.ts'
+import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 class ToTarget extends Stage<Reading, TargetIntent> {
   constructor(out: Subscriber<TargetIntent>, private readonly symbol: string, private readonly weightOf: (value: number) => number) {

@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs'
 import { BollingerBands } from 'trading-signals'
-import { indicator } from './indicator'
-import type { Reading } from './reading'
+import { indicator } from './indicator.ts'
+import type { Reading } from './reading.ts'
 
 /** z-score from trading-signals' Bollinger bands at one deviation (upper − middle = σ); flat windows give 0. */
 class ZScore {

@@ -1,7 +1,7 @@
 import { map } from 'rxjs'
-import { target, type Intent } from '../../src/domain/intent'
-import { signals } from '../operators/signals'
-import { defineStrategy } from './strategy'
+import { target, type Intent } from '../../src/domain/intent.ts'
+import { signals } from '../operators/signals.ts'
+import { defineStrategy } from './strategy.ts'
 
 /** Seed 000's strategy: enter (hold `weight`) on an enter signal, go flat on exit, ignore "none". */
 export const followSignal = defineStrategy({

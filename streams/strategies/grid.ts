@@ -1,5 +1,5 @@
-import { ConfigError } from '../../src/domain/errors'
-import { getStrategy, parseParams } from './registry'
+import { ConfigError } from '../../src/domain/errors.ts'
+import { getStrategy, parseParams } from './registry.ts'
 
 /** One strategy to run: which, with what parameters, on which symbol, in which signal group, at what size. */
 export interface StrategySpec {

@@ -1,8 +1,8 @@
-import { hysteresis } from '../operators/hysteresis'
-import { prices } from '../operators/prices'
-import { toTarget } from '../operators/to-target'
-import { zscore } from '../operators/zscore'
-import { defineStrategy } from './strategy'
+import { hysteresis } from '../operators/hysteresis.ts'
+import { prices } from '../operators/prices.ts'
+import { toTarget } from '../operators/to-target.ts'
+import { zscore } from '../operators/zscore.ts'
+import { defineStrategy } from './strategy.ts'
 
 /** Buys when price is `z` standard deviations below its rolling mean, exits when it is back at the mean. */
 export const meanReversion = defineStrategy({

@@ -1,8 +1,8 @@
-import { ConfigError } from '../../src/domain/errors'
-import { followSignal } from './follow-signal'
-import { meanReversion } from './mean-reversion'
-import { smaCross } from './sma-cross'
-import type { Strategy, StrategyDef, StrategyParams } from './strategy'
+import { ConfigError } from '../../src/domain/errors.ts'
+import { followSignal } from './follow-signal.ts'
+import { meanReversion } from './mean-reversion.ts'
+import { smaCross } from './sma-cross.ts'
+import type { Strategy, StrategyDef, StrategyParams } from './strategy.ts'
 
 /** The strategies shoal ships, by name. Add yours with `registerStrategy`. */
 const registry = new Map<string, StrategyDef>([

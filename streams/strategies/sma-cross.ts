@@ -1,8 +1,8 @@
-import { crossover } from '../operators/crossover'
-import { sma } from '../operators/indicator'
-import { prices } from '../operators/prices'
-import { toTarget } from '../operators/to-target'
-import { defineStrategy } from './strategy'
+import { crossover } from '../operators/crossover.ts'
+import { sma } from '../operators/indicator.ts'
+import { prices } from '../operators/prices.ts'
+import { toTarget } from '../operators/to-target.ts'
+import { defineStrategy } from './strategy.ts'
 
 /** Long while the fast SMA of trade prices is above the slow one, flat (or short) below. */
 export const smaCross = defineStrategy({

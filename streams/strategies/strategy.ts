@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs'
-import type { Intent, StrategyInput } from '../../src/domain/intent'
+import type { Intent, StrategyInput } from '../../src/domain/intent.ts'
 
 /** A strategy is a pure stream operator: inputs in, intents out. No I/O, no clock. */
 export type Strategy = OperatorFunction<StrategyInput, Intent>

@@ -1,13 +1,13 @@
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
-import type { AlgoName } from '../../actors/algos/algo'
-import { DEFAULT_ALGO_OPTIONS } from '../../actors/algos/algo'
-import { Engine } from '../../src/engine/engine'
-import { sizeForNotional } from '../../src/engine/sizing'
-import { SimExchange } from '../../src/exchange/sim/sim-exchange'
-import { signalSchedule } from '../../streams/signal-schedule'
-import { expandGrid } from '../../streams/strategies/grid'
-import { finishVirtual } from '../support/virtual'
-import { arg, emit } from './util'
+import type { AlgoName } from '../../actors/algos/algo.ts'
+import { DEFAULT_ALGO_OPTIONS } from '../../actors/algos/algo.ts'
+import { Engine } from '../../src/engine/engine.ts'
+import { sizeForNotional } from '../../src/engine/sizing.ts'
+import { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
+import { signalSchedule } from '../../streams/signal-schedule.ts'
+import { expandGrid } from '../../streams/strategies/grid.ts'
+import { finishVirtual } from '../support/virtual.ts'
+import { arg, emit } from './util.ts'
 
 /**
  * Seed 002's claim, measured on the simulator: the same strategies, seed and signals, executed with

@@ -1,9 +1,9 @@
 import { Subject } from 'rxjs'
-import { Engine } from '../../src/engine/engine'
-import { SimExchange } from '../../src/exchange/sim/sim-exchange'
-import type { StrategySpec } from '../../streams/strategies/grid'
-import { followSpecs } from './sweep-harness'
-import { arg, emit, heapUsed, round } from './util'
+import { Engine } from '../../src/engine/engine.ts'
+import { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
+import type { StrategySpec } from '../../streams/strategies/grid.ts'
+import { followSpecs } from './sweep-harness.ts'
+import { arg, emit, heapUsed, round } from './util.ts'
 
 /**
  * Heap per idle actor, start-up and bulk teardown at 100k actors; a naive shared Subject with one

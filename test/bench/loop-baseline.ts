@@ -1,9 +1,9 @@
-import { LatencyHistogram } from '../../src/engine/latency-histogram'
-import { SimExchange } from '../../src/exchange/sim/sim-exchange'
-import type { ExchangeOrder } from '../../src/exchange/port'
-import { signalRound } from '../../streams/signal-schedule'
-import { followSpecs } from './sweep-harness'
-import { arg, emit, round, sleep } from './util'
+import { LatencyHistogram } from '../../src/engine/latency-histogram.ts'
+import { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
+import type { ExchangeOrder } from '../../src/exchange/port.ts'
+import { signalRound } from '../../streams/signal-schedule.ts'
+import { followSpecs } from './sweep-harness.ts'
+import { arg, emit, round, sleep } from './util.ts'
 
 /**
  * The same strategy logic as the actors (follow the group's signal; one call in flight per

@@ -1,12 +1,12 @@
 import { Subject } from 'rxjs'
 import { BollingerBands } from 'trading-signals'
-import type { MarketEvent, Trade } from '../../src/domain/market'
-import { Engine } from '../../src/engine/engine'
-import { sizeForNotional } from '../../src/engine/sizing'
-import { SimExchange } from '../../src/exchange/sim/sim-exchange'
-import { gaussian, prng } from '../../src/util/random'
-import type { StrategySpec } from '../../streams/strategies/grid'
-import { arg, emit, percentile, round } from './util'
+import type { MarketEvent, Trade } from '../../src/domain/market.ts'
+import { Engine } from '../../src/engine/engine.ts'
+import { sizeForNotional } from '../../src/engine/sizing.ts'
+import { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
+import { gaussian, prng } from '../../src/util/random.ts'
+import type { StrategySpec } from '../../streams/strategies/grid.ts'
+import { arg, emit, percentile, round } from './util.ts'
 
 /**
  * One trade of one symbol → the 1,000 actors trading it, each with its own pipeline (distinct

@@ -1,9 +1,9 @@
 import { produce } from 'immer'
-import { evolveActor, INITIAL_ACTOR_STATE, type ActorState } from '../../actors/actor-state'
-import { newOrder, type OrderEvent } from '../../src/domain/order'
-import { evolveOrder } from '../../src/domain/order-state'
-import { applyFill } from '../../actors/position'
-import { emit, round } from './util'
+import { evolveActor, INITIAL_ACTOR_STATE, type ActorState } from '../../actors/actor-state.ts'
+import { newOrder, type OrderEvent } from '../../src/domain/order.ts'
+import { evolveOrder } from '../../src/domain/order-state.ts'
+import { applyFill } from '../../actors/position.ts'
+import { emit, round } from './util.ts'
 
 /**
  * Why the actor's reducer copies fields by hand: the same transition (submit, fill, close) through

@@ -1,6 +1,6 @@
-import { LatencyHistogram } from '../../src/engine/latency-histogram'
-import { sweepRig } from './sweep-harness'
-import { arg, emit, round } from './util'
+import { LatencyHistogram } from '../../src/engine/latency-histogram.ts'
+import { sweepRig } from './sweep-harness.ts'
+import { arg, emit, round } from './util.ts'
 
 /**
  * Signal round → every actor, ~40 % acting, venue latency as given: reaction (signal emitted →

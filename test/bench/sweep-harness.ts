@@ -1,11 +1,11 @@
 import { Subject } from 'rxjs'
-import { Engine, type EngineMode } from '../../src/engine/engine'
-import { sizeForNotional } from '../../src/engine/sizing'
-import { SimExchange } from '../../src/exchange/sim/sim-exchange'
-import type { SignalRound } from '../../src/domain/signal'
-import { signalRound } from '../../streams/signal-schedule'
-import { expandGrid, type StrategySpec } from '../../streams/strategies/grid'
-import { sleep } from './util'
+import { Engine, type EngineMode } from '../../src/engine/engine.ts'
+import { sizeForNotional } from '../../src/engine/sizing.ts'
+import { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
+import type { SignalRound } from '../../src/domain/signal.ts'
+import { signalRound } from '../../streams/signal-schedule.ts'
+import { expandGrid, type StrategySpec } from '../../streams/strategies/grid.ts'
+import { sleep } from './util.ts'
 
 export interface SweepSetup {
   readonly actors: number

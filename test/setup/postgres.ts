@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node'
-import { startCluster } from './pg-cluster'
+import { startCluster } from './pg-cluster.ts'
 
 /**
  * vitest global set-up: a throwaway PostgreSQL cluster for the whole run, its URL given to the tests

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { inject } from 'vitest'
-import { openStore } from '../../src/store/database'
+import { openStore } from '../../src/store/database.ts'
 
 let n = 0
 

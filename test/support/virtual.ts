@@ -1,6 +1,6 @@
 import type { VirtualTimeScheduler } from 'rxjs'
-import type { Engine } from '../../src/engine/engine'
-import type { SimExchange } from '../../src/exchange/sim/sim-exchange'
+import type { Engine } from '../../src/engine/engine.ts'
+import type { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
 
 /**
  * Ends a virtual-time run cleanly: stop the engine (in-flight actions drain for up to `drainMs`),

@@ -1,9 +1,9 @@
 import { catchError, defer, from, map, Subject, switchMap, throwError, type Observable } from 'rxjs'
-import type { Market, MarketEvent } from '../../domain/market'
-import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port'
-import { toBalances, toExchangeError, toExchangeOrder, toExchangeTrade, toMarket, type CcxtMarketLike, type CcxtOrderLike, type CcxtTradeLike } from './ccxt-mapper'
-import { OrderFeed } from './order-feed'
-import { WatchLoop } from './watch-loop'
+import type { Market, MarketEvent } from '../../domain/market.ts'
+import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port.ts'
+import { toBalances, toExchangeError, toExchangeOrder, toExchangeTrade, toMarket, type CcxtMarketLike, type CcxtOrderLike, type CcxtTradeLike } from './ccxt-mapper.ts'
+import { OrderFeed } from './order-feed.ts'
+import { WatchLoop } from './watch-loop.ts'
 
 type CcxtBook = { bids: [number, number][]; asks: [number, number][]; timestamp?: number }
 type CcxtPublicTrade = { id?: string; price: number; amount: number; side?: string; timestamp?: number }

@@ -1,6 +1,6 @@
-import { FinalExchangeError, RetryableExchangeError } from '../../domain/errors'
-import type { Market } from '../../domain/market'
-import type { Balance, ExchangeOrder, ExchangeTrade } from '../port'
+import { FinalExchangeError, RetryableExchangeError } from '../../domain/errors.ts'
+import type { Market } from '../../domain/market.ts'
+import type { Balance, ExchangeOrder, ExchangeTrade } from '../port.ts'
 
 /** The parts of ccxt's unified shapes we read (ccxt's own types stay out of the port). */
 export interface CcxtOrderLike {

@@ -1,6 +1,6 @@
 import { Subject } from 'rxjs'
-import { FinalExchangeError } from '../../domain/errors'
-import type { ExchangeOrder, ExchangeTrade } from '../port'
+import { FinalExchangeError } from '../../domain/errors.ts'
+import type { ExchangeOrder, ExchangeTrade } from '../port.ts'
 
 /** The REST look-ups an audit needs (the adapter's, already mapped). */
 export interface AuditSource {

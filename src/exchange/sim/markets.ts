@@ -1,6 +1,6 @@
-import type { Market } from '../../domain/market'
-import { hash01 } from '../../util/random'
-export { roundTo } from '../../util/numbers'
+import type { Market } from '../../domain/market.ts'
+import { hash01 } from '../../util/random.ts'
+export { roundTo } from '../../util/numbers.ts'
 
 const BASES = ['BTC', 'ETH', 'SOL', 'BNB', 'XRP', 'ADA', 'DOGE', 'AVAX', 'DOT', 'LINK', 'LTC', 'TRX', 'ATOM', 'UNI', 'XLM', 'ETC', 'FIL', 'APT', 'NEAR', 'ARB']
 const START = [60000, 3000, 150, 550, 0.6, 0.45, 0.15, 35, 7, 15, 80, 0.12, 9, 8, 0.11, 25, 5, 9, 6, 1.1]

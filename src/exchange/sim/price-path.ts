@@ -1,4 +1,4 @@
-import { gaussian, prng } from '../../util/random'
+import { gaussian, prng } from '../../util/random.ts'
 
 export type Scenario = 'calm' | 'trend' | 'crash' | 'volatile'
 

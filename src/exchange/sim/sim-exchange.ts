@@ -1,12 +1,12 @@
 import { asyncScheduler, Observable, Subject, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs'
-import { periodic } from '../../../streams/periodic'
-import type { Market, MarketEvent, Quote, Side, Trade } from '../../domain/market'
-import { FinalExchangeError, RetryableExchangeError } from '../../domain/errors'
-import { gaussian, prng } from '../../util/random'
-import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port'
-import { DelayQueue } from './delay-queue'
-import { simMarkets, roundTo } from './markets'
-import { PricePath, type Scenario } from './price-path'
+import { periodic } from '../../../streams/periodic.ts'
+import type { Market, MarketEvent, Quote, Side, Trade } from '../../domain/market.ts'
+import { FinalExchangeError, RetryableExchangeError } from '../../domain/errors.ts'
+import { gaussian, prng } from '../../util/random.ts'
+import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port.ts'
+import { DelayQueue } from './delay-queue.ts'
+import { simMarkets, roundTo } from './markets.ts'
+import { PricePath, type Scenario } from './price-path.ts'
 
 export interface SimExchangeOptions {
   /** How many symbols to list (BTC/USDT, ETH/USDT, …). */

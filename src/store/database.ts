@@ -40,6 +40,8 @@ export async function openStore(spec: string): Promise<StoreConnection> {
   const pool = new pg.Pool({ connectionString: spec, max: 4, connectionTimeoutMillis: 5_000 })
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {})
+  // So must a checked-out one (mid-transaction when the server goes away): pg emits 'error' on it too.
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   try {
     await sql`select 1`.execute(db)

@@ -89,14 +89,29 @@ class OrderAction {
     const { ctx, order } = this
     this.out.next({ type: 'OrderSubmitted', ts: order.createdAt, order, fill: null, reason: null })
     this.placing = new Placement(this)
-    ctx.exchange.createOrder(requestOf(order)).subscribe(this.placing)
+    try {
+      ctx.exchange.createOrder(requestOf(order)).subscribe(this.placing)
+    } catch (err) {
+      // An adapter that throws instead of erroring its observable: the same as a refused placement.
+      this.placementFailed(err)
+    }
     if (order.type === 'limit' && !this.closed) this.extra = cancelWhenStale(ctx, order).subscribe((r) => this.report(r))
     return this
   }
 
   report(r: VenueReport): void {
     if (this.closed) return
-    if (this.tracker.report(r)) {
+    let final: boolean
+    try {
+      final = this.tracker.report(r)
+    } catch (err) {
+      // A report we cannot read (a malformed venue message, say) fails this action, and so this
+      // actor, only: it never unwinds into the venue's delivery loop and everyone queued behind it.
+      this.unsubscribe()
+      this.out.error(err)
+      return
+    }
+    if (final) {
       this.unsubscribe()
       this.out.complete()
     } else if (!this.following) {

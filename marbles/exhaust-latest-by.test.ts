@@ -81,4 +81,53 @@ describe('exhaustLatestBy', () => {
       expectObservable(e1.pipe(exhaustLatestBy((v: string) => [v], { key: () => 1 }))).toBe('a-b-|')
     })
   })
+
+  describe('a failing key ends only its own lane', () => {
+    it('an inner error releases that key and reports it; other keys and the output go on', () => {
+      const failed: [string, unknown][] = []
+      newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+        const boom = cold('  --#', undefined, new Error('venue bug'))
+        const ok = cold('    ---(y|)')
+        // key A: a errors at 3; a2 arrives after the release and starts anew. key B: b runs through.
+        const e1 = hot('     ab---c-|', { a: ['A', boom], b: ['B', ok], c: ['A', ok] } as Record<string, [string, typeof ok]>)
+        const expected = '   ----y---(y|)'
+        const result = e1.pipe(exhaustLatestBy(([, o]) => o, { key: ([k]) => k, onError: (k, err) => failed.push([k, err]) }))
+        expectObservable(result).toBe(expected)
+        expectSubscriptions(boom.subscriptions).toBe('^-!')
+        expectSubscriptions(ok.subscriptions).toBe(['-^--!', '-----^--!'])
+      })
+      expect(failed.map(([k, e]) => [k, (e as Error).message])).toEqual([['A', 'venue bug']])
+    })
+
+    it('a project that throws releases its key (the next value for it starts), and the shared output never errors', () => {
+      const failed: string[] = []
+      let calls = 0
+      newScheduler().run(({ cold, hot, expectObservable }) => {
+        const e1 = hot('  a-b-c-|')
+        const expected = '---B-C|'
+        const project = (v: string) => {
+          calls++
+          if (v === 'a') throw new Error('bad intent')
+          return cold('-(V|)', { V: v.toUpperCase() })
+        }
+        expectObservable(e1.pipe(exhaustLatestBy(project, { key: () => 'k', onError: (k) => failed.push(k) }))).toBe(expected)
+      })
+      expect(failed).toEqual(['k'])
+      expect(calls).toBe(3)
+    })
+
+    it('a wanted that throws is a failure of that key only; the value starts nothing', () => {
+      const failed: string[] = []
+      newScheduler().run(({ cold, hot, expectObservable }) => {
+        const e1 = hot('  ab-|')
+        const expected = '--B|'
+        const wanted = (v: string) => {
+          if (v === 'a') throw new Error('cannot decide')
+          return true
+        }
+        expectObservable(e1.pipe(exhaustLatestBy((v) => cold('-(V|)', { V: v.toUpperCase() }), { key: (v) => v, wanted, onError: (k) => failed.push(k) }))).toBe(expected)
+      })
+      expect(failed).toEqual(['a'])
+    })
+  })
 })

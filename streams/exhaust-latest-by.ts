@@ -11,6 +11,12 @@ export interface ExhaustLatestOptions<T, K> {
   /** Called for every value that arrives while its key is busy (it starts nothing). */
   readonly onBusy?: (value: T) => void
   /**
+   * A key's action failed: its inner observable errored, or `project`/`wanted` threw for it. Only
+   * that lane ends (the key is released, a value held for it is dropped); the output goes on.
+   * Default: the error is rethrown on a fresh stack, as RxJS reports an unhandled error.
+   */
+  readonly onError?: (key: K, err: unknown) => void
+  /**
    * Where a key's in-flight lane is kept. Default: a Map. A caller whose keys are its own objects can
    * keep it in a field of the key instead, which avoids a Map entry per action in flight.
    */
@@ -42,7 +48,7 @@ class Lane<T, K, R> extends Subscriber<R> {
   constructor(
     readonly key: K,
     private readonly out: Subscriber<R>,
-    private readonly onEnd: (lane: Lane<T, K, R>) => void,
+    private readonly onEnd: (lane: Lane<T, K, R>, err?: unknown) => void,
   ) {
     super()
   }
@@ -53,7 +59,7 @@ class Lane<T, K, R> extends Subscriber<R> {
 
   protected override _error(err: unknown): void {
     this.unsubscribe()
-    this.out.error(err)
+    this.onEnd(this, err ?? new Error('inner observable errored'))
   }
 
   protected override _complete(): void {
@@ -74,6 +80,7 @@ export function exhaustLatestBy<T, K, R>(
   options: ExhaustLatestOptions<T, K>,
 ): OperatorFunction<T, R> {
   const { key: keyOf, wanted, onBusy } = options
+  const onError = options.onError ?? ((_: K, err: unknown) => void setTimeout(() => { throw err }))
   return (source) =>
     new Observable<R>((subscriber) => {
       const slots = options.slots ?? mapSlots<K>()
@@ -88,7 +95,24 @@ export function exhaustLatestBy<T, K, R>(
         if (head !== null) head.prev = lane
         head = lane
         active++
-        from(project(value)).subscribe(lane)
+        let inner: Observable<R>
+        try {
+          inner = from(project(value))
+        } catch (err) {
+          // The lane was registered first so that a synchronous end inside project finds it; undo it.
+          return end(lane, err)
+        }
+        inner.subscribe(lane)
+      }
+
+      const isWanted = (key: K, value: T): boolean => {
+        if (wanted === undefined) return true
+        try {
+          return wanted(value)
+        } catch (err) {
+          onError(key, err)
+          return false
+        }
       }
 
       const unlink = (lane: Lane<T, K, R>): void => {
@@ -99,15 +123,19 @@ export function exhaustLatestBy<T, K, R>(
         active--
       }
 
-      const end = (lane: Lane<T, K, R>): void => {
+      const end = (lane: Lane<T, K, R>, err?: unknown): void => {
         const key = lane.key
         if (slots.get(key) === lane) slots.set(key, undefined)
-        unlink(lane)
-        if (lane.hasLatest) {
+        if (lane.prev !== null || lane.nextLane !== null || head === lane) unlink(lane)
+        if (err !== undefined) {
+          lane.latest = undefined
+          lane.hasLatest = false
+          onError(key, err)
+        } else if (lane.hasLatest) {
           const next = lane.latest as T
           lane.latest = undefined
           lane.hasLatest = false
-          if (wanted === undefined || wanted(next)) return start(key, next)
+          if (isWanted(key, next)) return start(key, next)
         }
         if (sourceDone && active === 0) subscriber.complete()
       }
@@ -120,7 +148,7 @@ export function exhaustLatestBy<T, K, R>(
             lane.latest = value
             lane.hasLatest = true
             onBusy?.(value)
-          } else if (wanted === undefined || wanted(value)) {
+          } else if (isWanted(key, value)) {
             start(key, value)
           }
         },

@@ -18,6 +18,11 @@ export class Router<K, T> {
   private subscription: Subscription | null = null
   private disposed = false
 
+  /**
+   * @param onListenerError where a throw of a bare `listen` callback goes (a Subscriber gets it as its
+   *   own error). Default: rethrown on a fresh stack, as RxJS reports an unhandled error.
+   */
+  constructor(private readonly onListenerError: (err: unknown, key: K) => void = (err) => setTimeout(() => { throw err })) {}
 
   /** The hot stream of `key`'s values. */
   select(key: K): Observable<T> {
@@ -63,7 +68,16 @@ export class Router<K, T> {
     const bucket = this.buckets.get(key)
     if (bucket === undefined) return
     // Subscribers added during this dispatch wait for the next value; removal swaps in a new array.
-    for (let i = 0, n = bucket.length; i < n; i++) bucket[i]!.next(value)
+    for (let i = 0, n = bucket.length; i < n; i++) {
+      const s = bucket[i]!
+      // One listener's throw is its own failure: the others on this key still get the value.
+      try {
+        s.next(value)
+      } catch (err) {
+        if (s.error !== undefined) s.error(err)
+        else this.onListenerError(err, key)
+      }
+    }
   }
 
   /** Number of subscribers on `key`. */

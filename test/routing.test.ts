@@ -1,5 +1,6 @@
-import { Subject } from 'rxjs'
+import { Subject, type Subscriber } from 'rxjs'
 import { describe, expect, it } from 'vitest'
+import { Stage, subscriberOperator } from '../streams/operators/subscriber-operator.ts'
 import { OrderUpdateHub } from '../streams/order-update-hub.ts'
 import { Router } from '../streams/router.ts'
 
@@ -57,6 +58,44 @@ describe('Router', () => {
     r.select(2).subscribe({ error: (e) => errors.push(e) })
     src.error(new Error('feed down'))
     expect(errors.map((e) => (e as Error).message)).toEqual(['feed down', 'feed down'])
+  })
+
+  it("a bare listener's throw goes to the error handler; the listeners after it still get the value", () => {
+    const reported: [unknown, string][] = []
+    const r = new Router<string, number>((err, key) => reported.push([err, key]))
+    const got: number[] = []
+    r.listen('k', () => {
+      throw new Error('listener bug')
+    })
+    r.listen('k', (v) => got.push(v))
+    r.dispatch('k', 1)
+    r.dispatch('k', 2)
+    expect(got).toEqual([1, 2])
+    expect(reported.map(([e, k]) => [(e as Error).message, k])).toEqual([['listener bug', 'k'], ['listener bug', 'k']])
+  })
+})
+
+describe('Stage', () => {
+  class Explodes extends Stage<number, number> {
+    protected override _next(v: number): void {
+      if (v === 2) throw new Error('stage bug')
+      this.out.next(v)
+    }
+  }
+  const explodes = subscriberOperator<number, number>((out: Subscriber<number>) => new Explodes(out))
+
+  it("turns a throw in _next into the pipeline's error instead of unwinding into the source's loop", () => {
+    const src = new Subject<number>()
+    const errors: string[] = []
+    const first: number[] = []
+    const second: number[] = []
+    src.pipe(explodes).subscribe({ next: (v) => first.push(v), error: (e) => errors.push((e as Error).message) })
+    src.subscribe((v) => second.push(v))
+    for (const v of [1, 2, 3]) src.next(v)
+    expect(first).toEqual([1])
+    expect(errors).toEqual(['stage bug'])
+    // A Subject does not catch for its observers: without the Stage's guard the second one never sees 2 or 3.
+    expect(second).toEqual([1, 2, 3])
   })
 })
 

@@ -202,6 +202,8 @@ export class Engine {
               key: (a) => a,
               wanted: (a) => a.intent !== null && this.wanted(a, a.intent),
               onBusy: () => this.metrics.w.droppedWhileBusy++,
+              // An action that errors, or a decision that throws, stops that actor only.
+              onError: (a, err) => this.failActor(a, err),
               slots: ACTOR_LANES,
             }),
           )
@@ -527,16 +529,19 @@ export class Engine {
     this.persistence?.accept(ev)
   }
 
-  private failActor(actor: StrategyActor, err: unknown): void {
-    if (!actor.state.running) return
+  private failActor(actor: StrategyActor, err: unknown, logged = false): boolean {
+    if (!actor.state.running) return false
     const reason = err instanceof Error ? err.message : String(err)
     actor.apply({ type: 'ActorFailed', ts: this.scheduler.now(), reason })
     this.metrics.w.failedActors++
-    this.log?.error({ strategyId: actor.id, err }, 'strategy actor stopped')
+    if (!logged) this.log?.error({ strategyId: actor.id, err }, 'strategy actor stopped')
+    return true
   }
 
-  /** @internal */
+  /** A pipeline failed: every actor it feeds stops, the others trade on. Logged once, not per actor. @internal */
   failInstance(inst: StrategyInstance, err: unknown): void {
-    for (const a of inst.actors) this.failActor(a, err)
+    let failed = 0
+    for (const a of inst.actors) if (this.failActor(a, err, true)) failed++
+    if (failed > 0) this.log?.error({ pipeline: inst.key, actors: failed, firstStrategyId: inst.actors[0]?.id, err }, 'strategy pipeline failed: its actors stopped')
   }
 }

@@ -33,6 +33,13 @@ export class Metrics {
   readonly sweepTotal = new LatencyHistogram()
   inFlight = 0
   positionsOpen = 0
+  /** Orders now in the `unknown` state. */
+  unknownOrders = 0
+
+  /** Actors stopped by their own fault, whole run. */
+  get failedActors(): number {
+    return this.total.failedActors + this.w.failedActors
+  }
 
   /** Closes the current window: returns its counters and latency figures, then starts a new one. */
   window(): { counters: Counters; reactionMs: ReturnType<LatencyHistogram['summary']>; sweepMs: ReturnType<LatencyHistogram['summary']> } {

@@ -16,6 +16,10 @@ export interface StatsRow {
   readonly rejected: number
   readonly denied: number
   readonly positionsOpen: number
+  /** Actors stopped by a fault of their own (whole run). */
+  readonly failedActors: number
+  /** Orders whose outcome is unknown (kept busy until a look-up or audit resolves them). */
+  readonly unknownOrders: number
   /** Order events written so far (whole run). */
   readonly persisted: number
   /** Order events accepted but not yet written. */
@@ -80,6 +84,8 @@ export function statsRow(engine: Engine, lag: LagMonitor, t: number): StatsRow {
     rejected: c.rejected,
     denied: c.denied,
     positionsOpen: engine.metrics.positionsOpen,
+    failedActors: engine.metrics.failedActors,
+    unknownOrders: engine.metrics.unknownOrders,
     persisted: engine.persistedEvents,
     sinkPending: engine.acceptedEvents - engine.persistedEvents,
     sinkLagMs: engine.persistence?.lagMs() ?? 0,
@@ -124,6 +130,8 @@ const COLUMNS: [string, number, (r: StatsRow) => string][] = [
   ['reject', 7, (r) => String(r.rejected)],
   ['denied', 7, (r) => String(r.denied)],
   ['pos', 7, (r) => String(r.positionsOpen)],
+  ['failed', 7, (r) => String(r.failedActors)],
+  ['unknown', 8, (r) => String(r.unknownOrders)],
   ['persisted', 10, (r) => String(r.persisted)],
   ['queued', 7, (r) => String(r.sinkPending) + (r.entriesHalted ? '!' : '')],
   ['sink lag', 9, (r) => r.sinkLagMs.toFixed(0)],

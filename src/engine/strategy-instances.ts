@@ -75,7 +75,11 @@ class InstanceSubscriber extends Subscriber<Intent> {
   }
 
   protected override _next(intent: Intent): void {
-    this.sink.deliver(this.inst, intent)
+    try {
+      this.sink.deliver(this.inst, intent)
+    } catch (err) {
+      this.error(err)
+    }
   }
 
   protected override _error(err: unknown): void {

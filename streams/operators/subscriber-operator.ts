@@ -11,9 +11,21 @@ export const subscriberOperator =
   (source) =>
     new Observable<R>((destination) => source.subscribe(make(destination)))
 
-/** A Subscriber that forwards to `destination` and typechecks it as a Subscriber of R. */
+/**
+ * A Subscriber that forwards to `destination` and typechecks it as a Subscriber of R. A throw in
+ * `_next` becomes this pipeline's error, as RxJS's own OperatorSubscriber does it: it never unwinds
+ * into whoever delivered the value (the router, and every other pipeline after this one).
+ */
 export abstract class Stage<T, R> extends Subscriber<T> {
   constructor(protected readonly out: Subscriber<R>) {
     super(out)
+  }
+
+  override next(value: T): void {
+    try {
+      super.next(value)
+    } catch (err) {
+      this.error(err)
+    }
   }
 }

@@ -113,6 +113,7 @@ export function evolveActor(s: ActorState, e: ActorEvent): ActorState {
     n.order = null
     if (o.status === 'filled') n.filled = s.filled + 1
     else if (o.status === 'rejected') n.rejected = s.rejected + 1
+    else if (o.status === 'denied') n.denied = s.denied + 1
     else n.canceled = s.canceled + 1
   } else {
     n.order = o

@@ -11,7 +11,7 @@ const isReport = (r: VenueReport): r is ExchangeOrder => 'clientOrderId' in r
 /** The updates a venue report implies for `order`: acknowledgement, new trades, then a final state. */
 export function updatesFrom(order: Order, r: ExchangeOrder, now: number): OrderUpdate[] {
   const out: OrderUpdate[] = []
-  if (order.status === 'pending_new' && r.status !== 'rejected') out.push({ type: 'OrderAccepted', ts: r.timestamp, exchangeId: r.id })
+  if ((order.status === 'pending_new' || order.status === 'unknown') && r.status !== 'rejected') out.push({ type: 'OrderAccepted', ts: r.timestamp, exchangeId: r.id })
   for (const t of r.trades) {
     if (order.tradeIds.includes(t.id)) continue
     out.push({ type: 'OrderFilled', ts: t.timestamp, fill: { tradeId: t.id, orderId: order.id, price: t.price, amount: t.amount, fee: t.fee, liquidity: t.takerOrMaker, ts: t.timestamp } })

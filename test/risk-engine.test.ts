@@ -81,6 +81,9 @@ describe('circuit breaker in a crash (virtual time, SQLite)', () => {
     const denied = d.prepare("select count(*) n from orders where created_at > ? and reason = 'risk: reducing_only'").get(trip!.ts) as { n: number }
     expect(denied.n).toBeGreaterThan(0)
     expect((d.prepare("select count(*) n from order_events where type = 'OrderDenied'").get() as { n: number }).n).toBe(risk.denied)
+    // A denial is its own status, never confused with a venue rejection.
+    expect((d.prepare("select count(*) n from orders where status = 'denied'").get() as { n: number }).n).toBe(risk.denied)
+    expect((d.prepare("select count(*) n from orders where status = 'rejected' and reason like 'risk:%'").get() as { n: number }).n).toBe(0)
     const exits = d.prepare("select count(*) n from orders where side = 'sell' and created_at > ? and status = 'filled'").get(trip!.ts) as { n: number }
     expect(exits.n).toBeGreaterThan(0) // exits still pass while REDUCING
     d.close()

@@ -2,7 +2,9 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_LIMITS, validateLimits, type RiskLimits } from '../actors/risk/limits.ts'
 import { kindOf, preTradeCheck, type OrderCheck, type RiskView } from '../actors/risk/pre-trade.ts'
+import { RiskManager } from '../actors/risk/risk-manager.ts'
 import { TokenBucket } from '../actors/risk/token-bucket.ts'
+import { INITIAL_ACTOR_STATE } from '../actors/actor-state.ts'
 import { allows, strictest, type TradingState } from '../actors/risk/trading-state.ts'
 import type { Market } from '../src/domain/market.ts'
 
@@ -135,5 +137,26 @@ describe('risk properties (fast-check)', () => {
       }),
       { numRuns: 2_000, seed: 7 },
     )
+  })
+})
+
+describe('RiskManager without a reference price', () => {
+  const subject = { index: 0, id: 's0', symbol: 'BTC/USDT', state: INITIAL_ACTOR_STATE }
+  const o = { side: 'buy' as const, type: 'market' as const, amount: 1, price: null }
+
+  it('denies with no_price (and takes no rate token) until a trade or a quote gives it one', () => {
+    const risk = new RiskManager(limits({ globalOrdersPerSec: 1, globalOrderBurst: 1 }), [market], 0)
+    expect(risk.check(subject, o, 0, 0)).toBe('no_price')
+    expect(risk.check(subject, o, 0, 0)).toBe('no_price')
+    expect(risk.deniedByReason).toEqual({ no_price: 2 })
+    risk.onQuote('BTC/USDT', 100)
+    // The one token of the global bucket is still there: the denials spent none.
+    expect(risk.check(subject, o, 0, 0)).toBeNull()
+    expect(risk.check(subject, o, 0, 0)).toBe('rate_limit_global')
+  })
+
+  it('denies a symbol it has no market for', () => {
+    const risk = new RiskManager(limits(), [market], 0)
+    expect(risk.check({ ...subject, symbol: 'DOGE/USDT' }, o, 0, 0)).toBe('unknown_symbol')
   })
 })

@@ -18,6 +18,9 @@ export type DenyReason =
   | 'min_notional'
   | 'rate_limit_strategy'
   | 'rate_limit_global'
+  /** No trade or quote seen for the symbol yet: nothing to check the order against. */
+  | 'no_price'
+  | 'unknown_symbol'
 
 /** One proposed order and the strategy's own figures. */
 export interface OrderCheck {

@@ -120,7 +120,9 @@ export class RiskManager {
   check(a: RiskSubject, o: { side: Side; type: 'market' | 'limit'; amount: number; price: number | null }, now: number, openOrders: number): DenyReason | null {
     const market = this.markets.get(a.symbol)
     const lastPrice = this.lastPrice.get(a.symbol)
-    if (market === undefined || lastPrice === undefined) return null
+    // Never pass what cannot be checked: an order with no reference price could breach any limit.
+    if (market === undefined) return this.deny('unknown_symbol')
+    if (lastPrice === undefined) return this.deny('no_price')
     const st = this.stateOf(a)
     const reason = preTradeCheck(
       { side: o.side, type: o.type, amount: o.amount, price: o.price, position: a.state.position, avgPrice: a.state.avgPrice, freeCapital: this.ledger(a).freeCapital },
@@ -162,6 +164,11 @@ export class RiskManager {
       const state: TradingState = g.paused ? 'REDUCING' : 'ACTIVE'
       this.trip(now, `symbol:${symbol}`, g.paused ? `volatility ${g.ratio.toFixed(1)}x baseline > ${this.limits.volGate.k}x` : 'volatility back to normal', state)
     }
+  }
+
+  /** A quote before any trade: its mid is the reference price until the first trade prints. */
+  onQuote(symbol: string, mid: number): void {
+    if (!this.lastPrice.has(symbol) && Number.isFinite(mid) && mid > 0) this.lastPrice.set(symbol, mid)
   }
 
   /** A position carried over at start-up. */

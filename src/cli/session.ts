@@ -187,7 +187,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     evaluations: t.evaluations,
     sweepMs: pick(engine.metrics.sweepSummary()),
     reactionMs: pick(engine.metrics.reactionSummary()),
-    orders: { submitted: t.submitted, filled: t.filled, canceled: t.canceled, rejected: t.rejected },
+    orders: { submitted: t.submitted, filled: t.filled, canceled: t.canceled, rejected: t.rejected, denied: t.denied, unknown: engine.metrics.unknownOrders },
     fills: t.fills,
     droppedWhileBusy: t.droppedWhileBusy,
     positionsOpen: engine.metrics.positionsOpen,

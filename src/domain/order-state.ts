@@ -15,6 +15,15 @@ const TABLE: Readonly<Record<OrderStatus, Partial<Record<OrderUpdateType, Target
     OrderCanceled: 'canceled',
     OrderRejected: 'rejected',
     OrderExpired: 'expired',
+    OrderStatusUnknown: 'unknown',
+  },
+  // Whatever a later look-up finds settles it; it cannot go back to pending_new.
+  unknown: {
+    OrderAccepted: 'new',
+    OrderFilled: 'fill',
+    OrderCanceled: 'canceled',
+    OrderRejected: 'rejected',
+    OrderExpired: 'expired',
   },
   new: {
     OrderFilled: 'fill',
@@ -37,6 +46,7 @@ const TABLE: Readonly<Record<OrderStatus, Partial<Record<OrderUpdateType, Target
   filled: {},
   canceled: {},
   rejected: {},
+  denied: {},
   expired: {},
 }
 
@@ -82,6 +92,10 @@ export function evolveOrder(order: Order, u: OrderUpdate): OrderTransition {
       return { ok: true, order: n }
     case 'OrderCancelRequested':
       n.status = 'pending_cancel'
+      return { ok: true, order: n }
+    case 'OrderStatusUnknown':
+      n.status = 'unknown'
+      n.reason = u.reason
       return { ok: true, order: n }
     case 'OrderCanceled':
     case 'OrderRejected':

@@ -2,18 +2,24 @@ import type { Side } from './market.ts'
 
 export type OrderType = 'market' | 'limit'
 
-/** FIX-like order states. */
+/**
+ * FIX-like order states. `rejected`: the venue refused it. `denied`: shoal's risk gate refused it,
+ * so it never left. `unknown`: sent, but every look-up failed to say whether the venue has it — it
+ * may be live, so its actor stays busy until a look-up, audit or reconciliation settles it.
+ */
 export type OrderStatus =
   | 'pending_new'
+  | 'unknown'
   | 'new'
   | 'partially_filled'
   | 'filled'
   | 'pending_cancel'
   | 'canceled'
   | 'rejected'
+  | 'denied'
   | 'expired'
 
-export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['filled', 'canceled', 'rejected', 'expired'])
+export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['filled', 'canceled', 'rejected', 'denied', 'expired'])
 export const isFinal = (s: OrderStatus): boolean => FINAL_STATUSES.has(s)
 
 export interface Fill {
@@ -58,6 +64,8 @@ export type OrderUpdate =
   | { readonly type: 'OrderCancelRejected'; readonly ts: number; readonly reason: string }
   | { readonly type: 'OrderRejected'; readonly ts: number; readonly reason: string }
   | { readonly type: 'OrderExpired'; readonly ts: number }
+  /** Look-ups could not tell whether the venue has the order (it may still be live). */
+  | { readonly type: 'OrderStatusUnknown'; readonly ts: number; readonly reason: string }
 
 export type OrderUpdateType = OrderUpdate['type']
 /** OrderSubmitted creates an order; OrderDenied records one the risk gate refused before it left. */

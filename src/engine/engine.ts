@@ -298,7 +298,11 @@ export class Engine {
       this.o.risk?.onTrade(e.symbol, e.price, e.ts)
     } else if (e.kind === 'quote') {
       this.lastQuote.set(e.symbol, e)
-      if (!this.lastPrice.has(e.symbol)) this.lastPrice.set(e.symbol, (e.bid + e.ask) / 2)
+      if (!this.lastPrice.has(e.symbol)) {
+        this.lastPrice.set(e.symbol, (e.bid + e.ask) / 2)
+        // Until the first trade prints, the mid is the risk gate's reference price too.
+        this.o.risk?.onQuote(e.symbol, (e.bid + e.ask) / 2)
+      }
       // Execution algorithms working an order on this symbol follow the book.
       this.quotes.dispatch(e.symbol, e)
     }
@@ -385,7 +389,7 @@ export class Engine {
   private denyOrder(order: Order, reason: string): void {
     const now = this.scheduler.now()
     const o = copyOrder(order)
-    o.status = 'rejected'
+    o.status = 'denied'
     o.reason = `risk: ${reason}`
     o.closedAt = now
     this.metrics.w.denied++

@@ -6,9 +6,13 @@ import type { Database } from '../store/schema.ts'
 export interface StrategyReport {
   strategyId: string
   symbol: string
+  /** Orders that went to the venue (risk denials are not among them). */
   orders: number
   filledOrders: number
+  /** Refused by the venue. */
   rejectedOrders: number
+  /** Refused by shoal's risk gate before they left. */
+  deniedOrders: number
   fills: number
   position: number
   avgPrice: number
@@ -39,9 +43,10 @@ export async function strategyReport(db: Kysely<Database>, f: ReportFilter = {})
     .select((eb) => [
       'strategy_id',
       eb.fn.min('symbol').as('symbol'),
-      eb.fn.countAll<number>().as('n'),
+      eb.fn.sum<number>(eb.case().when('status', '=', 'denied').then(0).else(1).end()).as('n'),
       eb.fn.sum<number>(eb.case().when('status', '=', 'filled').then(1).else(0).end()).as('filled'),
       eb.fn.sum<number>(eb.case().when('status', '=', 'rejected').then(1).else(0).end()).as('rejected'),
+      eb.fn.sum<number>(eb.case().when('status', '=', 'denied').then(1).else(0).end()).as('denied'),
     ])
     .groupBy('strategy_id')
   let fills = db.selectFrom('fills').select(['strategy_id', 'symbol', 'side', 'price', 'amount', 'fee', 'ts']).orderBy('strategy_id').orderBy('ts').orderBy('trade_id')
@@ -60,7 +65,7 @@ export async function strategyReport(db: Kysely<Database>, f: ReportFilter = {})
   const lastPrice = new Map(lastRows.map((r) => [r.symbol, Number(r.price)]))
   const out = new Map<string, StrategyReport>()
   for (const r of orderRows) {
-    out.set(r.strategy_id, blank(r.strategy_id, String(r.symbol), Number(r.n), Number(r.filled), Number(r.rejected)))
+    out.set(r.strategy_id, blank(r.strategy_id, String(r.symbol), Number(r.n), Number(r.filled), Number(r.rejected), Number(r.denied)))
   }
   let cur: StrategyReport | null = null
   let pos: PositionFigures = { position: 0, avgPrice: 0, realizedPnl: 0 }
@@ -78,7 +83,7 @@ export async function strategyReport(db: Kysely<Database>, f: ReportFilter = {})
   for (const r of fillRows) {
     if (cur === null || cur.strategyId !== r.strategy_id) {
       close()
-      cur = out.get(r.strategy_id) ?? blank(r.strategy_id, r.symbol, 0, 0, 0)
+      cur = out.get(r.strategy_id) ?? blank(r.strategy_id, r.symbol, 0, 0, 0, 0)
       out.set(r.strategy_id, cur)
       pos = { position: 0, avgPrice: 0, realizedPnl: 0 }
       tripStart = 0
@@ -100,12 +105,13 @@ export async function strategyReport(db: Kysely<Database>, f: ReportFilter = {})
   return [...out.values()].sort((a, b) => (a.strategyId < b.strategyId ? -1 : a.strategyId > b.strategyId ? 1 : 0))
 }
 
-const blank = (strategyId: string, symbol: string, orders: number, filledOrders: number, rejectedOrders: number): StrategyReport => ({
+const blank = (strategyId: string, symbol: string, orders: number, filledOrders: number, rejectedOrders: number, deniedOrders: number): StrategyReport => ({
   strategyId,
   symbol,
   orders,
   filledOrders,
   rejectedOrders,
+  deniedOrders,
   fills: 0,
   position: 0,
   avgPrice: 0,

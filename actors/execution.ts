@@ -1,4 +1,4 @@
-import { catchError, concat, EMPTY, Observable, of, Subscriber, switchMap, timer, type SchedulerLike, type Subscription } from 'rxjs'
+import { catchError, concat, defer, EMPTY, Observable, of, Subscriber, switchMap, timer, type SchedulerLike, type Subscription } from 'rxjs'
 import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
 import type { Order, OrderEvent, OrderUpdate } from '../src/domain/order.ts'
 import type { ExchangeOrder, ExchangePort, OrderRequest } from '../src/exchange/port.ts'
@@ -12,15 +12,24 @@ export interface ExecutionContext {
   readonly scheduler: SchedulerLike
   /** A resting order still open after this long is cancelled. */
   readonly orderTimeoutMs: number
-  /** How often an order whose outcome is unknown is looked up (and resubmitted under the same id) before giving up. */
+  /** How often an order whose outcome is unknown is looked up (and resubmitted under the same id) before it is marked `unknown`. */
   readonly maxAttempts: number
   /** Base of the exponential back-off between look-ups. */
   readonly retryDelayMs: number
+  /**
+   * How late a request may still reach the venue and be acted on (Binance refuses one older than its
+   * `recvWindow`; ccxt sends 10 s). Only once this has passed since the order was last sent does
+   * "not found" prove it never will be. Default 10 s.
+   */
+  readonly recvWindowMs?: number
+  /** Between look-ups of an order in the `unknown` state. Default: the last back-off step, at least 1 s. */
+  readonly unknownPollMs?: number
   readonly onSkip?: (order: Order, reason: string) => void
 }
 
 const rejected = (ts: number, reason: string): OrderUpdate => ({ type: 'OrderRejected', ts, reason })
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err))
+const recvWindowOf = (ctx: ExecutionContext) => ctx.recvWindowMs ?? 10_000
 
 /**
  * Places `req` and, when the outcome is unknown (timeout, network), finds out by client order id
@@ -28,22 +37,51 @@ const describe = (err: unknown): string => (err instanceof Error ? err.message :
  * (we resubmit the same id, which the venue would refuse as a duplicate). Never errors.
  */
 export function placeOrder(ctx: ExecutionContext, req: OrderRequest, attempt = 0): Observable<VenueReport> {
-  return ctx.exchange.createOrder(req).pipe(
-    catchError((err: unknown) => {
-      if (err instanceof RetryableExchangeError) return resolveUnknown(ctx, req, attempt + 1)
-      if (err instanceof FinalExchangeError && err.code === 'duplicate' && attempt > 0) return resolveUnknown(ctx, req, attempt + 1)
+  return defer(() => {
+    const sentAt = ctx.scheduler.now()
+    return ctx.exchange.createOrder(req).pipe(
+      catchError((err: unknown) => {
+        if (err instanceof RetryableExchangeError) return resolveUnknown(ctx, req, attempt + 1, sentAt)
+        if (err instanceof FinalExchangeError && err.code === 'duplicate' && attempt > 0) return resolveUnknown(ctx, req, attempt + 1, sentAt)
+        return of(rejected(ctx.scheduler.now(), describe(err)))
+      }),
+    )
+  })
+}
+
+/**
+ * Looks the order up with back-off; "not found" means the venue has not seen it (yet), so the same
+ * id is sent again — a late original and the resubmission cannot both be accepted. After
+ * `maxAttempts` the order is `unknown` (it may be live) and `settleUnknown` takes over.
+ */
+function resolveUnknown(ctx: ExecutionContext, req: OrderRequest, attempt: number, sentAt: number): Observable<VenueReport> {
+  if (attempt > ctx.maxAttempts) {
+    const reason = `outcome unknown after ${ctx.maxAttempts} attempts; looking it up until the venue knows it or its recvWindow has passed`
+    return concat(of<VenueReport>({ type: 'OrderStatusUnknown', ts: ctx.scheduler.now(), reason }), settleUnknown(ctx, req, sentAt))
+  }
+  return timer(ctx.retryDelayMs * 2 ** (attempt - 1), ctx.scheduler).pipe(
+    switchMap(() => ctx.exchange.fetchOrder(req.clientOrderId, req.symbol)),
+    catchError((err: unknown): Observable<VenueReport> => {
+      if (err instanceof FinalExchangeError && err.code === 'not_found') return placeOrder(ctx, req, attempt)
+      if (err instanceof RetryableExchangeError) return resolveUnknown(ctx, req, attempt + 1, sentAt)
       return of(rejected(ctx.scheduler.now(), describe(err)))
     }),
   )
 }
 
-function resolveUnknown(ctx: ExecutionContext, req: OrderRequest, attempt: number): Observable<VenueReport> {
-  if (attempt > ctx.maxAttempts) return of(rejected(ctx.scheduler.now(), `outcome unknown after ${ctx.maxAttempts} attempts`))
-  return timer(ctx.retryDelayMs * 2 ** (attempt - 1), ctx.scheduler).pipe(
+/**
+ * An order in the `unknown` state: looked up every `unknownPollMs` until the venue reports it (it is
+ * then followed like any other) or says "not found" once the recvWindow since it was last sent has
+ * passed — only then is it certain never to trade, and it ends rejected. Its actor stays busy meanwhile.
+ */
+function settleUnknown(ctx: ExecutionContext, req: OrderRequest, sentAt: number): Observable<VenueReport> {
+  const every = ctx.unknownPollMs ?? Math.max(1_000, ctx.retryDelayMs * 2 ** ctx.maxAttempts)
+  return timer(every, ctx.scheduler).pipe(
     switchMap(() => ctx.exchange.fetchOrder(req.clientOrderId, req.symbol)),
     catchError((err: unknown): Observable<VenueReport> => {
-      if (err instanceof FinalExchangeError && err.code === 'not_found') return placeOrder(ctx, req, attempt)
-      if (err instanceof RetryableExchangeError) return resolveUnknown(ctx, req, attempt + 1)
+      const notFound = err instanceof FinalExchangeError && err.code === 'not_found'
+      if (notFound && ctx.scheduler.now() - sentAt > recvWindowOf(ctx)) return of(rejected(ctx.scheduler.now(), `never reached the venue: not found ${recvWindowOf(ctx)} ms after it was last sent`))
+      if (notFound || err instanceof RetryableExchangeError) return settleUnknown(ctx, req, sentAt)
       return of(rejected(ctx.scheduler.now(), describe(err)))
     }),
   )
@@ -76,6 +114,7 @@ class OrderAction {
   private extra: Subscription | null = null
   private closed = false
   private following = false
+  private sentAt = 0
 
   constructor(
     private readonly ctx: ExecutionContext,
@@ -87,6 +126,7 @@ class OrderAction {
 
   start(): this {
     const { ctx, order } = this
+    this.sentAt = ctx.scheduler.now()
     this.out.next({ type: 'OrderSubmitted', ts: order.createdAt, order, fill: null, reason: null })
     this.placing = new Placement(this)
     try {
@@ -132,7 +172,7 @@ class OrderAction {
         ctx.orderUpdates.follow(order.id, this)
       }
       this.extra?.unsubscribe()
-      this.extra = resolveUnknown(ctx, requestOf(order), 1).subscribe((r) => this.report(r))
+      this.extra = resolveUnknown(ctx, requestOf(order), 1, this.sentAt).subscribe((r) => this.report(r))
     } else {
       this.report(rejected(ctx.scheduler.now(), describe(err)))
     }

@@ -151,15 +151,34 @@ describe('executeOrder', () => {
     expect(ids).toEqual(['c1', 'c1'])
   })
 
-  it('gives up after maxAttempts look-ups and reports the order as rejected with the reason', () => {
+  it('after maxAttempts look-ups the order is unknown, never freed: it stays busy until a look-up finds it', () => {
     newScheduler().run(({ cold, expectObservable }) => {
+      let lookups = 0
       const ex = venue({
         createOrder: () => cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')),
-        fetchOrder: () => cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')),
+        // Three look-ups time out; the venue answers the fifth (the second poll in the unknown state).
+        fetchOrder: () => (++lookups <= 4 ? cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')) : cold('-(a|)', { a: report('closed', [trade('t1', 2)], 2) })),
       })
-      const events = executeOrder(ctxFor(ex), order()).pipe(map((e) => `${e.type}:${e.reason ?? ''}`))
-      // look-ups at 1+10, 12+20, 33+40 → give up at 74
-      expectObservable(events).toBe('s 73ms (r|)', { s: 'OrderSubmitted:', r: 'OrderRejected:outcome unknown after 3 attempts' })
+      const events = executeOrder({ ...ctxFor(ex), unknownPollMs: 100 }, order()).pipe(map((e) => `${e.type}:${e.order.status}`))
+      // look-ups at 1+10, 12+20, 33+40 → unknown at 74; polls at 174 (times out at 175) and 275 → found at 276
+      expectObservable(events).toBe('s 73ms u 201ms (af|)', { s: 'OrderSubmitted:pending_new', u: 'OrderStatusUnknown:unknown', a: 'OrderAccepted:new', f: 'OrderFilled:filled' })
+    })
+  })
+
+  it('an unknown order the venue still does not know once its recvWindow has passed ends rejected (it can never trade)', () => {
+    newScheduler().run(({ cold, expectObservable }) => {
+      let lookups = 0
+      const ex = venue({
+        createOrder: () => cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')),
+        fetchOrder: () => (++lookups <= 3 ? cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')) : cold('-#', undefined, new FinalExchangeError('order does not exist', 'not_found'))),
+      })
+      const events = executeOrder({ ...ctxFor(ex), unknownPollMs: 100, recvWindowMs: 250 }, order()).pipe(map((e) => `${e.type}:${e.reason ?? ''}`))
+      // unknown at 74; "not found" at 175 (sent at 0: inside the window, poll again) and at 276: past it
+      expectObservable(events).toBe('s 73ms u 201ms (r|)', {
+        s: 'OrderSubmitted:',
+        u: 'OrderStatusUnknown:outcome unknown after 3 attempts; looking it up until the venue knows it or its recvWindow has passed',
+        r: 'OrderRejected:never reached the venue: not found 250 ms after it was last sent',
+      })
     })
   })
 

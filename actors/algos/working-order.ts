@@ -77,6 +77,8 @@ class Work {
     this.cancelling = false
     this.liveSub = executeOrder(this.ctx.exec, order).subscribe({
       next: (e) => this.onEvent(e),
+      // The order's action failed (an unreadable venue report): so does this work, and its actor alone.
+      error: (err) => this.fail(err),
       complete: () => this.onFinal(),
     })
   }
@@ -166,6 +168,14 @@ class Work {
     })
     this.stop()
     this.out.complete()
+  }
+
+  private fail(err: unknown): void {
+    if (this.done) return
+    this.done = true
+    this.liveSub = null
+    this.stop()
+    this.out.error(err)
   }
 
   private stop(): void {

@@ -9,6 +9,7 @@ import type { Scenario } from '../exchange/sim/price-path.ts'
 import type { Market } from '../domain/market.ts'
 import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags.ts'
 import { runSession, type SessionConfig } from './session.ts'
+import { lateMsFor } from './venue.ts'
 
 export const DEMO_FLAGS = {
   strategies: { type: 'string', default: '10000' },
@@ -52,6 +53,8 @@ export const DEMO_FLAGS = {
   'global-order-rate': { type: 'string' },
   'price-band-bps': { type: 'string' },
   'timeout-rate': { type: 'string', default: '0.002' },
+  'late-rate': { type: 'string', default: '0' },
+  'call-timeout': { type: 'string' },
   'tick-ms': { type: 'string', default: '250' },
   scenario: { type: 'string', default: 'calm' },
   help: { type: 'boolean', short: 'h' },
@@ -73,6 +76,10 @@ export const DEMO_HELP = `shoal demo — seed 000's experiment: many strategies 
   --notional USDT     position size per strategy in quote currency (default 100)
   --reject-rate R     share of orders the venue rejects (default 0.01)
   --timeout-rate R    share of calls whose answer is lost (default 0.002)
+  --late-rate R       share of calls that reach the venue only after the engine timed out and
+                      looked the order up, racing its resubmission (default 0)
+  --call-timeout MS   engine-side deadline on every venue call; past it the outcome is unknown
+                      and the order is looked up, never sent twice (default 5000 or 5 × --latency)
   --tick-ms MS        market data period (default 250)
   --scenario NAME     calm | trend | crash | volatile (default calm)
   --db PATH|URL       SQLite file (default ./shoal.sqlite) or postgres://user:pass@host:port/db
@@ -124,6 +131,8 @@ export interface DemoConfig {
   notional: number
   rejectRate: number
   timeoutRate: number
+  lateRate: number
+  callTimeoutMs: number
   tickMs: number
   scenario: Scenario
   maxQueued: number
@@ -156,6 +165,8 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
     notional: numFlag(v.notional, '--notional', 0.000001),
     rejectRate: numFlag(v['reject-rate'], '--reject-rate', 0, 1),
     timeoutRate: numFlag(v['timeout-rate'], '--timeout-rate', 0, 1),
+    lateRate: numFlag(v['late-rate'], '--late-rate', 0, 1),
+    callTimeoutMs: v['call-timeout'] === undefined ? Math.max(5_000, 5 * numFlag(v.latency, '--latency', 0, 600_000)) : numFlag(v['call-timeout'], '--call-timeout', 1),
     tickMs: numFlag(v['tick-ms'], '--tick-ms', 1),
     scenario: choiceFlag(v.scenario, '--scenario', ['calm', 'trend', 'crash', 'volatile'] as const),
     maxQueued: intFlag(v['max-queued'], '--max-queued', 1),
@@ -231,7 +242,8 @@ export function demoSession(c: DemoConfig): SessionConfig {
   return {
     command: 'demo',
     record: { ...c },
-    venue: { kind: 'sim', options: { symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, tickMs: c.tickMs, scenario: c.scenario } },
+    venue: { kind: 'sim', options: { symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, lateRate: c.lateRate, lateMs: lateMsFor(c.callTimeoutMs, c.latencyMs), tickMs: c.tickMs, scenario: c.scenario } },
+    callTimeoutMs: c.callTimeoutMs,
     strategies: (markets, priceOf) => demoStrategies(c, markets, priceOf),
     signals: { groups: c.groups, everyMs: c.signalEverySec * 1000, seed: c.seed },
     mode: c.mode,

@@ -14,6 +14,9 @@ export const EXCHANGE_HELP = `shoal exchange — the simulator as a standalone v
   --seed N          seed for prices and latency (default 1)
   --scenario NAME   calm | trend | crash | volatile (default calm)
   --reject-rate R, --timeout-rate R   injected faults on requests (default 0)
+  --late-rate R     share of requests held on the way in for --late-ms (×0.5–1.5, default
+                    12000): a client gives up, looks the order up, resubmits; the original
+                    then races it (refused if older than the 10 s recvWindow) (default 0)
   --drop-rate R, --dup-rate R, --delay-rate R, --disconnect-rate R
                     faults on pushed websocket messages: lost, sent twice, held back
                     (0.5–1.5 × --delay-ms, default 200) so later ones overtake, or the
@@ -36,6 +39,8 @@ const FLAGS = {
   scenario: { type: 'string', default: 'calm' },
   'reject-rate': { type: 'string', default: '0' },
   'timeout-rate': { type: 'string', default: '0' },
+  'late-rate': { type: 'string', default: '0' },
+  'late-ms': { type: 'string', default: '12000' },
   'drop-rate': { type: 'string', default: '0' },
   'dup-rate': { type: 'string', default: '0' },
   'delay-rate': { type: 'string', default: '0' },
@@ -61,6 +66,8 @@ export async function runExchange(argv: string[], log: Logger, env: NodeJS.Proce
     scenario: choiceFlag(v.scenario, '--scenario', ['calm', 'trend', 'crash', 'volatile'] as const) as Scenario,
     rejectRate: numFlag(v['reject-rate'], '--reject-rate', 0, 1),
     timeoutRate: numFlag(v['timeout-rate'], '--timeout-rate', 0, 1),
+    lateRate: numFlag(v['late-rate'], '--late-rate', 0, 1),
+    lateMs: numFlag(v['late-ms'], '--late-ms', 0, 600_000),
   }).start()
   const seed = intFlag(v.seed, '--seed', 0, 2 ** 32 - 1)
   const venue = new BinanceVenue({

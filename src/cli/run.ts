@@ -6,7 +6,7 @@ import type { ShoalConfig } from '../config/schema.ts'
 import { ConfigError } from '../domain/errors.ts'
 import { sizeForNotional } from '../engine/sizing.ts'
 import type { Market } from '../domain/market.ts'
-import { openVenue } from './venue.ts'
+import { lateMsFor, openVenue } from './venue.ts'
 import { numFlag, parseFlags, stringFlag } from './flags.ts'
 import type { SessionConfig } from './session.ts'
 
@@ -49,6 +49,15 @@ export function configStrategies(c: ShoalConfig, markets: readonly Market[], pri
   return out
 }
 
+const callTimeoutOf = (x: ShoalConfig['exchange']): number =>
+  x.callTimeoutMs ?? (x.type === 'sim' ? Math.max(5_000, 5 * x.latencyMs) : 10_000)
+
+/** The simulator's options from the config: late calls arrive after the engine's timeout and look-up. */
+function simOptions(x: Extract<ShoalConfig['exchange'], { type: 'sim' }>, callTimeoutMs: number) {
+  const { type: _type, callTimeoutMs: _t, ...rest } = x
+  return { ...rest, lateMs: lateMsFor(callTimeoutMs, x.latencyMs) }
+}
+
 export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: string | null, durationSec: number | null): SessionConfig {
   const r = c.risk
   const e = c.execution
@@ -59,8 +68,9 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
     record: { configFile: file, ...c },
     venue:
       c.exchange.type === 'sim'
-        ? { kind: 'sim', options: { ...c.exchange } }
+        ? { kind: 'sim', options: simOptions(c.exchange, callTimeoutOf(c.exchange)) }
         : { kind: 'ccxt', id: c.exchange.id, baseUrl: c.exchange.baseUrl, symbols: c.exchange.symbols, pollMs: c.exchange.pollMs, streams: c.exchange.streams, auditMs: c.exchange.auditMs, rateLimitMs: c.exchange.rateLimitMs, options: c.exchange.options },
+    callTimeoutMs: callTimeoutOf(c.exchange),
     strategies: (markets, priceOf) => configStrategies(c, markets, priceOf),
     signals: c.signals === undefined ? null : { groups: c.signals.groups, everyMs: c.signals.everyS * 1000, seed: c.signals.seed, pEnter: c.signals.pEnter, pExit: c.signals.pExit },
     mode: c.engine.mode,

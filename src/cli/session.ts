@@ -28,6 +28,8 @@ export interface SessionConfig {
   /** What to record as the run's configuration (no secrets). */
   readonly record: Record<string, unknown>
   readonly venue: VenueSpec
+  /** Engine-side deadline on every venue call, ms. */
+  readonly callTimeoutMs: number
   readonly strategies: (markets: readonly Market[], priceOf: (symbol: string) => number) => StrategySpec[]
   readonly signals: Omit<SignalScheduleOptions, 'scheduler'> | null
   readonly mode: EngineMode
@@ -90,6 +92,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     risk,
     execution: c.execution,
     maxQueuedEvents: c.maxQueued,
+    callTimeoutMs: c.callTimeoutMs,
     runTag: `d${Date.now().toString(36)}`,
     logger: log,
   })

@@ -38,6 +38,12 @@ export interface OpenVenue {
   stop(): Promise<void> | void
 }
 
+/**
+ * The mean delay of the simulator's late calls: past the engine's timeout, its first look-up (250 ms
+ * back-off) and a round trip, so the look-up says "not found" and the resubmission races the original.
+ */
+export const lateMsFor = (callTimeoutMs: number, latencyMs: number): number => callTimeoutMs + 250 + 2 * latencyMs
+
 /** SHOAL_<ID>_API_KEY and SHOAL_<ID>_SECRET, e.g. SHOAL_BINANCE_API_KEY. */
 export const credentialVars = (id: string) => ({ key: `SHOAL_${id.toUpperCase()}_API_KEY`, secret: `SHOAL_${id.toUpperCase()}_SECRET` })
 

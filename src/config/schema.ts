@@ -38,7 +38,11 @@ export const configSchema = z
           tickMs: positive.default(250),
           rejectRate: fraction.default(0),
           timeoutRate: fraction.default(0),
+          /** Share of calls that reach the simulated venue only after the engine timed out and looked them up. */
+          lateRate: fraction.default(0),
           scenario: z.enum(['calm', 'trend', 'crash', 'volatile']).default('calm'),
+          /** Engine-side deadline on every venue call (default: 5 s or 5 × latencyMs, whichever is larger). */
+          callTimeoutMs: positive.optional(),
         })
         .strict(),
       z
@@ -58,6 +62,8 @@ export const configSchema = z
           /** ccxt's request spacing per weight unit (its rateLimit; binance: 50 ms). A local venue can take far more. */
           rateLimitMs: positive.optional(),
           options: z.record(z.string(), z.unknown()).optional(),
+          /** Engine-side deadline on every venue call (default 10 s, ccxt's own request timeout). */
+          callTimeoutMs: positive.optional(),
         })
         .strict(),
     ]),

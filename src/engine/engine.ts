@@ -18,6 +18,7 @@ import type { Market, MarketEvent, Quote } from '../domain/market.ts'
 import { copyOrder, newOrder, type Order, type OrderEvent } from '../domain/order.ts'
 import type { SignalRound } from '../domain/signal.ts'
 import { FinalExchangeError } from '../domain/errors.ts'
+import { withCallTimeout } from '../exchange/call-timeout.ts'
 import type { ExchangePort } from '../exchange/port.ts'
 import { roundTo } from '../util/numbers.ts'
 import { EventPersistence, type EventStore } from './event-persistence.ts'
@@ -60,6 +61,13 @@ export interface EngineOptions {
   readonly orderTimeoutMs?: number
   readonly maxAttempts?: number
   readonly retryDelayMs?: number
+  /**
+   * Engine-side deadline on every venue call (default 5 s): past it the outcome is unknown and the
+   * order is looked up by client order id, never sent twice. 0 turns it off.
+   */
+  readonly callTimeoutMs?: number
+  /** How late a sent request may still be acted on by the venue (its recvWindow); see ExecutionContext. */
+  readonly recvWindowMs?: number
   readonly logger?: Logger
 }
 
@@ -95,6 +103,8 @@ export class Engine {
   private readonly scheduler: SchedulerLike
   private readonly clock: () => number
   private readonly ctx: ExecutionContext
+  /** The exchange behind the engine-side call deadline. */
+  private readonly port: ExchangePort
   /** Inputs (market, signals): stopped first on shutdown. */
   private readonly inputSubs: Subscription[] = []
   /** Intents and the sink: stopped after in-flight actions drain. */
@@ -114,13 +124,15 @@ export class Engine {
     this.clock = o.clock ?? (() => performance.now())
     this.log = o.logger
     for (const m of o.markets) this.marketsBySymbol.set(m.symbol, m)
+    this.port = withCallTimeout(o.exchange, o.callTimeoutMs ?? 5_000, this.scheduler)
     this.ctx = {
-      exchange: o.exchange,
+      exchange: this.port,
       orderUpdates: this.orderUpdates,
       scheduler: this.scheduler,
       orderTimeoutMs: o.orderTimeoutMs ?? 30_000,
       maxAttempts: o.maxAttempts ?? 5,
       retryDelayMs: o.retryDelayMs ?? 250,
+      recvWindowMs: o.recvWindowMs,
       onSkip: (order, reason) => {
         this.metrics.w.skipped++
         this.log?.debug({ orderId: order.id, status: order.status, reason }, 'order update skipped')
@@ -215,7 +227,7 @@ export class Engine {
 
     this.persistence?.start()
 
-    this.orderUpdates.connect(this.o.exchange.watchOrders(), (o) => o.clientOrderId)
+    this.orderUpdates.connect(this.port.watchOrders(), (o) => o.clientOrderId)
     const risk = this.o.risk
     if (risk !== undefined) {
       this.inputSubs.push(
@@ -225,7 +237,7 @@ export class Engine {
       )
     }
     this.inputSubs.push(
-      this.o.exchange.watchMarket().subscribe({
+      this.port.watchMarket().subscribe({
         next: (e) => this.onMarket(e),
         error: (err) => this.log?.error({ err }, 'market stream failed'),
       }),
@@ -266,7 +278,10 @@ export class Engine {
         this.actionsDone.then(() => true),
         new Promise<boolean>((resolve) => this.scheduler.schedule(() => resolve(false), drainMs)),
       ])
-      if (!drained) this.log?.warn({ inFlight: this.metrics.inFlight }, 'stop: actions still in flight after drain; their orders stay open in the store')
+      if (!drained) {
+        const stuck = this.actors.filter((a) => a.state.order !== null).map((a) => ({ orderId: a.state.order!.id, strategyId: a.id, status: a.state.order!.status }))
+        this.log?.warn({ inFlight: this.metrics.inFlight, stuck: stuck.slice(0, 20), more: Math.max(0, stuck.length - 20) }, `stop: ${stuck.length} actions still in flight after drain (${stuck.slice(0, 3).map((x) => `${x.orderId} ${x.status}`).join(', ')}${stuck.length > 3 ? ', …' : ''}); their orders stay open in the store for start-up reconciliation`)
+      }
       for (const s of this.coreSubs) s.unsubscribe()
       this.orderUpdates.dispose()
       this.quotes.dispose()
@@ -444,7 +459,7 @@ export class Engine {
     for (const a of this.actors) {
       const o = a.state.order
       if (o === null || o.type !== 'limit' || o.status === 'pending_cancel') continue
-      this.o.exchange.cancelOrder(o.id, o.symbol).subscribe({
+      this.port.cancelOrder(o.id, o.symbol).subscribe({
         next: (r) => this.orderUpdates.dispatch(o.id, r),
         // Already final at the venue (filled, or cancelled by its own algorithm): nothing to do.
         error: (err) =>
@@ -507,6 +522,8 @@ export class Engine {
       // In flight = from OrderSubmitted until the order leaves the actor's in-flight slot.
       if (before.order === null && s.order !== null) this.metrics.inFlight++
       else if (before.order !== null && s.order === null) this.metrics.inFlight--
+      const wasUnknown = before.order?.status === 'unknown'
+      if (wasUnknown !== (s.order?.status === 'unknown')) this.metrics.unknownOrders += wasUnknown ? -1 : 1
     } catch (err) {
       this.failActor(actor, err)
     }

@@ -4,7 +4,7 @@ import type { Market, MarketEvent, Quote, Side, Trade } from '../../domain/marke
 import { FinalExchangeError, RetryableExchangeError } from '../../domain/errors.ts'
 import { gaussian, prng } from '../../util/random.ts'
 import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port.ts'
-import { DelayQueue } from './delay-queue.ts'
+import { DelayQueue } from '../../../streams/delay-queue.ts'
 import { simMarkets, roundTo } from './markets.ts'
 import { PricePath, type Scenario } from './price-path.ts'
 
@@ -24,6 +24,16 @@ export interface SimExchangeOptions {
   readonly timeoutRate?: number
   /** How long a caller waits for a lost response before it errors with a timeout. */
   readonly timeoutMs?: number
+  /**
+   * Share of calls that reach the venue late: held `lateMs` (×0.5–1.5) on the way in, so the caller has
+   * timed out and looked the order up ("not found") before the venue acts — and a resubmission under
+   * the same client order id races the original.
+   */
+  readonly lateRate?: number
+  /** Mean extra delay of a late call, ms (default 2 × timeoutMs). */
+  readonly lateMs?: number
+  /** An order request reaching the venue more than this after it was sent is refused (Binance's recvWindow; default 10 s). */
+  readonly recvWindowMs?: number
   /** Starting quote (USDT) balance of the account. */
   readonly quoteBalance?: number
   readonly scenario?: Scenario
@@ -96,7 +106,7 @@ export class SimExchange implements ExchangePort {
   private orderSeq = 0
   private tradeSeq = 0
   /** Calls made, by outcome; for tests and stats. */
-  readonly counts = { calls: 0, timeouts: 0, rejects: 0, fills: 0 }
+  readonly counts = { calls: 0, timeouts: 0, late: 0, outsideRecvWindow: 0, duplicates: 0, rejects: 0, fills: 0 }
 
   constructor(private readonly o: SimExchangeOptions) {
     this.scheduler = o.scheduler ?? asyncScheduler
@@ -230,8 +240,10 @@ export class SimExchange implements ExchangePort {
     return new Observable<T>((subscriber) => {
       this.counts.calls++
       const lost = (this.o.timeoutRate ?? 0) > 0 && this.rand() < this.o.timeoutRate!
-      const c = new PendingCall(this, subscriber, atVenue, isOrder, this.drawLatency(), lost)
-      this.queue.after(c.rtt / 2, c)
+      const late = (this.o.lateRate ?? 0) > 0 && this.rand() < this.o.lateRate!
+      const c = new PendingCall(this, subscriber, atVenue, isOrder, this.drawLatency(), lost, this.scheduler.now())
+      if (late) this.counts.late++
+      this.queue.after(c.rtt / 2 + (late ? (this.o.lateMs ?? 2 * this.timeoutMs) * (0.5 + this.rand()) : 0), c)
       if (lost) {
         this.counts.timeouts++
         this.queue.after(this.timeoutMs, () => c.live && subscriber.error(new RetryableExchangeError(`no response within ${this.timeoutMs} ms`, 'timeout')))
@@ -243,6 +255,10 @@ export class SimExchange implements ExchangePort {
   /** @internal PendingCall's step at the venue. */
   _atVenue<T>(c: PendingCall<T>): void {
     try {
+      if (c.isOrder && this.scheduler.now() - c.sentAt > (this.o.recvWindowMs ?? 10_000)) {
+        this.counts.outsideRecvWindow++
+        throw new FinalExchangeError('Timestamp for this request is outside of the recvWindow.', 'rejected')
+      }
       if (c.isOrder && (this.o.rejectRate ?? 0) > 0 && this.rand() < this.o.rejectRate!) {
         this.counts.rejects++
         throw new FinalExchangeError('order rejected by venue (simulated)', 'rejected')
@@ -263,7 +279,10 @@ export class SimExchange implements ExchangePort {
   }
 
   private place(req: OrderRequest): ExchangeOrder {
-    if (this.orders.has(req.clientOrderId)) throw new FinalExchangeError(`duplicate order sent: ${req.clientOrderId}`, 'duplicate')
+    if (this.orders.has(req.clientOrderId)) {
+      this.counts.duplicates++
+      throw new FinalExchangeError(`duplicate order sent: ${req.clientOrderId}`, 'duplicate')
+    }
     const book = this.books.get(req.symbol)
     if (book === undefined) throw new FinalExchangeError(`invalid symbol ${req.symbol}`, 'invalid')
     const m = book.market
@@ -506,6 +525,7 @@ class PendingCall<T> {
     readonly isOrder: boolean,
     readonly rtt: number,
     readonly lost: boolean,
+    readonly sentAt: number,
   ) {}
 
   run(): void {

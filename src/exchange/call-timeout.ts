@@ -1,0 +1,79 @@
+import { Observable, Subscriber, type SchedulerLike } from 'rxjs'
+import { DelayQueue } from '../../streams/delay-queue.ts'
+import { RetryableExchangeError } from '../domain/errors.ts'
+import type { ExchangePort, OrderRequest } from './port.ts'
+
+/**
+ * One call's deadline: forwards the venue's answer, or — if none came within the time — stops
+ * listening and errors with a retryable timeout (outcome unknown: the caller looks the order up by
+ * client order id, it never sends a second one blindly). A Subscriber that is also the queue's
+ * task, so a call costs one object; it lets go of the caller once finished.
+ */
+class Deadline<T> extends Subscriber<T> {
+  constructor(
+    private out: Subscriber<T> | null,
+    private readonly what: string,
+    private readonly ms: number,
+  ) {
+    super()
+  }
+
+  protected override _next(v: T): void {
+    this.out?.next(v)
+  }
+
+  protected override _error(err: unknown): void {
+    const out = this.release()
+    out?.error(err)
+  }
+
+  protected override _complete(): void {
+    const out = this.release()
+    out?.complete()
+  }
+
+  run(): void {
+    const out = this.release()
+    if (out === null) return
+    out.error(new RetryableExchangeError(`${this.what}: no answer within ${this.ms} ms`, 'timeout'))
+  }
+
+  private release(): Subscriber<T> | null {
+    const out = this.out
+    this.out = null
+    this.unsubscribe()
+    return out
+  }
+}
+
+/**
+ * The exchange port with an engine-side deadline on every request/response call (not on the
+ * streams): a venue that never answers is treated like a lost answer. All deadlines share one
+ * time-ordered queue on the engine's scheduler, so they run in virtual time too.
+ */
+export function withCallTimeout(port: ExchangePort, timeoutMs: number, scheduler: SchedulerLike): ExchangePort {
+  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) return port
+  const queue = new DelayQueue(scheduler)
+  const timed =
+    <A extends unknown[], T>(what: string, call: (...args: A) => Observable<T>) =>
+    (...args: A): Observable<T> =>
+      new Observable<T>((out) => {
+        const d = new Deadline<T>(out, what, timeoutMs)
+        queue.after(timeoutMs, d)
+        call(...args).subscribe(d)
+        return d
+      })
+  return {
+    id: port.id,
+    loadMarkets: timed('loadMarkets', () => port.loadMarkets()),
+    createOrder: timed('createOrder', (req: OrderRequest) => port.createOrder(req)),
+    cancelOrder: timed('cancelOrder', (id: string, symbol: string) => port.cancelOrder(id, symbol)),
+    fetchOrder: timed('fetchOrder', (id: string, symbol: string) => port.fetchOrder(id, symbol)),
+    fetchOpenOrders: timed('fetchOpenOrders', (symbol?: string) => port.fetchOpenOrders(symbol)),
+    fetchOrders: timed('fetchOrders', (symbol: string, since?: number) => port.fetchOrders(symbol, since)),
+    fetchMyTrades: timed('fetchMyTrades', (symbol: string, since?: number) => port.fetchMyTrades(symbol, since)),
+    fetchBalance: timed('fetchBalance', () => port.fetchBalance()),
+    watchOrders: () => port.watchOrders(),
+    watchMarket: () => port.watchMarket(),
+  }
+}

@@ -35,14 +35,17 @@ describe('order state machine', () => {
   it('skips illegal transitions and reports them instead of throwing', () => {
     const skipped: string[] = []
     newScheduler().run(({ hot, expectObservable }) => {
-      const updates = hot<OrderUpdate>('a-b-c', {
-        a: { type: 'OrderCanceled', ts: 1 },
-        b: { type: 'OrderAccepted', ts: 2, exchangeId: 'x' }, // canceled + accepted: illegal
-        c: { type: 'OrderFilled', ts: 3, fill: { tradeId: 't', orderId: 'c1', price: 1, amount: 1, fee: 0, liquidity: 'taker', ts: 3 } },
+      const updates = hot<OrderUpdate>('a-b-c-d', {
+        a: { type: 'OrderAccepted', ts: 1, exchangeId: 'x' },
+        b: { type: 'OrderAccepted', ts: 2, exchangeId: 'x' }, // new + accepted: illegal
+        c: { type: 'OrderRejected', ts: 3, reason: 'late' }, // new + rejected: illegal
+        d: { type: 'OrderFilled', ts: 4, fill: { tradeId: 't', orderId: 'c1', price: 1, amount: 2, fee: 0, liquidity: 'taker', ts: 4 } },
       })
-      expectObservable(updates.pipe(trackOrder(order(), { now: () => 0 }, (_, r) => skipped.push(r)), map((e) => e.order.status))).toBe('(a|)', { a: 'canceled' })
+      const statuses = updates.pipe(trackOrder(order(), { now: () => 0 }, (_, r) => skipped.push(r)), map((e) => `${e.type}:${e.order.status}`))
+      // The two illegal steps emit nothing and change nothing; the fill after them still applies.
+      expectObservable(statuses).toBe('a-----(d|)', { a: 'OrderAccepted:new', d: 'OrderFilled:filled' })
     })
-    expect(skipped).toEqual([])
+    expect(skipped).toEqual(['illegal transition new + OrderAccepted', 'illegal transition new + OrderRejected'])
     const canceled = evolveOrder(order(), { type: 'OrderCanceled', ts: 1 })
     expect(canceled.ok).toBe(true)
     const again = evolveOrder(canceled.order, { type: 'OrderAccepted', ts: 2, exchangeId: 'x' })
@@ -60,8 +63,12 @@ describe('order state machine', () => {
   })
 
   it('has exactly the legal transitions of the table, and final states accept nothing', () => {
-    const finals: OrderStatus[] = ['filled', 'canceled', 'rejected', 'expired']
-    for (const s of finals) for (const u of ['OrderAccepted', 'OrderFilled', 'OrderCanceled', 'OrderRejected', 'OrderExpired', 'OrderCancelRequested'] as const) expect(canApply(s, u)).toBe(false)
+    const finals: OrderStatus[] = ['filled', 'canceled', 'rejected', 'denied', 'expired']
+    for (const s of finals) for (const u of ['OrderAccepted', 'OrderFilled', 'OrderCanceled', 'OrderRejected', 'OrderExpired', 'OrderCancelRequested', 'OrderStatusUnknown'] as const) expect(canApply(s, u)).toBe(false)
+    // Unknown: only from pending_new, and whatever the venue then says settles it.
+    expect(canApply('pending_new', 'OrderStatusUnknown')).toBe(true)
+    expect(canApply('new', 'OrderStatusUnknown')).toBe(false)
+    for (const u of ['OrderAccepted', 'OrderFilled', 'OrderCanceled', 'OrderRejected', 'OrderExpired'] as const) expect(canApply('unknown', u)).toBe(true)
     expect(canApply('pending_new', 'OrderRejected')).toBe(true)
     expect(canApply('new', 'OrderRejected')).toBe(false)
     expect(canApply('pending_cancel', 'OrderFilled')).toBe(true)

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, inject, it } from 'vitest'
 import { openStore } from '../src/store/database.ts'
+import { Child } from './support/child.ts'
 import { newPgDatabase } from './support/pg.ts'
 
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
@@ -113,12 +114,11 @@ describe('shoal demo', () => {
   it('on SIGTERM mid-run, flushes every accepted event before exiting', async () => {
     const db = join(dir, 'term.sqlite')
     const summaryPath = join(dir, 'term.json')
-    const child = spawn(tsx, ['src/cli.ts', 'demo', '--strategies', '2000', '--duration', '60', '--signal-every', '0.3', '--latency', '150', '--db', db, '--summary', summaryPath], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    child.stdout.on('data', (b) => (stdout += b))
-    await new Promise((r) => setTimeout(r, 4_000))
-    child.kill('SIGTERM')
-    const code = await new Promise<number | null>((r) => child.on('exit', r))
+    // One SIGTERM to the one process (here tsx's parent relays it to its child): the other stop tests signal the whole group.
+    const child = new Child(tsx, ['src/cli.ts', 'demo', '--strategies', '2000', '--duration', '60', '--signal-every', '0.3', '--latency', '150', '--stats-every', '0.25', '--db', db, '--summary', summaryPath])
+    await child.waitFor((l) => l.msg === 'stats' && (l.filled as number) > 0 && (l.persisted as number) > 0, 60_000, 'fills written')
+    child.proc.kill('SIGTERM')
+    const { code } = await child.exit
     expect(code).toBe(0)
     const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
     expect(s.stoppedBy).toBe('SIGTERM')
@@ -157,21 +157,14 @@ describe('shoal demo on PostgreSQL', () => {
     const url = await newPgDatabase('cli_down')
     const name = new URL(url).pathname.slice(1)
     const summaryPath = join(dir, 'down.json')
-    const child = spawn(tsx, ['src/cli.ts', 'demo', '--strategies', '500', '--duration', '3', '--signal-every', '0.5', '--latency', '20', '--flush-timeout', '2', '--db', url, '--summary', summaryPath], { stdio: ['ignore', 'pipe', 'pipe'], cwd: process.cwd() })
-    let stderr = ''
-    const started = new Promise<void>((resolve) =>
-      child.stderr.on('data', (b) => {
-        stderr += b
-        if (stderr.includes('"msg":"demo started"')) resolve()
-      }),
-    )
-    // Cut the database off once the run is trading (not before it connected), and a little into it.
-    await started
-    await new Promise((r) => setTimeout(r, 800))
+    const child = new Child(tsx, ['src/cli.ts', 'demo', '--strategies', '500', '--duration', '3', '--signal-every', '0.5', '--latency', '20', '--stats-every', '0.2', '--flush-timeout', '2', '--db', url, '--summary', summaryPath])
+    // Cut the database off once the run is trading and writing (not before it connected).
+    await child.waitFor((l) => l.msg === 'stats' && (l.persisted as number) > 0, 30_000, 'events written')
     const admin = await openStore(inject('pgUrl'))
     await sql.raw(`alter database ${name} allow_connections false`).execute(admin.db)
     await sql.raw(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`).execute(admin.db)
-    const code = await new Promise<number | null>((r) => child.on('exit', r))
+    const { code } = await child.exit
+    const stderr = child.stderr
     await sql.raw(`alter database ${name} allow_connections true`).execute(admin.db)
     await admin.db.destroy()
     expect(code).toBe(1)

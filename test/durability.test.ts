@@ -12,10 +12,10 @@ import { openStore } from '../src/store/database.ts'
 import { OrderStore } from '../src/store/order-store.ts'
 import { signalRound } from '../streams/signal-schedule.ts'
 import { expandGrid } from '../streams/strategies/grid.ts'
+import { until } from './support/wait.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-durable-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** A real store that fails every write while `down` is set, like a locked or full database. */
 class FaultyStore {
@@ -54,8 +54,7 @@ async function rig(name: string, maxQueuedEvents: number) {
     const r = signalRound({ groups: 1, everyMs: 1, seed: 1 }, ++n, Date.now())
     r.values.fill(value)
     rounds$.next(r)
-    await sleep(5)
-    while (engine.metrics.inFlight > 0) await sleep(5)
+    await until(() => engine.metrics.inFlight === 0, 'the round\'s actions to finish')
   }
   const count = async (t: 'order_events' | 'orders' | 'fills') => Number((await inner.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
   return { sim, engine, store, inner, round, count }
@@ -65,13 +64,13 @@ describe('order store faults', () => {
   it('keeps every event through an outage, halts new entries past the bound, lets exits through, and resumes', async () => {
     const { engine, store, round, count, sim, inner } = await rig('outage', 500)
     await round(1) // 200 entries, 600 events, written
-    await sleep(100)
+    await until(() => engine.persistedEvents === 600, 'the entries to be written')
     expect(engine.persistedEvents).toBe(engine.acceptedEvents)
 
     store.down = true
     await round(-1) // 200 exits go through even while the store is down: 600 more events queue
-    await sleep(100)
     const p = engine.persistence!
+    await until(() => p.failing, 'the sink to notice the outage')
     expect(p.failing).toBe(true)
     expect(p.queued).toBe(600)
     expect(p.entriesHalted).toBe(true)
@@ -82,8 +81,7 @@ describe('order store faults', () => {
     expect(engine.actors.every((a) => a.state.position === 0)).toBe(true)
 
     store.down = false
-    for (let i = 0; i < 100 && p.queued > 0; i++) await sleep(20)
-    expect(p.queued).toBe(0)
+    await until(() => p.queued === 0, 'the sink to catch up')
     expect(p.entriesHalted).toBe(false)
     expect(p.counts.failedWrites).toBeGreaterThan(0)
 
@@ -101,7 +99,7 @@ describe('order store faults', () => {
   it('hands back every unwritten event when the store is still down at stop', async () => {
     const { engine, store, round, count, sim, inner } = await rig('down-at-stop', 1_000_000)
     await round(1)
-    await sleep(100)
+    await until(() => engine.persistedEvents === engine.acceptedEvents, 'the entries to be written')
     const written = engine.persistedEvents
     store.down = true
     await round(-1)

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { FinalExchangeError } from '../src/domain/errors.ts'
 import { OrderFeed, type AuditSource } from '../src/exchange/ccxt/order-feed.ts'
 import type { ExchangeOrder, ExchangeTrade } from '../src/exchange/port.ts'
+import { until } from './support/wait.ts'
 
 const order = (o: Partial<ExchangeOrder>): ExchangeOrder => ({ id: '7', clientOrderId: 'c1', symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: 1, price: 100, status: 'open', filled: 0, average: null, timestamp: 1, trades: [], ...o })
 const trade = (id: string, amount: number): ExchangeTrade => ({ id, price: 100, amount, fee: 0.01, takerOrMaker: 'maker', timestamp: 2 })
@@ -32,7 +33,7 @@ describe('OrderFeed', () => {
     expect(out.at(-1)).toMatchObject({ status: 'open' })
     expect(out.at(-1)!.trades.map((t) => t.id)).toEqual(['t1'])
     expect(feed.counts.gaps).toBe(1)
-    await new Promise((r) => setTimeout(r, 40))
+    await until(() => feed.counts.repaired === 1, 'the missing trade to be read over REST')
     expect(out.at(-1)).toMatchObject({ status: 'canceled', filled: 0.6 })
     expect(out.at(-1)!.trades.map((t) => t.id).sort()).toEqual(['t1', 't2'])
     expect(feed.counts.repaired).toBe(1)

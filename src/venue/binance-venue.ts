@@ -50,6 +50,12 @@ export class BinanceVenue {
     this.wsApi = new WsApi(o.sim, this.bySymbol, o.credentials, this.recvWindowMs, faulty)
   }
 
+  /** Open HTTP connections (a client that died leaves none once the kernel has closed its sockets). */
+  connections(): Promise<number> {
+    const server = this.server
+    return server === null ? Promise.resolve(0) : new Promise((resolve) => server.getConnections((_err, n) => resolve(n)))
+  }
+
   /** Starts listening on 127.0.0.1 (REST and websockets on one port); resolves with the port. */
   listen(port = 0): Promise<number> {
     return new Promise((resolve, reject) => {

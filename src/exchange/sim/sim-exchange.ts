@@ -104,6 +104,7 @@ export class SimExchange implements ExchangePort {
   private readonly closedIds: string[] = []
   private closedHead = 0
   private orderSeq = 0
+  private unacted = 0
   private tradeSeq = 0
   /** Calls made, by outcome; for tests and stats. */
   readonly counts = { calls: 0, timeouts: 0, late: 0, outsideRecvWindow: 0, duplicates: 0, rejects: 0, fills: 0 }
@@ -135,6 +136,7 @@ export class SimExchange implements ExchangePort {
     this.ticker?.unsubscribe()
     this.ticker = null
     this.queue.clear()
+    this.unacted = 0
     this.market$.complete()
     this.orders$.complete()
     this.executions$.complete()
@@ -239,6 +241,7 @@ export class SimExchange implements ExchangePort {
   private call<T>(atVenue: () => T, isOrder = false): Observable<T> {
     return new Observable<T>((subscriber) => {
       this.counts.calls++
+      this.unacted++
       const lost = (this.o.timeoutRate ?? 0) > 0 && this.rand() < this.o.timeoutRate!
       const late = (this.o.lateRate ?? 0) > 0 && this.rand() < this.o.lateRate!
       const c = new PendingCall(this, subscriber, atVenue, isOrder, this.drawLatency(), lost, this.scheduler.now())
@@ -252,8 +255,14 @@ export class SimExchange implements ExchangePort {
     })
   }
 
+  /** Requests sent that the venue has not acted on yet (on their way in). */
+  get requestsInFlight(): number {
+    return this.unacted
+  }
+
   /** @internal PendingCall's step at the venue. */
   _atVenue<T>(c: PendingCall<T>): void {
+    this.unacted--
     try {
       if (c.isOrder && this.scheduler.now() - c.sentAt > (this.o.recvWindowMs ?? 10_000)) {
         this.counts.outsideRecvWindow++

@@ -1,16 +1,17 @@
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { asyncScheduler } from 'rxjs'
+import { asyncScheduler, type Observable } from 'rxjs'
 import type { Logger } from 'pino'
 import type { AlgoName, AlgoOptions } from '../../actors/algos/algo.ts'
 import type { RiskLimits } from '../../actors/risk/limits.ts'
 import { RiskManager } from '../../actors/risk/risk-manager.ts'
 import { signalSchedule, type SignalScheduleOptions } from '../../streams/signal-schedule.ts'
 import type { StrategySpec } from '../../streams/strategies/grid.ts'
-import { Engine, type EngineMode } from '../engine/engine.ts'
+import { Engine, type EngineMode, type EventStore } from '../engine/engine.ts'
+import type { SignalRound } from '../domain/signal.ts'
 import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats.ts'
 import type { Market } from '../domain/market.ts'
-import { openVenue, type VenueSpec } from './venue.ts'
+import { openVenue, type OpenVenue, type VenueSpec } from './venue.ts'
 import { reconcile, type ReconcileResult } from '../engine/reconcile.ts'
 import { strategyReport } from '../report/strategy-report.ts'
 import { isPostgresUrl, openStore, redactUrl } from '../store/database.ts'
@@ -49,6 +50,31 @@ export interface SessionConfig {
 }
 
 /**
+ * The engine exactly as a session runs it: the config's strategies on the venue's markets, the risk
+ * gate, the execution algorithm, the store. The benchmark of the shipped path builds it here too.
+ */
+export function sessionEngine(c: SessionConfig, venue: Pick<OpenVenue, 'port' | 'markets' | 'priceOf'>, store: EventStore, log: Logger | undefined, signals: Observable<SignalRound> | undefined) {
+  const specs = c.strategies(venue.markets, (s) => venue.priceOf(s))
+  const risk = new RiskManager(c.risk, venue.markets, Date.now(), log)
+  const engine = new Engine({
+    exchange: venue.port,
+    markets: venue.markets,
+    strategies: specs,
+    signals,
+    mode: c.mode,
+    chunkSize: c.chunkSize,
+    store,
+    risk,
+    execution: c.execution,
+    maxQueuedEvents: c.maxQueued,
+    callTimeoutMs: c.callTimeoutMs,
+    runTag: `d${Date.now().toString(36)}`,
+    logger: log,
+  })
+  return { engine, risk, specs }
+}
+
+/**
  * One engine session on the simulated venue, from start to a clean stop: the store opened and
  * migrated, the run recorded, stats every few seconds, position and execution snapshots, the kill
  * switch on SIGUSR2, and on the duration's end or SIGINT/SIGTERM a graceful stop that writes every
@@ -79,23 +105,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   await store.startRun({ command: c.command, ...c.record, dbPath: redactUrl(dbPath) }, Date.now())
   const venue = await openVenue(c.venue, process.env, log)
   const t0 = performance.now()
-  const specs = c.strategies(venue.markets, (s) => venue.priceOf(s))
-  const risk = new RiskManager(c.risk, venue.markets, Date.now(), log)
-  const engine = new Engine({
-    exchange: venue.port,
-    markets: venue.markets,
-    strategies: specs,
-    signals: c.signals === null ? undefined : signalSchedule(c.signals),
-    mode: c.mode,
-    chunkSize: c.chunkSize,
-    store,
-    risk,
-    execution: c.execution,
-    maxQueuedEvents: c.maxQueued,
-    callTimeoutMs: c.callTimeoutMs,
-    runTag: `d${Date.now().toString(36)}`,
-    logger: log,
-  })
+  const { engine, risk, specs } = sessionEngine(c, venue, store, log, c.signals === null ? undefined : signalSchedule(c.signals))
   engineRef = engine
   // A venue that outlives us may know orders we never stored (a crash): reconcile, and carry the
   // strategies' positions over, before the first new order.

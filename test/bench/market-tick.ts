@@ -40,11 +40,26 @@ for (let i = 0; i < ticks * 2; i++) {
   if (i % 100 === 0) await new Promise((r) => setTimeout(r, 0))
 }
 
-// The same indicator work, hand-written: one Bollinger band and one hysteresis state per strategy.
+// The same work, hand-written: one Bollinger band and one hysteresis state per strategy, and the
+// same market orders on the same simulator, in the same heap as the engine's.
 const bands = specs.map((s) => new BollingerBands(s.params.window!, 1))
 const zs = specs.map((s) => s.params.z!)
 const weights = new Int8Array(actors)
+const positions = new Float64Array(actors)
+const busy = new Uint8Array(actors)
 let changes = 0
+let loopOrders = 0
+const place = (k: number, target: number) => {
+  const delta = target - positions[k]!
+  if (busy[k] === 1 || Math.abs(delta) < 1e-12) return
+  busy[k] = 1
+  loopOrders++
+  sim.createOrder({ clientOrderId: `L-${k.toString(36)}-${loopOrders.toString(36)}`, symbol, side: delta > 0 ? 'buy' : 'sell', type: 'market', amount: Math.abs(delta) }).subscribe({
+    next: (r) => (positions[k] = positions[k]! + (r.side === 'buy' ? r.filled : -r.filled)),
+    error: () => void (busy[k] = 0),
+    complete: () => void (busy[k] = 0),
+  })
+}
 const loopTimes: number[] = []
 for (let i = 0; i < ticks * 2; i++) {
   const t0 = performance.now()
@@ -59,9 +74,11 @@ for (let i = 0; i < ticks * 2; i++) {
     if (next !== w) {
       weights[k] = next
       changes++
+      place(k, next * size)
     }
   }
   if (i >= ticks) loopTimes.push(performance.now() - t0)
+  if (i % 100 === 0) await new Promise((r) => setTimeout(r, 0))
 }
 
 emit({
@@ -71,6 +88,7 @@ emit({
   ticks,
   ordersStarted: engine.metrics.totals().submitted,
   loopChanges: changes,
+  loopOrders,
   engineMs: { p50: round(percentile(engineTimes, 50), 4), p99: round(percentile(engineTimes, 99), 4), max: round(percentile(engineTimes, 100), 4) },
   loopMs: { p50: round(percentile(loopTimes, 50), 4), p99: round(percentile(loopTimes, 99), 4) },
   ratioP50: round(percentile(engineTimes, 50) / percentile(loopTimes, 50), 2),

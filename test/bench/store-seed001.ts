@@ -47,12 +47,18 @@ interface Writer {
 }
 
 /**
- * A commit per event, synchronously, as the seed's SqliteConsumer does: with SQLite's defaults
- * (rollback journal, synchronous=FULL) as in the seed, or with WAL + synchronous=NORMAL, the
- * fastest per-row setting.
+ * A commit per event, synchronously, as the seed's SqliteConsumer does — but doing the same work as
+ * the sink: the real schema (migrated), and per event the event row, the order's upsert and its fill,
+ * in one transaction. With SQLite's defaults (rollback journal, synchronous=FULL) as in the seed, or
+ * with WAL + synchronous=NORMAL, the fastest per-row setting.
  */
-function perRowWriter(wal: boolean): Writer {
-  const db = new BetterSqlite3(join(dir, `per-row-${wal ? 'wal' : 'seed'}.sqlite`))
+async function perRowWriter(wal: boolean): Promise<Writer> {
+  const path = join(dir, `per-row-${wal ? 'wal' : 'seed'}.sqlite`)
+  const schema = new OrderStore(await openStore(path), 'seed001')
+  await schema.migrate()
+  await schema.startRun({ writer }, Date.now())
+  await schema.close()
+  const db = new BetterSqlite3(path)
   if (wal) {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
@@ -60,14 +66,24 @@ function perRowWriter(wal: boolean): Writer {
     db.pragma('journal_mode = DELETE')
     db.pragma('synchronous = FULL')
   }
-  db.exec('create table order_events (seq integer primary key, order_id text, strategy_id text, type text, ts integer, data text)')
-  const insert = db.prepare('insert into order_events (order_id, strategy_id, type, ts, data) values (?, ?, ?, ?, ?)')
+  const event = db.prepare('insert into order_events (run_id, seq, order_id, strategy_id, type, ts, data) values (?, ?, ?, ?, ?, ?, ?)')
+  const order = db.prepare(`insert into orders (id, run_id, exchange_id, strategy_id, symbol, side, type, amount, price, status, filled, avg_price, fee, reason, created_at, closed_at, updated_at)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict(id) do update set exchange_id = excluded.exchange_id, status = excluded.status,
+    filled = excluded.filled, avg_price = excluded.avg_price, fee = excluded.fee, reason = excluded.reason, closed_at = excluded.closed_at, updated_at = excluded.updated_at`)
+  const fill = db.prepare('insert into fills (trade_id, run_id, order_id, strategy_id, symbol, side, price, amount, fee, liquidity, ts) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict(symbol, trade_id) do nothing')
   let n = 0
+  const one = db.transaction((e: OrderEvent) => {
+    const o = e.order
+    const f = e.fill
+    event.run('seed001', n + 1, o.id, o.strategyId, e.type, e.ts, JSON.stringify({ status: o.status, filled: o.filled, avgPrice: o.avgPrice, fee: o.fee, exchangeId: o.exchangeId, fill: f, reason: e.reason }))
+    order.run(o.id, 'seed001', o.exchangeId, o.strategyId, o.symbol, o.side, o.type, o.amount, o.price, o.status, o.filled, o.avgPrice, o.fee, o.reason, o.createdAt, o.closedAt, e.ts)
+    if (f !== null) fill.run(f.tradeId, 'seed001', o.id, o.strategyId, o.symbol, o.side, f.price, f.amount, f.fee, f.liquidity, f.ts)
+  })
   const durable = new LatencyHistogram()
   return {
     accept(e) {
       const t0 = performance.now()
-      insert.run(e.order.id, e.order.strategyId, e.type, e.ts, JSON.stringify({ status: e.order.status, filled: e.order.filled, fill: e.fill }))
+      one(e)
       n++
       durable.record(performance.now() - t0)
     },
@@ -83,8 +99,8 @@ async function sinkWriter(store: EventStore, closeStore: () => Promise<void>): P
 }
 
 async function makeWriter(): Promise<Writer> {
-  if (writer === 'per-row') return perRowWriter(false)
-  if (writer === 'per-row-wal') return perRowWriter(true)
+  if (writer === 'per-row') return await perRowWriter(false)
+  if (writer === 'per-row-wal') return await perRowWriter(true)
   if (writer === 'noop') {
     let n = 0
     return sinkWriter({ write: async (b) => void (n += b.length) }, async () => {})

@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Subject } from 'rxjs'
+import { demoConfig, demoSession } from '../../src/cli/demo.ts'
+import { sessionEngine } from '../../src/cli/session.ts'
+import { openVenue } from '../../src/cli/venue.ts'
+import type { SignalRound } from '../../src/domain/signal.ts'
+import type { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
+import { openStore } from '../../src/store/database.ts'
+import { createOrderStore } from '../../src/store/sqlite-worker-store.ts'
+import { signalRound } from '../../streams/signal-schedule.ts'
+import { arg, emit, round, sleep } from './util.ts'
+
+/**
+ * The path users run: the engine exactly as `npm run demo` builds it (its default flags: SQLite
+ * through the writer thread, the risk gate, market execution with its metrics, 1 % rejects and
+ * 0.2 % lost answers), signal rounds with seed 000's odds injected by hand, ≥ 30 measured rounds.
+ */
+const actors = arg('actors', 10_000)
+const latencyMs = arg('latency', 200)
+const rounds = arg('rounds', 30)
+const dir = mkdtempSync(join(tmpdir(), 'shoal-shipped-'))
+const db = join(dir, 'shipped.sqlite')
+const c = demoConfig(['--strategies', String(actors), '--latency', String(latencyMs), '--db', db])
+if (c === 'help') throw new Error('unreachable')
+const session = demoSession(c)
+const venue = await openVenue(session.venue)
+const sim = venue.port as SimExchange
+const store = await createOrderStore(await openStore(db), 'bench')
+await store.migrate()
+await store.startRun({ bench: 'shipped-path' }, Date.now())
+const rounds$ = new Subject<SignalRound>()
+const { engine } = sessionEngine(session, venue, store, undefined, rounds$)
+engine.start()
+const groups = c.groups
+let n = 0
+const next = async () => {
+  n++
+  rounds$.next(signalRound({ groups, everyMs: 1, seed: c.seed }, n, Date.now()))
+  await sleep(1)
+  // The round is over once its actions ended and the sink has written what they produced.
+  while (engine.metrics.inFlight > 0 || sim.pending > 0 || engine.acceptedEvents > engine.persistedEvents) await sleep(5)
+}
+for (let i = 0; i < 3; i++) await next()
+engine.metrics.window()
+const before = engine.metrics.totals().submitted
+for (let i = 0; i < rounds; i++) await next()
+const w = engine.metrics.window()
+const sub = engine.metrics.totals().submitted - before
+const heapMB = process.memoryUsage().heapUsed / 1048576
+await engine.stop(10_000, 30_000)
+emit({
+  scenario: 'shipped-path',
+  actors,
+  latencyMs,
+  rounds,
+  pipelines: engine.pipelines,
+  actingShare: round(sub / (rounds * actors)),
+  reactionMs: { p50: round(w.reactionMs.p50), p99: round(w.reactionMs.p99), max: round(w.reactionMs.max), samples: w.reactionMs.count },
+  sweepMs: { p50: round(w.sweepMs.p50), p99: round(w.sweepMs.p99), max: round(w.sweepMs.max), samples: w.sweepMs.count },
+  nsPerActor: round((w.sweepMs.p50 * 1e6) / actors, 0),
+  ordersPerRound: Math.round(sub / rounds),
+  persistedEvents: engine.persistedEvents,
+  unpersistedEvents: engine.acceptedEvents - engine.persistedEvents,
+  heapMB: round(heapMB, 1),
+})
+await store.close()
+await venue.stop()
+rmSync(dir, { recursive: true, force: true })
+process.exit(0)

@@ -124,6 +124,17 @@ describe('a signal to the whole process group stops gracefully', () => {
     expectGraceful(await c.exit, c, db, summaryPath, 'SIGTERM', row.inFlight as number)
   })
 
+  it('shoal exchange: Ctrl-C to the group, twice, closes the venue and exits 0', async () => {
+    const c = new Child('npm', ['run', '-s', 'shoal', '--', 'exchange', '--port', '0', '--symbols', '2'], { env: { ...process.env, SHOAL_VENUE_API_KEY: 'k', SHOAL_VENUE_API_SECRET: 's' } })
+    children.push(c)
+    await c.waitFor((l) => l.msg === 'venue listening', 30_000, 'venue listening')
+    c.signalGroup('SIGINT')
+    c.signalGroup('SIGINT')
+    const exit = await c.exit
+    expect(exit.code, c.stderr.slice(-2000)).toBe(0)
+    expect(c.jsonLines().filter((l) => l.msg === 'venue stopping')).toHaveLength(1)
+  })
+
   it('a signal after the grace period forces the exit, with the unwritten events saved first', async () => {
     const url = await newPgDatabase('stop_force')
     const name = new URL(url).pathname.slice(1)

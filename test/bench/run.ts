@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { benchMarkdown, updateReadme } from './readme-tables.ts'
@@ -33,15 +33,20 @@ function run(file: string, args: (string | number)[] = []): Json {
 }
 
 const sizes = quick ? [10_000] : [10_000, 50_000, 100_000]
+// --only signalSweep: re-measure that part alone, keeping the rest of the results file.
+const onlyIdx = process.argv.indexOf('--only')
+const only = onlyIdx >= 0 ? process.argv[onlyIdx + 1]! : null
 // Percentiles of a sweep are over rounds: at least 30 of them (seed 000 signals every 10 s; here back to back).
 const rounds = quick ? 5 : 30
 const results: Json = { date: new Date().toISOString(), quick, node: process.version, cpus: cpus().length, memGB: Math.round(totalmem() / 2 ** 30), nodeFlags: NODE_FLAGS }
 
 process.stderr.write('shoal bench\n')
-results.reducer = run('reducer.ts')
-results.heapLifecycle = run('heap-lifecycle.ts', ['--actors', quick ? 20_000 : 100_000])
-results.marketTick = run('market-tick.ts', ['--ticks', quick ? 1_000 : 3_000])
-results.signalSweep = sizes.map((n) => {
+if (only !== null) Object.assign(results, { ...JSON.parse(readFileSync(outFile, 'utf8')), date: results.date })
+const want = (part: string) => only === null || only === part
+if (want('reducer')) results.reducer = run('reducer.ts')
+if (want('heapLifecycle')) results.heapLifecycle = run('heap-lifecycle.ts', ['--actors', quick ? 20_000 : 100_000])
+if (want('marketTick')) results.marketTick = run('market-tick.ts', ['--ticks', quick ? 1_000 : 3_000])
+if (want('signalSweep')) results.signalSweep = sizes.map((n) => {
   const shipped = run('shipped-path.ts', ['--actors', n, '--latency', 200, '--rounds', rounds])
   const actor = run('signal-sweep.ts', ['--actors', n, '--latency', 200, '--rounds', rounds])
   const loop = run('loop-baseline.ts', ['--actors', n, '--latency', 200, '--rounds', rounds])
@@ -58,6 +63,7 @@ results.signalSweep = sizes.map((n) => {
     shippedOverLoopSweepP50: r2(shipped.sweepMs.p50, loop.sweepMs.p50),
   }
 })
+if (want('lockVsAwait')) {
 const lock0 = run('signal-sweep.ts', ['--actors', 5_000, '--latency', 0, '--rounds', rounds])
 const lock200 = run('signal-sweep.ts', ['--actors', 5_000, '--latency', 200, '--rounds', rounds])
 const await200 = run('signal-sweep.ts', ['--actors', 5_000, '--latency', 200, '--rounds', quick ? 2 : 5, '--await'])
@@ -69,9 +75,10 @@ results.lockVsAwait = {
   lockLatencyRatioP99: +(lock200.sweepMs.p99 / lock0.sweepMs.p99).toFixed(2),
   awaitOverLockP99: +(await200.sweepMs.p99 / lock200.sweepMs.p99).toFixed(1),
 }
+}
 // Seed 001: which way of saving every order event keeps the engine responsive.
 const steadyS = quick ? 3 : 10
-results.seed001 = {
+if (want('seed001')) results.seed001 = {
   noop: run('store-seed001.ts', ['--writer', 'noop', '--steady-s', steadyS]),
   perRowSeed: run('store-seed001.ts', ['--writer', 'per-row', '--steady-s', steadyS, '--burst', 5_000]),
   perRowWal: run('store-seed001.ts', ['--writer', 'per-row-wal', '--steady-s', steadyS]),
@@ -80,8 +87,8 @@ results.seed001 = {
   sinkPg: run('store-seed001.ts', ['--writer', 'sink-pg', '--steady-s', steadyS]),
 }
 // Seed 002: market vs limit vs chase vs peg on the same seed and signals (virtual time).
-results.execution = run('execution.ts', ['--minutes', quick ? 5 : 20, '--actors', 1_000])
-results.seed001.sinkOverPerRowSeed = +(results.seed001.sinkSqlite.burst.eventsPerSec / results.seed001.perRowSeed.burst.eventsPerSec).toFixed(1)
+if (want('execution')) results.execution = run('execution.ts', ['--minutes', quick ? 5 : 20, '--actors', 1_000])
+if (want('seed001')) results.seed001.sinkOverPerRowSeed = +(results.seed001.sinkSqlite.burst.eventsPerSec / results.seed001.perRowSeed.burst.eventsPerSec).toFixed(1)
 mkdirSync(dirname(outFile), { recursive: true })
 writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n')
 process.stdout.write(benchMarkdown(results) + '\n')

@@ -1,5 +1,6 @@
 import type { Intent } from '../src/domain/intent.ts'
-import type { OrderDecision } from './order-for.ts'
+import type { Order } from '../src/domain/order.ts'
+import type { OrderCommand } from './decide.ts'
 import { INITIAL_ACTOR_STATE, evolveActor, type ActorEvent, type ActorState } from './actor-state.ts'
 
 /**
@@ -12,8 +13,8 @@ export class StrategyActor {
   /** The latest intent from its strategy, and the clock time its input was dispatched. */
   intent: Intent | null = null
   intentAt = 0
-  /** The order decided for `intent` just before acting on it (made once, used once). */
-  decision: OrderDecision | null = null
+  /** What the order path prepared for `intent` just before acting on it (made once, used once): the order, or the algorithm's command. */
+  next: Order | OrderCommand | null = null
   /** The engine's one-in-flight lane for this actor while an action runs (see exhaustLatestBy's slots). */
   lane: object | undefined = undefined
 

@@ -9,7 +9,7 @@ import type { ExchangeOrder, ExchangePort, OrderRequest } from '../src/exchange/
 import { exhaustLatestBy } from '../streams/exhaust-latest-by.ts'
 import { silentVenue } from './support/silent-venue.ts'
 import { OrderUpdateHub } from '../streams/order-update-hub.ts'
-import type { VenueReport } from '../streams/track-order.ts'
+import type { OrderReport } from '../streams/track-order.ts'
 
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e))
 const market: Market = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', tickSize: 1, lotSize: 0.001, minNotional: 1, makerFee: 0.0002, takerFee: 0.0005 }
@@ -19,7 +19,7 @@ const report = (id: string, type: 'limit' | 'market', price: number | null, stat
   trades: fill ? [{ id: `t-${id}`, price: fill.price, amount: fill.amount, fee: 0.01, takerOrMaker: fill.maker ? 'maker' : 'taker', timestamp: 0 }] : [],
 })
 
-function rig(cold: (m: string, v?: Record<string, unknown>) => Observable<unknown>, quotes$: Observable<Quote>, updates$: Observable<VenueReport>, opts: Partial<AlgoOptions> = {}) {
+function rig(cold: (m: string, v?: Record<string, unknown>) => Observable<unknown>, quotes$: Observable<Quote>, updates$: Observable<OrderReport>, opts: Partial<AlgoOptions> = {}) {
   const placed: string[] = []
   const reports: ExecutionReport[] = []
   const venue: ExchangePort = silentVenue({
@@ -30,7 +30,7 @@ function rig(cold: (m: string, v?: Record<string, unknown>) => Observable<unknow
     },
     cancelOrder: (id: string) => cold('-(c|)', { c: report(id, 'limit', 0, 'canceled') }) as Observable<ExchangeOrder>,
   })
-  const hub = new OrderUpdateHub<VenueReport>().connect(updates$, (u) => (u as ExchangeOrder).clientOrderId)
+  const hub = new OrderUpdateHub<OrderReport>().connect(updates$, (u) => (u as ExchangeOrder).clientOrderId)
   const ctx: AlgoContext = {
     exec: { exchange: venue, orderUpdates: hub, scheduler: asyncScheduler, orderTimeoutMs: 1_000_000, maxAttempts: 3, retryDelayMs: 10 },
     quotes: () => quotes$,
@@ -59,7 +59,7 @@ describe('run-away guard', () => {
     let placed: string[] = []
     newScheduler().run(({ cold, hot, expectObservable }) => {
       const quotes = hot<Quote>('------b', { b: q(102) }) // bid 100 → 102: ~199 bps against a buyer
-      const r = rig(cold, quotes, hot<VenueReport>('-'), { maxSlippageBps: 150 })
+      const r = rig(cold, quotes, hot<OrderReport>('-'), { maxSlippageBps: 150 })
       placed = r.placed
       expectObservable(chaseLimit(r.ctx, r.job).pipe(map((e) => e.type))).toBe('s---a-q(cS)(Af|)', {
         s: 'OrderSubmitted', a: 'OrderAccepted', q: 'OrderCancelRequested', c: 'OrderCanceled', S: 'OrderSubmitted', A: 'OrderAccepted', f: 'OrderFilled',
@@ -74,7 +74,7 @@ describe('chaseLimit', () => {
     let placed: string[] = []
     newScheduler().run(({ cold, hot, expectObservable }) => {
       const quotes = hot<Quote>('--------b', { b: q(101) })
-      const updates = hot<VenueReport>('---------------f', { f: report('o2', 'limit', 101, 'closed', { price: 101, amount: 1, maker: true }) })
+      const updates = hot<OrderReport>('---------------f', { f: report('o2', 'limit', 101, 'closed', { price: 101, amount: 1, maker: true }) })
       const r = rig(cold, quotes, updates)
       placed = r.placed
       const events = chaseLimit(r.ctx, r.job).pipe(map((e) => short(e.type, e.order)))
@@ -97,7 +97,7 @@ describe('chaseLimit', () => {
     newScheduler().run(({ cold, hot, expectObservable }) => {
       const quotes = hot<Quote>('--------b', { b: q(102) })
       // The fill's update beats the acknowledgement: held, then applied right after it.
-      const updates = hot<VenueReport>('---f', { f: report('o1', 'limit', 100, 'closed', { price: 100, amount: 1, maker: true }) })
+      const updates = hot<OrderReport>('---f', { f: report('o1', 'limit', 100, 'closed', { price: 100, amount: 1, maker: true }) })
       const r = rig(cold, quotes, updates)
       out = r
       expectObservable(chaseLimit(r.ctx, r.job).pipe(map((e) => e.type))).toBe('s---(af|)', { s: 'OrderSubmitted', a: 'OrderAccepted', f: 'OrderFilled' })
@@ -109,7 +109,7 @@ describe('chaseLimit', () => {
   it('when the time runs out, cancels and sends the rest as a market order (fallback)', () => {
     let placed: string[] = []
     newScheduler().run(({ cold, hot, expectObservable }) => {
-      const r = rig(cold, hot<Quote>('-'), hot<VenueReport>('-'), { maxWorkMs: 20 })
+      const r = rig(cold, hot<Quote>('-'), hot<OrderReport>('-'), { maxWorkMs: 20 })
       placed = r.placed
       const events = chaseLimit(r.ctx, r.job).pipe(map((e) => short(e.type, e.order)))
       expectObservable(events).toBe('s---a 15ms q(cS)(Af|)', {
@@ -128,7 +128,7 @@ describe('chaseLimit', () => {
   it('with fallback "cancel", gives up instead', () => {
     let reports: ExecutionReport[] = []
     newScheduler().run(({ cold, hot, expectObservable }) => {
-      const r = rig(cold, hot<Quote>('-'), hot<VenueReport>('-'), { maxWorkMs: 20, fallback: 'cancel' })
+      const r = rig(cold, hot<Quote>('-'), hot<OrderReport>('-'), { maxWorkMs: 20, fallback: 'cancel' })
       reports = r.reports
       expectObservable(chaseLimit(r.ctx, r.job).pipe(map((e) => e.type))).toBe('s---a 15ms q(c|)', { s: 'OrderSubmitted', a: 'OrderAccepted', q: 'OrderCancelRequested', c: 'OrderCanceled' })
     })
@@ -138,7 +138,7 @@ describe('chaseLimit', () => {
   it('an intent that arrives during a chase starts nothing', () => {
     let starts = 0
     newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {
-      const updates = hot<VenueReport>('------f', { f: report('o1', 'limit', 100, 'closed', { price: 100, amount: 1, maker: true }) })
+      const updates = hot<OrderReport>('------f', { f: report('o1', 'limit', 100, 'closed', { price: 100, amount: 1, maker: true }) })
       const r = rig(cold, hot<Quote>('-'), updates)
       const intents = hot('a-b-c----|')
       const inner = cold<never>('|')
@@ -164,7 +164,7 @@ describe('pegged', () => {
     let placed: string[] = []
     newScheduler().run(({ cold, hot, expectObservable }) => {
       const quotes = hot<Quote>('------b', { b: q(104) })
-      const r = rig(cold, quotes, hot<VenueReport>('-'), { pegOffsetTicks: 2, maxWorkMs: 1_000 })
+      const r = rig(cold, quotes, hot<OrderReport>('-'), { pegOffsetTicks: 2, maxWorkMs: 1_000 })
       placed = r.placed
       expectObservable(pegged(r.ctx, r.job).pipe(map((e) => short(e.type, e.order))), '^-----------!').toBe('s---a-q(cS)A', {
         s: 'Submitted:o1:pending_new',

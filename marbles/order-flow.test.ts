@@ -1,7 +1,7 @@
 import { asyncScheduler, map, NEVER, type Observable } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
-import { executeOrder, type ExecutionContext } from '../actors/execution.ts'
+import { runOrder, type OrderActionContext } from '../actors/order-action.ts'
 import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
 import { newOrder, type Order, type OrderStatus, type OrderUpdate } from '../src/domain/order.ts'
 import { canApply, evolveOrder } from '../src/domain/order-state.ts'
@@ -90,7 +90,7 @@ function venue(answers: Partial<Record<'createOrder' | 'fetchOrder' | 'cancelOrd
   )
 }
 
-const ctxFor = (exchange: ExchangePort, hub = new OrderUpdateHub<ExchangeOrder>()): ExecutionContext => ({
+const ctxFor = (exchange: ExchangePort, hub = new OrderUpdateHub<ExchangeOrder>()): OrderActionContext => ({
   exchange,
   orderUpdates: hub,
   scheduler: asyncScheduler,
@@ -99,13 +99,13 @@ const ctxFor = (exchange: ExchangePort, hub = new OrderUpdateHub<ExchangeOrder>(
   retryDelayMs: 10,
 })
 
-describe('executeOrder', () => {
+describe('runOrder', () => {
   it('submits, follows the acknowledgement and later venue updates, and completes when filled', () => {
     newScheduler().run(({ cold, hot, expectObservable }) => {
       const updates = hot('------u', { u: report('closed', [trade('t2', 1)], 2) })
       const hub = new OrderUpdateHub<ExchangeOrder>().connect(updates, (o) => o.clientOrderId)
       const ex = venue({ createOrder: () => cold('--(a|)', { a: report('open', [trade('t1', 1)], 1) }) })
-      const events = executeOrder(ctxFor(ex, hub), order()).pipe(map((e) => `${e.type}:${e.order.status}`))
+      const events = runOrder(ctxFor(ex, hub), order()).pipe(map((e) => `${e.type}:${e.order.status}`))
       expectObservable(events).toBe('s-(ab)(c|)', { s: 'OrderSubmitted:pending_new', a: 'OrderAccepted:new', b: 'OrderFilled:partially_filled', c: 'OrderFilled:filled' })
     })
   })
@@ -115,7 +115,7 @@ describe('executeOrder', () => {
       const updates = hot('-u', { u: report('closed', [trade('t1', 2)], 2) })
       const hub = new OrderUpdateHub<ExchangeOrder>().connect(updates, (o) => o.clientOrderId)
       const ex = venue({ createOrder: () => cold('----(a|)', { a: report('open', [], 0) }) })
-      const events = executeOrder(ctxFor(ex, hub), order()).pipe(map((e) => e.type))
+      const events = runOrder(ctxFor(ex, hub), order()).pipe(map((e) => e.type))
       expectObservable(events).toBe('s---(af|)', { s: 'OrderSubmitted', a: 'OrderAccepted', f: 'OrderFilled' })
     })
   })
@@ -123,7 +123,7 @@ describe('executeOrder', () => {
   it('turns a final venue error into OrderRejected, and never errors itself', () => {
     newScheduler().run(({ cold, expectObservable }) => {
       const ex = venue({ createOrder: () => cold('--#', undefined, new FinalExchangeError('insufficient USDT balance', 'insufficient_funds')) })
-      const events = executeOrder(ctxFor(ex), order()).pipe(map((e) => `${e.type}:${e.reason}`))
+      const events = runOrder(ctxFor(ex), order()).pipe(map((e) => `${e.type}:${e.reason}`))
       expectObservable(events).toBe('s-(r|)', { s: 'OrderSubmitted:null', r: 'OrderRejected:insufficient USDT balance' })
     })
   })
@@ -136,7 +136,7 @@ describe('executeOrder', () => {
         fetchOrder: () => cold('--(a|)', { a: report('closed', [trade('t1', 2)], 2) }),
       })
       // timeout at 5, back-off 10, look-up answers 2 later: 17
-      const events = executeOrder(ctxFor(ex), order()).pipe(map((e) => e.type))
+      const events = runOrder(ctxFor(ex), order()).pipe(map((e) => e.type))
       expectObservable(events).toBe('s 16ms (af|)', { s: 'OrderSubmitted', a: 'OrderAccepted', f: 'OrderFilled' })
       calls = ex.calls
     })
@@ -152,7 +152,7 @@ describe('executeOrder', () => {
         fetchOrder: () => cold('-#', undefined, new FinalExchangeError('order does not exist', 'not_found')),
       })
       const spy: ExchangePort = { ...ex, createOrder: (req) => (ids.push(req.clientOrderId), ex.createOrder(req)) }
-      const events = executeOrder(ctxFor(spy), order()).pipe(map((e) => e.type))
+      const events = runOrder(ctxFor(spy), order()).pipe(map((e) => e.type))
       expectObservable(events).toBe('s 16ms (af|)', { s: 'OrderSubmitted', a: 'OrderAccepted', f: 'OrderFilled' })
     })
     expect(ids).toEqual(['c1', 'c1'])
@@ -166,7 +166,7 @@ describe('executeOrder', () => {
         // Three look-ups time out; the venue answers the fifth (the second poll in the unknown state).
         fetchOrder: () => (++lookups <= 4 ? cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')) : cold('-(a|)', { a: report('closed', [trade('t1', 2)], 2) })),
       })
-      const events = executeOrder({ ...ctxFor(ex), unknownPollMs: 100 }, order()).pipe(map((e) => `${e.type}:${e.order.status}`))
+      const events = runOrder({ ...ctxFor(ex), unknownPollMs: 100 }, order()).pipe(map((e) => `${e.type}:${e.order.status}`))
       // look-ups at 1+10, 12+20, 33+40 → unknown at 74; polls at 174 (times out at 175) and 275 → found at 276
       expectObservable(events).toBe('s 73ms u 201ms (af|)', { s: 'OrderSubmitted:pending_new', u: 'OrderStatusUnknown:unknown', a: 'OrderAccepted:new', f: 'OrderFilled:filled' })
     })
@@ -179,7 +179,7 @@ describe('executeOrder', () => {
         createOrder: () => cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')),
         fetchOrder: () => (++lookups <= 3 ? cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')) : cold('-#', undefined, new FinalExchangeError('order does not exist', 'not_found'))),
       })
-      const events = executeOrder({ ...ctxFor(ex), unknownPollMs: 100, recvWindowMs: 250 }, order()).pipe(map((e) => `${e.type}:${e.reason ?? ''}`))
+      const events = runOrder({ ...ctxFor(ex), unknownPollMs: 100, recvWindowMs: 250 }, order()).pipe(map((e) => `${e.type}:${e.reason ?? ''}`))
       // unknown at 74; "not found" at 175 (sent at 0: inside the window, poll again) and at 276: past it
       expectObservable(events).toBe('s 73ms u 201ms (r|)', {
         s: 'OrderSubmitted:',
@@ -195,7 +195,7 @@ describe('executeOrder', () => {
         createOrder: () => cold('-(a|)', { a: { ...report('open', [], 0), type: 'limit', price: 100 } }),
         cancelOrder: () => cold('--(c|)', { c: { ...report('canceled', [], 0), type: 'limit', price: 100 } }),
       })
-      const events = executeOrder(ctxFor(ex), order('limit')).pipe(map((e) => `${e.type}:${e.order.status}`))
+      const events = runOrder(ctxFor(ex), order('limit')).pipe(map((e) => `${e.type}:${e.order.status}`))
       expectObservable(events).toBe('sa 48ms r-(c|)', { s: 'OrderSubmitted:pending_new', a: 'OrderAccepted:new', r: 'OrderCancelRequested:pending_cancel', c: 'OrderCanceled:canceled' })
     })
   })

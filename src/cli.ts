@@ -2,7 +2,7 @@
 import { ConfigError } from './domain/errors.ts'
 import { createLogger } from './log.ts'
 import { DEMO_HELP, demoConfig, runDemo, StoreDownError } from './cli/demo.ts'
-import { EXCHANGE_HELP, runExchange } from './cli/exchange.ts'
+import { VENUE_HELP, runVenue } from './cli/venue-command.ts'
 import { runReport } from './cli/report.ts'
 import { dryRunReport, RUN_HELP, runCommand } from './cli/run.ts'
 import { runSession } from './cli/session.ts'
@@ -50,8 +50,8 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (command === 'exchange') {
-    const r = await runExchange(rest, createLogger())
-    if (r === 'help') process.stdout.write(EXCHANGE_HELP)
+    const r = await runVenue(rest, createLogger())
+    if (r === 'help') process.stdout.write(VENUE_HELP)
     return 0
   }
   if (command === 'report') {

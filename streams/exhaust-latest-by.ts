@@ -1,4 +1,5 @@
-import { from, Observable, Subscriber, type ObservableInput, type OperatorFunction } from 'rxjs'
+import { from, Observable, type ObservableInput, type OperatorFunction, type Subscriber } from 'rxjs'
+import { LightSubscriber } from './light-subscriber.ts'
 
 export interface ExhaustLatestOptions<T, K> {
   /** Which lane a value belongs to (the strategy actor). One action in flight per key. */
@@ -38,7 +39,7 @@ const mapSlots = <K>(): LaneSlots<K> => {
  * One key's action in flight. A Subscriber subclass, so subscribing it to the inner observable
  * allocates no wrapper or closures: 100k of these may be alive at once.
  */
-class Lane<T, K, R> extends Subscriber<R> {
+class Lane<T, K, R> extends LightSubscriber<R> {
   latest: T | undefined = undefined
   hasLatest = false
   /** Intrusive list of live lanes, for teardown without a Set entry per lane. */

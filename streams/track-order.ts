@@ -1,12 +1,12 @@
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs'
 import { isFinal, type Order, type OrderEvent, type OrderUpdate } from '../src/domain/order.ts'
 import { evolveOrder } from '../src/domain/order-state.ts'
-import type { ExchangeOrder } from '../src/exchange/port.ts'
+import type { ExchangeOrder } from '../src/domain/exchange.ts'
 
 /** What a venue tells us about one order: a full report, or a single update (a rejection, say). */
-export type VenueReport = ExchangeOrder | OrderUpdate
+export type OrderReport = ExchangeOrder | OrderUpdate
 
-const isReport = (r: VenueReport): r is ExchangeOrder => 'clientOrderId' in r
+const isReport = (r: OrderReport): r is ExchangeOrder => 'clientOrderId' in r
 
 /** The updates a venue report implies for `order`: acknowledgement, new trades, then a final state. */
 export function updatesFrom(order: Order, r: ExchangeOrder, now: number): OrderUpdate[] {
@@ -39,7 +39,7 @@ export class OrderTracker {
   }
 
   /** Applies one report; returns whether the order is now final. */
-  report(r: VenueReport): boolean {
+  report(r: OrderReport): boolean {
     if (this.final) return true
     if (isReport(r)) for (const u of updatesFrom(this.order, r, this.clock.now())) this.apply(u)
     else this.apply(r)
@@ -62,7 +62,7 @@ export const trackOrder = (
   initial: Order,
   clock: Pick<SchedulerLike, 'now'>,
   onSkip?: (order: Order, reason: string) => void,
-): OperatorFunction<VenueReport, OrderEvent> => (reports$) =>
+): OperatorFunction<OrderReport, OrderEvent> => (reports$) =>
   new Observable<OrderEvent>((subscriber) => {
     const tracker = new OrderTracker(initial, clock, subscriber, onSkip)
     return reports$.subscribe({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { evolveActor, INITIAL_ACTOR_STATE } from '../actors/actor-state.ts'
-import { orderFor } from '../actors/order-for.ts'
+import { decide } from '../actors/decide.ts'
 import { applyFill, unrealizedPnl } from '../actors/position.ts'
 import { target } from '../src/domain/intent.ts'
 import type { Market } from '../src/domain/market.ts'
@@ -41,15 +41,15 @@ describe('evolveActor', () => {
   })
 })
 
-describe('orderFor', () => {
+describe('decide', () => {
   const m: Market = { symbol: 'X/USDT', base: 'X', quote: 'USDT', tickSize: 0.01, lotSize: 0.001, minNotional: 5, makerFee: 0, takerFee: 0 }
   it('orders the difference to the target in whole lots, and nothing below a lot or the minimum notional', () => {
-    expect(orderFor(INITIAL_ACTOR_STATE, 0.5, target('X/USDT', 1, 0), m, 100)).toEqual({ side: 'buy', type: 'market', amount: 0.5, price: null })
+    expect(decide(INITIAL_ACTOR_STATE, 0.5, target('X/USDT', 1, 0), m, 100)).toEqual({ side: 'buy', type: 'market', amount: 0.5, price: null })
     const long = { ...INITIAL_ACTOR_STATE, position: 0.5 }
-    expect(orderFor(long, 0.5, target('X/USDT', 1, 0), m, 100)).toBeNull()
-    expect(orderFor(long, 0.5, target('X/USDT', 0, 0), m, 100)).toEqual({ side: 'sell', type: 'market', amount: 0.5, price: null })
-    expect(orderFor(long, 0.5, target('X/USDT', -1, 0), m, 100)).toMatchObject({ side: 'sell', amount: 1 })
-    expect(orderFor({ ...INITIAL_ACTOR_STATE, position: 0.5004 }, 0.5, target('X/USDT', 1, 0), m, 100)).toBeNull()
-    expect(orderFor(INITIAL_ACTOR_STATE, 0.01, target('X/USDT', 1, 0), m, 100)).toBeNull()
+    expect(decide(long, 0.5, target('X/USDT', 1, 0), m, 100)).toBeNull()
+    expect(decide(long, 0.5, target('X/USDT', 0, 0), m, 100)).toEqual({ side: 'sell', type: 'market', amount: 0.5, price: null })
+    expect(decide(long, 0.5, target('X/USDT', -1, 0), m, 100)).toMatchObject({ side: 'sell', amount: 1 })
+    expect(decide({ ...INITIAL_ACTOR_STATE, position: 0.5004 }, 0.5, target('X/USDT', 1, 0), m, 100)).toBeNull()
+    expect(decide(INITIAL_ACTOR_STATE, 0.01, target('X/USDT', 1, 0), m, 100)).toBeNull()
   })
 })

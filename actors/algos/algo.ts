@@ -1,9 +1,11 @@
 import type { Observable, SchedulerLike } from 'rxjs'
 import type { Market, Quote, Side } from '../../src/domain/market.ts'
 import type { Order, OrderEvent, OrderType } from '../../src/domain/order.ts'
-import type { ExecutionContext } from '../execution.ts'
+import type { OrderActionContext } from '../order-action.ts'
 
-export type AlgoName = 'market' | 'limit' | 'chase' | 'peg'
+import type { AlgoName, ExecutionReport } from '../../src/domain/execution-report.ts'
+
+export type { AlgoName, ExecutionReport } from '../../src/domain/execution-report.ts'
 export const ALGO_NAMES: readonly AlgoName[] = ['market', 'limit', 'chase', 'peg']
 
 export interface AlgoOptions {
@@ -23,28 +25,6 @@ export interface AlgoOptions {
 
 export const DEFAULT_ALGO_OPTIONS: AlgoOptions = { repriceTicks: 1, maxWorkMs: 10_000, maxSlippageBps: 25, fallback: 'market', pegOffsetTicks: 0, pegTo: 'best' }
 
-/** How one piece of work went, for execution metrics. */
-export interface ExecutionReport {
-  readonly algo: AlgoName
-  /** Set by the engine: whose work it was. */
-  readonly strategyId?: string
-  readonly symbol?: string
-  readonly ts?: number
-  readonly side: Side
-  readonly requested: number
-  readonly filled: number
-  /** Mid price when the intent arrived. */
-  readonly arrivalMid: number
-  readonly avgPrice: number | null
-  readonly makerAmount: number
-  readonly takerAmount: number
-  readonly fees: number
-  /** From the start of the work to its last fill (null without fills). */
-  readonly timeToFillMs: number | null
-  /** Replacement orders after the first. */
-  readonly amendments: number
-}
-
 /** One piece of work for an algorithm: an actor wants `amount` more (or less) of `symbol`. */
 export interface AlgoJob {
   readonly strategyId: string
@@ -60,7 +40,7 @@ export interface AlgoJob {
 }
 
 export interface AlgoContext {
-  readonly exec: ExecutionContext
+  readonly exec: OrderActionContext
   /** Top of book of a symbol, hot. */
   readonly quotes: (symbol: string) => Observable<Quote>
   readonly scheduler: SchedulerLike

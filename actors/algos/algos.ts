@@ -2,7 +2,7 @@ import { Observable } from 'rxjs'
 import type { Quote } from '../../src/domain/market.ts'
 import type { OrderEvent } from '../../src/domain/order.ts'
 import { roundTo } from '../../src/util/numbers.ts'
-import { executeOrder } from '../execution.ts'
+import { runOrder } from '../order-action.ts'
 import type { AlgoContext, AlgoJob, AlgoName, ExecutionAlgo } from './algo.ts'
 import { workOrder } from './working-order.ts'
 
@@ -19,7 +19,7 @@ export const market: ExecutionAlgo = (ctx, job) =>
     let cost = 0
     let fees = 0
     let last: number | null = null
-    return executeOrder(ctx.exec, order).subscribe({
+    return runOrder(ctx.exec, order).subscribe({
       next: (e) => {
         if (e.fill !== null) {
           filled += e.fill.amount

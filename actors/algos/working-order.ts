@@ -2,7 +2,7 @@ import { Observable, type Subscriber, type Subscription } from 'rxjs'
 import type { Quote } from '../../src/domain/market.ts'
 import type { Order, OrderEvent } from '../../src/domain/order.ts'
 import { isFinal } from '../../src/domain/order.ts'
-import { executeOrder } from '../execution.ts'
+import { runOrder } from '../order-action.ts'
 import type { AlgoContext, AlgoJob, AlgoName } from './algo.ts'
 
 export interface Pricing {
@@ -75,7 +75,7 @@ class Work {
     if (this.job.check(order) !== null) return this.finish()
     this.live = order
     this.cancelling = false
-    this.liveSub = executeOrder(this.ctx.exec, order).subscribe({
+    this.liveSub = runOrder(this.ctx.exec, order).subscribe({
       next: (e) => this.onEvent(e),
       // The order's action failed (an unreadable venue report): so does this work, and its actor alone.
       error: (err) => this.fail(err),

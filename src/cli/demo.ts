@@ -9,7 +9,7 @@ import type { Scenario } from '../exchange/sim/price-path.ts'
 import type { Market } from '../domain/market.ts'
 import { choiceFlag, intFlag, numFlag, parseFlags, stringFlag } from './flags.ts'
 import { runSession, type SessionConfig } from './session.ts'
-import { lateMsFor } from './venue.ts'
+import { lateMsFor } from './open-exchange.ts'
 
 export const DEMO_FLAGS = {
   strategies: { type: 'string', default: '10000' },
@@ -242,7 +242,7 @@ export function demoSession(c: DemoConfig): SessionConfig {
   return {
     command: 'demo',
     record: { ...c },
-    venue: { kind: 'sim', options: { symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, lateRate: c.lateRate, lateMs: lateMsFor(c.callTimeoutMs, c.latencyMs), tickMs: c.tickMs, scenario: c.scenario } },
+    exchange: { kind: 'sim', options: { symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, lateRate: c.lateRate, lateMs: lateMsFor(c.callTimeoutMs, c.latencyMs), tickMs: c.tickMs, scenario: c.scenario } },
     callTimeoutMs: c.callTimeoutMs,
     strategies: (markets, priceOf) => demoStrategies(c, markets, priceOf),
     signals: { groups: c.groups, everyMs: c.signalEverySec * 1000, seed: c.seed },

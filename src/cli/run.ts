@@ -6,7 +6,7 @@ import type { ShoalConfig } from '../config/schema.ts'
 import { ConfigError } from '../domain/errors.ts'
 import { sizeForNotional } from '../engine/sizing.ts'
 import type { Market } from '../domain/market.ts'
-import { lateMsFor, openVenue } from './venue.ts'
+import { lateMsFor, openExchange } from './open-exchange.ts'
 import { numFlag, parseFlags, stringFlag } from './flags.ts'
 import type { SessionConfig } from './session.ts'
 
@@ -66,7 +66,7 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
   return {
     command: 'run',
     record: { configFile: file, ...c },
-    venue:
+    exchange:
       c.exchange.type === 'sim'
         ? { kind: 'sim', options: simOptions(c.exchange, callTimeoutOf(c.exchange)) }
         : { kind: 'ccxt', id: c.exchange.id, baseUrl: c.exchange.baseUrl, symbols: c.exchange.symbols, pollMs: c.exchange.pollMs, streams: c.exchange.streams, auditMs: c.exchange.auditMs, rateLimitMs: c.exchange.rateLimitMs, options: c.exchange.options },
@@ -134,16 +134,16 @@ export function runCommand(argv: string[]): RunCommand | 'help' {
 
 /** What --dry-run prints: the expanded strategies by name, and where the run would go (the venue is opened to list its symbols). */
 export async function dryRunReport(cmd: RunCommand): Promise<string> {
-  const venue = await openVenue(cmd.session.venue)
+  const exchange = await openExchange(cmd.session.exchange)
   let specs: StrategySpec[]
   try {
-    specs = cmd.session.strategies(venue.markets, (s) => venue.priceOf(s))
+    specs = cmd.session.strategies(exchange.markets, (s) => exchange.priceOf(s))
   } finally {
-    await venue.stop()
+    await exchange.stop()
   }
   const byName = new Map<string, number>()
   for (const s of specs) byName.set(s.strategy, (byName.get(s.strategy) ?? 0) + 1)
   const parts = [...byName].map(([k, n]) => `${k} ${n}`).join(', ')
   const c = cmd.config
-  return `${cmd.file}: OK\n  strategies: ${specs.length} (${parts})\n  exchange: ${c.exchange.type === 'sim' ? 'sim' : `ccxt ${c.exchange.id}${c.exchange.baseUrl ? ` at ${c.exchange.baseUrl}` : ''}`}, ${venue.markets.length} symbols\n  signals: ${c.signals ? `every ${c.signals.everyS} s to ${c.signals.groups} groups` : 'none'}\n  execution: ${c.execution.algo}, mode: ${c.engine.mode}\n  database: ${c.database}\n`
+  return `${cmd.file}: OK\n  strategies: ${specs.length} (${parts})\n  exchange: ${c.exchange.type === 'sim' ? 'sim' : `ccxt ${c.exchange.id}${c.exchange.baseUrl ? ` at ${c.exchange.baseUrl}` : ''}`}, ${exchange.markets.length} symbols\n  signals: ${c.signals ? `every ${c.signals.everyS} s to ${c.signals.groups} groups` : 'none'}\n  execution: ${c.execution.algo}, mode: ${c.engine.mode}\n  database: ${c.database}\n`
 }

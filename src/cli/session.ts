@@ -4,6 +4,7 @@ import { asyncScheduler, type Observable } from 'rxjs'
 import type { Logger } from 'pino'
 import type { AlgoName, AlgoOptions } from '../../actors/algos/algo.ts'
 import type { RiskLimits } from '../../actors/risk/limits.ts'
+import { OrderFactory } from '../../actors/order-factory.ts'
 import { RiskManager } from '../../actors/risk/risk-manager.ts'
 import { signalSchedule, type SignalScheduleOptions } from '../../streams/signal-schedule.ts'
 import type { StrategySpec } from '../../streams/strategies/grid.ts'
@@ -11,7 +12,7 @@ import { Engine, type EngineMode, type EventStore } from '../engine/engine.ts'
 import type { SignalRound } from '../domain/signal.ts'
 import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats.ts'
 import type { Market } from '../domain/market.ts'
-import { openVenue, type OpenVenue, type VenueSpec } from './venue.ts'
+import { openExchange, type OpenExchange, type ExchangeSpec } from './open-exchange.ts'
 import { reconcile, type ReconcileResult } from '../engine/reconcile.ts'
 import { strategyReport } from '../report/strategy-report.ts'
 import { isPostgresUrl, openStore, redactUrl } from '../store/database.ts'
@@ -28,8 +29,8 @@ export interface SessionConfig {
   readonly command: 'demo' | 'run'
   /** What to record as the run's configuration (no secrets). */
   readonly record: Record<string, unknown>
-  readonly venue: VenueSpec
-  /** Engine-side deadline on every venue call, ms. */
+  readonly exchange: ExchangeSpec
+  /** Engine-side deadline on every exchange call, ms. */
   readonly callTimeoutMs: number
   readonly strategies: (markets: readonly Market[], priceOf: (symbol: string) => number) => StrategySpec[]
   readonly signals: Omit<SignalScheduleOptions, 'scheduler'> | null
@@ -50,15 +51,15 @@ export interface SessionConfig {
 }
 
 /**
- * The engine exactly as a session runs it: the config's strategies on the venue's markets, the risk
+ * The engine exactly as a session runs it: the config's strategies on the exchange's markets, the risk
  * gate, the execution algorithm, the store. The benchmark of the shipped path builds it here too.
  */
-export function sessionEngine(c: SessionConfig, venue: Pick<OpenVenue, 'port' | 'markets' | 'priceOf'>, store: EventStore, log: Logger | undefined, signals: Observable<SignalRound> | undefined) {
-  const specs = c.strategies(venue.markets, (s) => venue.priceOf(s))
-  const risk = new RiskManager(c.risk, venue.markets, Date.now(), log)
+export function sessionEngine(c: SessionConfig, exchange: Pick<OpenExchange, 'port' | 'markets' | 'priceOf'>, store: EventStore, log: Logger | undefined, signals: Observable<SignalRound> | undefined) {
+  const specs = c.strategies(exchange.markets, (s) => exchange.priceOf(s))
+  const risk = new RiskManager(c.risk, exchange.markets, Date.now(), log)
   const engine = new Engine({
-    exchange: venue.port,
-    markets: venue.markets,
+    exchange: exchange.port,
+    markets: exchange.markets,
     strategies: specs,
     signals,
     mode: c.mode,
@@ -75,7 +76,7 @@ export function sessionEngine(c: SessionConfig, venue: Pick<OpenVenue, 'port' | 
 }
 
 /**
- * One engine session on the simulated venue, from start to a clean stop: the store opened and
+ * One engine session on an exchange, from start to a clean stop: the store opened and
  * migrated, the run recorded, stats every few seconds, position and execution snapshots, the kill
  * switch on SIGUSR2, and on the duration's end or SIGINT/SIGTERM a graceful stop that writes every
  * accepted event (or saves them to a file if the store stays down). Returns the summary.
@@ -103,26 +104,25 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   const store = await createOrderStore(await openStore(dbPath), runId)
   await store.migrate()
   await store.startRun({ command: c.command, ...c.record, dbPath: redactUrl(dbPath) }, Date.now())
-  const venue = await openVenue(c.venue, process.env, log)
+  const exchange = await openExchange(c.exchange, process.env, log)
   const t0 = performance.now()
-  const { engine, risk, specs } = sessionEngine(c, venue, store, log, c.signals === null ? undefined : signalSchedule(c.signals))
+  const { engine, risk, specs } = sessionEngine(c, exchange, store, log, c.signals === null ? undefined : signalSchedule(c.signals))
   engineRef = engine
-  // A venue that outlives us may know orders we never stored (a crash): reconcile, and carry the
+  // An exchange that outlives us may know orders we never stored (a crash): reconcile, and carry the
   // strategies' positions over, before the first new order.
   let reconciliation: ReconcileResult | null = null
   let restored = 0
-  if (venue.persistent) {
+  if (exchange.persistent) {
     const byIndex = specs
     reconciliation = await reconcile({
-      port: venue.port,
+      port: exchange.port,
       store,
-      symbols: venue.markets.map((m) => m.symbol),
+      symbols: exchange.markets.map((m) => m.symbol),
       since: Date.now() - 7 * 86_400_000,
       strategyOf: (id) => {
-        const parts = id.split('-')
-        const index = parts.length >= 3 ? parseInt(parts[parts.length - 2]!, 36) : NaN
-        const spec = Number.isInteger(index) ? byIndex[index] : undefined
-        return spec === undefined ? null : { strategyId: spec.id, actor: index }
+        const parts = OrderFactory.parse(id)
+        const spec = parts === null ? undefined : byIndex[parts.actor]
+        return spec === undefined ? null : { strategyId: spec.id, actor: parts!.actor }
       },
       now: () => Date.now(),
       log,
@@ -176,8 +176,8 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   stats.unsubscribe()
   clearInterval(positionsTimer)
   log.info({ reason }, 'stopping: draining in-flight actions and flushing the order sink')
-  const { unwritten } = await engine.stop(Math.max(2_000, venue.latencyMs * 20), c.flushTimeoutSec * 1000)
-  await venue.stop()
+  const { unwritten } = await engine.stop(Math.max(2_000, exchange.answerMs * 20), c.flushTimeoutSec * 1000)
+  await exchange.stop()
   lag.stop()
   let spilled: string | null = null
   if (unwritten.length > 0) {
@@ -194,8 +194,8 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     mode: c.mode,
     durationSec: Number(ranSec.toFixed(3)),
     stoppedBy: reason,
-    ...venue.record,
-    symbols: venue.markets.length,
+    ...exchange.record,
+    symbols: exchange.markets.length,
     signals: t.signals,
     evaluations: t.evaluations,
     sweepMs: pick(engine.metrics.sweepSummary()),
@@ -224,7 +224,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     dbPath: redactUrl(dbPath),
     runId,
     reconciliation: reconciliation === null ? null : { ...reconciliation, restoredPositions: restored },
-    venueStreams: venue.health?.() ?? null,
+    venueStreams: exchange.health?.() ?? null,
   }
   if (spilled === null) {
     await snapshot('stop')

@@ -1,4 +1,4 @@
-import type { AlgoName, ExecutionReport } from '../../actors/algos/algo.ts'
+import { slippageBps, type AlgoName, type ExecutionReport } from '../domain/execution-report.ts'
 import { LatencyHistogram } from './latency-histogram.ts'
 
 const r2 = (x: number) => Number(x.toFixed(3))
@@ -29,9 +29,7 @@ export class ExecutionMetrics {
   constructor(readonly algo: AlgoName) {}
 
   /** Slippage against the arrival mid in bps; positive = worse than the mid. */
-  static slippageBps(r: ExecutionReport): number | null {
-    return r.avgPrice === null || r.arrivalMid <= 0 ? null : ((r.side === 'buy' ? r.avgPrice - r.arrivalMid : r.arrivalMid - r.avgPrice) / r.arrivalMid) * 1e4
-  }
+  static slippageBps = slippageBps
 
   /** Takes the reports recorded since the last call. */
   drain(): ExecutionReport[] {

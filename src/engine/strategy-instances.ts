@@ -1,4 +1,5 @@
-import { merge, Subscriber, type Observable, type Subscription } from 'rxjs'
+import { merge, type Observable, type Subscription } from 'rxjs'
+import { LightSubscriber } from '../../streams/light-subscriber.ts'
 import type { StrategyActor } from '../../actors/strategy-actor.ts'
 import type { Router } from '../../streams/router.ts'
 import type { StrategySpec } from '../../streams/strategies/grid.ts'
@@ -69,7 +70,7 @@ export class StrategyInstances {
 }
 
 /** The engine's end of one pipeline: a Subscriber subclass, no wrapper or closures per pipeline. */
-class InstanceSubscriber extends Subscriber<Intent> {
+class InstanceSubscriber extends LightSubscriber<Intent> {
   constructor(private readonly sink: InstanceSink, private readonly inst: StrategyInstance) {
     super()
   }

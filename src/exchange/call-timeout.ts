@@ -1,4 +1,5 @@
-import { Observable, Subscriber, type SchedulerLike } from 'rxjs'
+import { Observable, type SchedulerLike, type Subscriber } from 'rxjs'
+import { LightSubscriber } from '../../streams/light-subscriber.ts'
 import { DelayQueue } from '../../streams/delay-queue.ts'
 import { RetryableExchangeError } from '../domain/errors.ts'
 import type { ExchangePort, OrderRequest } from './port.ts'
@@ -9,7 +10,7 @@ import type { ExchangePort, OrderRequest } from './port.ts'
  * client order id, it never sends a second one blindly). A Subscriber that is also the queue's
  * task, so a call costs one object; it lets go of the caller once finished.
  */
-class Deadline<T> extends Subscriber<T> {
+class Deadline<T> extends LightSubscriber<T> {
   constructor(
     private out: Subscriber<T> | null,
     private readonly what: string,

@@ -2,8 +2,7 @@ import { sql, type Insertable, type Kysely } from 'kysely'
 import type { OrderEvent } from '../domain/order.ts'
 import type { StoreConnection } from './database.ts'
 import { migrateToLatest } from './migrations.ts'
-import type { ExecutionReport } from '../../actors/algos/algo.ts'
-import { ExecutionMetrics } from '../engine/execution-metrics.ts'
+import { slippageBps, type ExecutionReport } from '../domain/execution-report.ts'
 import type { Database, ExecutionsTable, FillsTable, OrderEventsTable, OrdersTable, PositionsTable } from './schema.ts'
 
 export interface WriteResult {
@@ -199,7 +198,7 @@ export class OrderStore {
       filled: r.filled,
       arrival_mid: r.arrivalMid,
       avg_price: r.avgPrice,
-      slippage_bps: ExecutionMetrics.slippageBps(r),
+      slippage_bps: slippageBps(r),
       maker_amount: r.makerAmount,
       taker_amount: r.takerAmount,
       fees: r.fees,

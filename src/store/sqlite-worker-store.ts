@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads'
 import type { OrderEvent } from '../domain/order.ts'
 import type { StoreConnection } from './database.ts'
 import { encodeEvents } from './event-encoding.ts'
-import type { ExecutionReport } from '../../actors/algos/algo.ts'
+import type { ExecutionReport } from '../domain/execution-report.ts'
 import { OrderStore, type WriteResult } from './order-store.ts'
 
 interface Reply {

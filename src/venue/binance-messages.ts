@@ -1,6 +1,6 @@
 import type { Market, Quote, Trade } from '../domain/market.ts'
 import type { ExchangeOrder } from '../exchange/port.ts'
-import type { Execution } from '../exchange/sim/sim-exchange.ts'
+import type { VenueActivity } from '../exchange/sim/sim-exchange.ts'
 
 /** Binance's shapes for what the venue pushes and answers, built from the simulator's. Pure. */
 
@@ -40,7 +40,7 @@ export const binanceStatus = (o: ExchangeOrder) =>
  * A user-data `executionReport`. On a cancel Binance puts the cancel request's id in `c` and the
  * order's own in `C`; `cancelId` stands for the former.
  */
-export function executionReport(e: Execution, m: Market, now: number, cancelId: string): Record<string, unknown> {
+export function executionReport(e: VenueActivity, m: Market, now: number, cancelId: string): Record<string, unknown> {
   const o = e.order
   const t = e.trade
   const cost = (o.average ?? 0) * o.filled

@@ -1,7 +1,7 @@
 import type { Subscription } from 'rxjs'
 import type { WebSocket } from 'ws'
 import type { Market } from '../domain/market.ts'
-import type { Execution, SimExchange } from '../exchange/sim/sim-exchange.ts'
+import type { VenueActivity, SimExchange } from '../exchange/sim/sim-exchange.ts'
 import { BinanceError, checkSigned, wsApiPayload, type VenueCredentials } from './binance-auth.ts'
 import { binanceSymbol, executionReport } from './binance-messages.ts'
 import type { MessageFaults } from './message-faults.ts'
@@ -31,7 +31,7 @@ export class WsApi {
     private readonly recvWindowMs: number,
     private readonly faults: MessageFaults | null,
   ) {
-    this.sub = sim.watchExecutions().subscribe((e) => this.onExecution(e))
+    this.sub = sim.watchActivity().subscribe((e) => this.onActivity(e))
   }
 
   get subscribers(): number {
@@ -89,7 +89,7 @@ export class WsApi {
     }
   }
 
-  private onExecution(e: Execution): void {
+  private onActivity(e: VenueActivity): void {
     if (this.sessions.size === 0) return
     const m = this.bySymbol.get(binanceSymbol(e.order.symbol))
     if (m === undefined) return

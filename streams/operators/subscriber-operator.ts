@@ -1,4 +1,5 @@
-import { Observable, Subscriber, type OperatorFunction } from 'rxjs'
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs'
+import { LightSubscriber } from '../light-subscriber.ts'
 
 /**
  * Builds an operator whose whole per-subscription state is one `Subscriber` subclass: no
@@ -16,7 +17,7 @@ export const subscriberOperator =
  * `_next` becomes this pipeline's error, as RxJS's own OperatorSubscriber does it: it never unwinds
  * into whoever delivered the value (the router, and every other pipeline after this one).
  */
-export abstract class Stage<T, R> extends Subscriber<T> {
+export abstract class Stage<T, R> extends LightSubscriber<T> {
   constructor(protected readonly out: Subscriber<R>) {
     super(out)
   }

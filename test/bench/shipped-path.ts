@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Subject } from 'rxjs'
 import { demoConfig, demoSession } from '../../src/cli/demo.ts'
 import { sessionEngine } from '../../src/cli/session.ts'
-import { openVenue } from '../../src/cli/venue.ts'
+import { openExchange } from '../../src/cli/open-exchange.ts'
 import type { SignalRound } from '../../src/domain/signal.ts'
 import type { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
 import { openStore } from '../../src/store/database.ts'
@@ -25,7 +25,7 @@ const db = join(dir, 'shipped.sqlite')
 const c = demoConfig(['--strategies', String(actors), '--latency', String(latencyMs), '--db', db])
 if (c === 'help') throw new Error('unreachable')
 const session = demoSession(c)
-const venue = await openVenue(session.venue)
+const venue = await openExchange(session.exchange)
 const sim = venue.port as SimExchange
 const store = await createOrderStore(await openStore(db), 'bench')
 await store.migrate()

@@ -74,7 +74,7 @@ const LEVELS = 5
  * One thing that happened to an order at the venue, the moment it happened (what Binance pushes as an
  * `executionReport`): accepted, traded, canceled. `order` is the order just after it.
  */
-export interface Execution {
+export interface VenueActivity {
   readonly kind: 'new' | 'trade' | 'canceled'
   readonly order: ExchangeOrder
   readonly trade: ExchangeTrade | null
@@ -94,7 +94,7 @@ export class SimExchange implements ExchangePort {
   private readonly balances = new Map<string, { free: number; used: number }>()
   private readonly market$ = new Subject<MarketEvent>()
   private readonly orders$ = new Subject<ExchangeOrder>()
-  private readonly executions$ = new Subject<Execution>()
+  private readonly activity$ = new Subject<VenueActivity>()
   private readonly queue: DelayQueue
   private readonly scheduler: SchedulerLike
   private readonly rand: () => number
@@ -139,7 +139,7 @@ export class SimExchange implements ExchangePort {
     this.unacted = 0
     this.market$.complete()
     this.orders$.complete()
-    this.executions$.complete()
+    this.activity$.complete()
   }
 
   /** Calls whose response is still on its way. */
@@ -175,13 +175,13 @@ export class SimExchange implements ExchangePort {
   }
 
   /** Every execution at the venue, synchronously and without latency: what a venue server pushes to its clients. */
-  watchExecutions(): Observable<Execution> {
-    return this.executions$.asObservable()
+  watchActivity(): Observable<VenueActivity> {
+    return this.activity$.asObservable()
   }
 
-  private execution(kind: Execution['kind'], v: VenueOrder, trade: ExchangeTrade | null): void {
+  private activity(kind: VenueActivity['kind'], v: VenueOrder, trade: ExchangeTrade | null): void {
     // Snapshots cost only when someone (the venue server) listens.
-    if (this.executions$.observed) this.executions$.next({ kind, order: this.snapshot(v, trade === null ? [] : [trade]), trade })
+    if (this.activity$.observed) this.activity$.next({ kind, order: this.snapshot(v, trade === null ? [] : [trade]), trade })
   }
 
   createOrder(req: OrderRequest): Observable<ExchangeOrder> {
@@ -194,7 +194,7 @@ export class SimExchange implements ExchangePort {
       if (v === undefined || v.req.symbol !== symbol) throw new FinalExchangeError(`order ${clientOrderId} not found`, 'not_found')
       if (v.status !== 'open') throw new FinalExchangeError(`order ${clientOrderId} is ${v.status}: unknown order sent`, 'rejected')
       this.close(v, 'canceled')
-      this.execution('canceled', v, null)
+      this.activity('canceled', v, null)
       return this.snapshot(v, v.trades)
     })
   }
@@ -312,7 +312,7 @@ export class SimExchange implements ExchangePort {
     const now = this.scheduler.now()
     const v: VenueOrder = { id: String(++this.orderSeq), req, status: 'open', filled: 0, cost: 0, trades: [], timestamp: now, reserved: 0, queueAhead: 0 }
     this.orders.set(req.clientOrderId, v)
-    this.execution('new', v, null)
+    this.activity('new', v, null)
     this.take(book, v, now)
     if (v.status === 'open') {
       if (req.type === 'market') {
@@ -386,7 +386,7 @@ export class SimExchange implements ExchangePort {
     v.cost += notional
     this.counts.fills++
     if (v.filled >= v.req.amount - 1e-12) this.close(v, 'closed')
-    this.execution('trade', v, t)
+    this.activity('trade', v, t)
     return t
   }
 

@@ -8,7 +8,7 @@ import { SimExchange, type SimExchangeOptions } from '../exchange/sim/sim-exchan
 import { pointCcxtAt, SPOT_ONLY_OPTIONS } from '../venue/ccxt-local.ts'
 
 /** Where a session trades: the in-process simulator, or a ccxt exchange (credentials from the environment). */
-export type VenueSpec =
+export type ExchangeSpec =
   | { readonly kind: 'sim'; readonly options: Omit<SimExchangeOptions, 'scheduler'> }
   | {
       readonly kind: 'ccxt'
@@ -23,13 +23,13 @@ export type VenueSpec =
       readonly options?: Record<string, unknown>
     }
 
-export interface OpenVenue {
+export interface OpenExchange {
   readonly port: ExchangePort
   readonly markets: readonly Market[]
   /** A price to size positions by at start-up (the ask). */
   priceOf(symbol: string): number
-  /** Typical round trip, for how long a stop waits for actions in flight. */
-  readonly latencyMs: number
+  /** How long an answer about an order typically takes (the simulated round trip, or ccxt's REST poll period): a stop waits 20 × this for actions in flight. */
+  readonly answerMs: number
   readonly record: Record<string, unknown>
   /** The venue outlives us (a real or standalone one): reconcile with it and carry positions over at start. */
   readonly persistent: boolean
@@ -47,10 +47,10 @@ export const lateMsFor = (callTimeoutMs: number, latencyMs: number): number => c
 /** SHOAL_<ID>_API_KEY and SHOAL_<ID>_SECRET, e.g. SHOAL_BINANCE_API_KEY. */
 export const credentialVars = (id: string) => ({ key: `SHOAL_${id.toUpperCase()}_API_KEY`, secret: `SHOAL_${id.toUpperCase()}_SECRET` })
 
-export async function openVenue(v: VenueSpec, env: NodeJS.ProcessEnv = process.env, log?: Logger): Promise<OpenVenue> {
+export async function openExchange(v: ExchangeSpec, env: NodeJS.ProcessEnv = process.env, log?: Logger): Promise<OpenExchange> {
   if (v.kind === 'sim') {
     const sim = new SimExchange(v.options).start()
-    return { port: sim, markets: sim.markets, priceOf: (s) => sim.lastQuote(s)!.ask, latencyMs: v.options.latencyMs, record: { exchange: 'sim', seed: v.options.seed, symbols: v.options.symbols }, persistent: false, stop: () => sim.stop() }
+    return { port: sim, markets: sim.markets, priceOf: (s) => sim.lastQuote(s)!.ask, answerMs: v.options.latencyMs, record: { exchange: 'sim', seed: v.options.seed, symbols: v.options.symbols }, persistent: false, stop: () => sim.stop() }
   }
   const ccxt = (await import('ccxt')).default as unknown as Record<string, new (o: Record<string, unknown>) => CcxtLike & { urls: { api: unknown }; loadHttpProxyAgent?(): Promise<unknown> }> & { pro: Record<string, unknown> }
   const streams = v.streams ?? 'ws'
@@ -79,7 +79,7 @@ export async function openVenue(v: VenueSpec, env: NodeJS.ProcessEnv = process.e
     port,
     markets,
     priceOf: (s) => prices.get(s)!,
-    latencyMs: v.pollMs,
+    answerMs: v.pollMs,
     record: { exchange: v.id, baseUrl: v.baseUrl, symbols: markets.length, streams },
     persistent: true,
     health: () => port.health(),

@@ -1,14 +1,15 @@
-import { catchError, concat, defer, EMPTY, Observable, of, Subscriber, switchMap, timer, type SchedulerLike, type Subscription } from 'rxjs'
+import { catchError, concat, defer, EMPTY, Observable, of, switchMap, timer, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs'
+import { LightSubscriber } from '../streams/light-subscriber.ts'
 import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
 import type { Order, OrderEvent, OrderUpdate } from '../src/domain/order.ts'
-import type { ExchangeOrder, ExchangePort, OrderRequest } from '../src/exchange/port.ts'
+import type { ExchangeOrder, ExchangePort, OrderRequest } from '../src/domain/exchange.ts'
 import type { OrderUpdateHub } from '../streams/order-update-hub.ts'
-import { OrderTracker, type VenueReport } from '../streams/track-order.ts'
+import { OrderTracker, type OrderReport } from '../streams/track-order.ts'
 
-export interface ExecutionContext {
+export interface OrderActionContext {
   readonly exchange: ExchangePort
   /** The venue's order updates, routed by client order id. */
-  readonly orderUpdates: OrderUpdateHub<VenueReport>
+  readonly orderUpdates: OrderUpdateHub<OrderReport>
   readonly scheduler: SchedulerLike
   /** A resting order still open after this long is cancelled. */
   readonly orderTimeoutMs: number
@@ -29,14 +30,14 @@ export interface ExecutionContext {
 
 const rejected = (ts: number, reason: string): OrderUpdate => ({ type: 'OrderRejected', ts, reason })
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err))
-const recvWindowOf = (ctx: ExecutionContext) => ctx.recvWindowMs ?? 10_000
+const recvWindowOf = (ctx: OrderActionContext) => ctx.recvWindowMs ?? 10_000
 
 /**
  * Places `req` and, when the outcome is unknown (timeout, network), finds out by client order id
  * before anything is resubmitted: the venue either knows the order (we follow it) or never saw it
  * (we resubmit the same id, which the venue would refuse as a duplicate). Never errors.
  */
-export function placeOrder(ctx: ExecutionContext, req: OrderRequest, attempt = 0): Observable<VenueReport> {
+export function placeOrder(ctx: OrderActionContext, req: OrderRequest, attempt = 0): Observable<OrderReport> {
   return defer(() => {
     const sentAt = ctx.scheduler.now()
     return ctx.exchange.createOrder(req).pipe(
@@ -54,14 +55,14 @@ export function placeOrder(ctx: ExecutionContext, req: OrderRequest, attempt = 0
  * id is sent again — a late original and the resubmission cannot both be accepted. After
  * `maxAttempts` the order is `unknown` (it may be live) and `settleUnknown` takes over.
  */
-function resolveUnknown(ctx: ExecutionContext, req: OrderRequest, attempt: number, sentAt: number): Observable<VenueReport> {
+function resolveUnknown(ctx: OrderActionContext, req: OrderRequest, attempt: number, sentAt: number): Observable<OrderReport> {
   if (attempt > ctx.maxAttempts) {
     const reason = `outcome unknown after ${ctx.maxAttempts} attempts; looking it up until the venue knows it or its recvWindow has passed`
-    return concat(of<VenueReport>({ type: 'OrderStatusUnknown', ts: ctx.scheduler.now(), reason }), settleUnknown(ctx, req, sentAt))
+    return concat(of<OrderReport>({ type: 'OrderStatusUnknown', ts: ctx.scheduler.now(), reason }), settleUnknown(ctx, req, sentAt))
   }
   return timer(ctx.retryDelayMs * 2 ** (attempt - 1), ctx.scheduler).pipe(
     switchMap(() => ctx.exchange.fetchOrder(req.clientOrderId, req.symbol)),
-    catchError((err: unknown): Observable<VenueReport> => {
+    catchError((err: unknown): Observable<OrderReport> => {
       if (err instanceof FinalExchangeError && err.code === 'not_found') return placeOrder(ctx, req, attempt)
       if (err instanceof RetryableExchangeError) return resolveUnknown(ctx, req, attempt + 1, sentAt)
       return of(rejected(ctx.scheduler.now(), describe(err)))
@@ -74,11 +75,11 @@ function resolveUnknown(ctx: ExecutionContext, req: OrderRequest, attempt: numbe
  * then followed like any other) or says "not found" once the recvWindow since it was last sent has
  * passed — only then is it certain never to trade, and it ends rejected. Its actor stays busy meanwhile.
  */
-function settleUnknown(ctx: ExecutionContext, req: OrderRequest, sentAt: number): Observable<VenueReport> {
+function settleUnknown(ctx: OrderActionContext, req: OrderRequest, sentAt: number): Observable<OrderReport> {
   const every = ctx.unknownPollMs ?? Math.max(1_000, ctx.retryDelayMs * 2 ** ctx.maxAttempts)
   return timer(every, ctx.scheduler).pipe(
     switchMap(() => ctx.exchange.fetchOrder(req.clientOrderId, req.symbol)),
-    catchError((err: unknown): Observable<VenueReport> => {
+    catchError((err: unknown): Observable<OrderReport> => {
       const notFound = err instanceof FinalExchangeError && err.code === 'not_found'
       if (notFound && ctx.scheduler.now() - sentAt > recvWindowOf(ctx)) return of(rejected(ctx.scheduler.now(), `never reached the venue: not found ${recvWindowOf(ctx)} ms after it was last sent`))
       if (notFound || err instanceof RetryableExchangeError) return settleUnknown(ctx, req, sentAt)
@@ -88,9 +89,9 @@ function settleUnknown(ctx: ExecutionContext, req: OrderRequest, sentAt: number)
 }
 
 /** Cancels a resting order that outlived its time; the venue's answer (or a later look-up) closes it. */
-function cancelWhenStale(ctx: ExecutionContext, order: Order): Observable<VenueReport> {
+function cancelWhenStale(ctx: OrderActionContext, order: Order): Observable<OrderReport> {
   return timer(ctx.orderTimeoutMs, ctx.scheduler).pipe(
-    switchMap(() => concat(of<VenueReport>({ type: 'OrderCancelRequested', ts: ctx.scheduler.now() }), ctx.exchange.cancelOrder(order.id, order.symbol))),
+    switchMap(() => concat(of<OrderReport>({ type: 'OrderCancelRequested', ts: ctx.scheduler.now() }), ctx.exchange.cancelOrder(order.id, order.symbol))),
     catchError(() => ctx.exchange.fetchOrder(order.id, order.symbol).pipe(catchError(() => EMPTY))),
   )
 }
@@ -104,7 +105,7 @@ function cancelWhenStale(ctx: ExecutionContext, order: Order): Observable<VenueR
  * tens of thousands are in flight at once, and the composed chain held ~9 KB and cost ~26 µs per
  * action on this machine; this holds one action and one placement subscriber.
  */
-export function executeOrder(ctx: ExecutionContext, order: Order): Observable<OrderEvent> {
+export function runOrder(ctx: OrderActionContext, order: Order): Observable<OrderEvent> {
   return new Observable<OrderEvent>((subscriber) => new OrderAction(ctx, order, subscriber).start())
 }
 
@@ -117,7 +118,7 @@ class OrderAction {
   private sentAt = 0
 
   constructor(
-    private readonly ctx: ExecutionContext,
+    private readonly ctx: OrderActionContext,
     private readonly order: Order,
     private readonly out: Subscriber<OrderEvent>,
   ) {
@@ -139,7 +140,7 @@ class OrderAction {
     return this
   }
 
-  report(r: VenueReport): void {
+  report(r: OrderReport): void {
     if (this.closed) return
     let final: boolean
     try {
@@ -190,7 +191,7 @@ class OrderAction {
 }
 
 /** Subscribes an action to the venue's answer without wrapper objects. */
-class Placement extends Subscriber<ExchangeOrder> {
+class Placement extends LightSubscriber<ExchangeOrder> {
   constructor(private readonly action: OrderAction) {
     super()
   }

@@ -6,7 +6,7 @@ import { BinanceVenue } from '../venue/binance-venue.ts'
 import { choiceFlag, intFlag, numFlag, parseFlags } from './flags.ts'
 import { forcedExitCode, StopSignals } from './stop-signals.ts'
 
-export const EXCHANGE_HELP = `shoal exchange — the simulator as a standalone venue speaking Binance's spot REST API
+export const VENUE_HELP = `shoal exchange — the simulator as a standalone venue speaking Binance's spot REST API
 
   --port P          port on 127.0.0.1 (default 8900; 0 = any free port)
   --symbols N       simulated symbols (default 20)
@@ -51,7 +51,7 @@ const FLAGS = {
 } as const
 
 /** Runs the venue until SIGINT/SIGTERM. */
-export async function runExchange(argv: string[], log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<'help' | void> {
+export async function runVenue(argv: string[], log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<'help' | void> {
   const { values: v, positionals } = parseFlags(argv, FLAGS)
   if (v.help) return 'help'
   if (positionals.length > 0) throw new ConfigError('exchange', `unexpected argument '${positionals[0]}'`)

@@ -1,0 +1,39 @@
+import type { Intent } from '../src/domain/intent.ts'
+import type { Market, Side } from '../src/domain/market.ts'
+import type { OrderType } from '../src/domain/order.ts'
+import { floorTo, roundTo } from '../src/util/numbers.ts'
+import type { ActorState } from './actor-state.ts'
+
+/** What an actor decided to send: one order, already on the market's lot and tick grid. */
+export interface OrderCommand {
+  readonly side: Side
+  readonly type: OrderType
+  readonly amount: number
+  readonly price: number | null
+}
+
+/**
+ * The actor's decision, pure (a decider's `decide`, beside `evolveActor`): what order, if any,
+ * moves `state` toward `intent`. Nothing while the actor is stopped or has its one order in flight.
+ * A target becomes a market order for the difference between the wanted and the current position,
+ * in whole lots; nothing when that is under one lot or under the market's minimum notional at
+ * `refPrice`. An explicit order is put on the lot and tick grid.
+ */
+export function decide(state: ActorState, size: number, intent: Intent, market: Market | undefined, refPrice: number | undefined): OrderCommand | null {
+  if (!state.running || state.order !== null) return null
+  const lot = market?.lotSize ?? 0
+  if (intent.kind === 'order') {
+    const amount = lot > 0 ? roundTo(intent.amount, lot) : intent.amount
+    const price = intent.price === undefined ? null : market !== undefined ? roundTo(intent.price, market.tickSize) : intent.price
+    return amount > 0 ? { side: intent.side, type: intent.type, amount, price } : null
+  }
+  const delta = intent.weight * size - state.position
+  const amount = lot > 0 ? floorTo(Math.abs(delta), lot) : Math.abs(delta)
+  if (amount <= 0 || amount < lot) return null
+  if (market !== undefined && refPrice !== undefined && amount * refPrice < market.minNotional) return null
+  return { side: delta > 0 ? 'buy' : 'sell', type: 'market', amount, price: null }
+}
+
+/** Whether `command` would leave the actor with a larger |position| (an entry, not an exit). */
+export const increasesExposure = (state: ActorState, c: Pick<OrderCommand, 'side' | 'amount'>): boolean =>
+  Math.abs(state.position + (c.side === 'buy' ? c.amount : -c.amount)) > Math.abs(state.position) + 1e-12

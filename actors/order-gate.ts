@@ -1,0 +1,40 @@
+import { copyOrder, type Order, type OrderEvent } from '../src/domain/order.ts'
+import type { RiskManager, RiskSubject } from './risk/risk-manager.ts'
+
+export interface OrderGateOptions {
+  /** None: every order passes (tests, research without limits). */
+  readonly risk?: RiskManager
+  readonly now: () => number
+  /** Orders in flight across all actors, for the open-orders limit. */
+  readonly openOrders: () => number
+  /** A refusal, as the OrderDenied event to record like any other order event. */
+  readonly onDenied: (e: OrderEvent) => void
+}
+
+/**
+ * The one risk gate: every order shoal would send — a plain order, each order and re-price of an
+ * execution algorithm, the kill switch's flattening orders — is checked here, by the risk manager,
+ * just before it leaves. A refusal never throws: it becomes an `OrderDenied` event (status
+ * `denied`, reason `risk: <why>`) and the caller sends nothing.
+ */
+export class OrderGate {
+  constructor(private readonly o: OrderGateOptions) {}
+
+  /** null: `order` may go (a rate token was spent); otherwise why not (already recorded). */
+  check(subject: RiskSubject, order: Order): string | null {
+    const risk = this.o.risk
+    if (risk === undefined) return null
+    const reason = risk.check(subject, { side: order.side, type: order.type, amount: order.amount, price: order.price }, this.o.now(), this.o.openOrders())
+    if (reason !== null) this.deny(order, reason)
+    return reason
+  }
+
+  private deny(order: Order, reason: string): void {
+    const now = this.o.now()
+    const o = copyOrder(order)
+    o.status = 'denied'
+    o.reason = `risk: ${reason}`
+    o.closedAt = now
+    this.o.onDenied({ type: 'OrderDenied', ts: now, order: o, fill: null, reason: o.reason })
+  }
+}

@@ -1,0 +1,120 @@
+import { EMPTY, type Observable, type SchedulerLike } from 'rxjs'
+import type { Logger } from 'pino'
+import { FinalExchangeError } from '../src/domain/errors.ts'
+import type { Market, Quote } from '../src/domain/market.ts'
+import type { Order, OrderEvent } from '../src/domain/order.ts'
+import type { AlgoContext, AlgoJob, AlgoName } from './algos/algo.ts'
+import { ALGOS } from './algos/algos.ts'
+import { decide, increasesExposure, type OrderCommand } from './decide.ts'
+import { runOrder, type OrderActionContext } from './order-action.ts'
+import type { OrderFactory } from './order-factory.ts'
+import type { OrderGate } from './order-gate.ts'
+import type { StrategyActor } from './strategy-actor.ts'
+
+export interface OrderPathOptions {
+  readonly markets: ReadonlyMap<string, Market>
+  /** Last trade price (or mid before the first trade) and top of book, by symbol. */
+  readonly lastPrice: (symbol: string) => number | undefined
+  readonly lastQuote: (symbol: string) => Quote | undefined
+  readonly factory: OrderFactory
+  readonly gate: OrderGate
+  readonly exec: OrderActionContext
+  /** Work orders with an execution algorithm; null: one plain order per action. */
+  readonly algo: { readonly name: AlgoName; readonly ctx: AlgoContext } | null
+  readonly scheduler: SchedulerLike
+  readonly clock: () => number
+  /** The store is behind: entries wait (counted, not recorded), exits still go. */
+  readonly entriesHalted: () => boolean
+  readonly onHaltedEntry: () => void
+  /** Input dispatched → order handed to the venue, ms. */
+  readonly onReaction: (ms: number) => void
+  /** A fault of this actor's own (a throw while deciding or building its action). */
+  readonly onFault: (actor: StrategyActor, err: unknown) => void
+  readonly log?: Logger
+}
+
+const isOrder = (x: Order | OrderCommand): x is Order => 'id' in x
+
+/**
+ * Where an actor's intent becomes an exchange action, in one place: decided (`decide`, pure), built
+ * (`OrderFactory`), checked (`OrderGate`, for every order and every re-price), then sent
+ * (`runOrder`, or the configured execution algorithm). `wanted` decides once and keeps the result
+ * on the actor; `act` starts the action from it — the pair the actor's one-in-flight lane calls.
+ */
+export class OrderPath {
+  constructor(private readonly o: OrderPathOptions) {}
+
+  /** Whether `actor`'s latest intent makes it act now. */
+  wanted(actor: StrategyActor): boolean {
+    const intent = actor.intent
+    actor.next = null
+    if (intent === null) return false
+    const { o } = this
+    const market = o.markets.get(intent.symbol)
+    const cmd = decide(actor.state, actor.size, intent, market, o.lastPrice(intent.symbol))
+    if (cmd === null) return false
+    if (o.entriesHalted() && increasesExposure(actor.state, cmd)) {
+      o.onHaltedEntry()
+      return false
+    }
+    // An algorithm sends each of its orders through the gate itself.
+    if (o.algo !== null && market !== undefined && o.lastQuote(intent.symbol) !== undefined) {
+      actor.next = cmd
+      return true
+    }
+    const order = o.factory.order(actor, actor.state.orderSeq + 1, { symbol: intent.symbol, ...cmd }, market, o.scheduler.now())
+    if (o.gate.check(actor, order) !== null) return false
+    actor.next = order
+    return true
+  }
+
+  /** Starts the action `wanted` prepared. Never throws: a fault stops this actor only. */
+  act(actor: StrategyActor): Observable<OrderEvent> {
+    const next = actor.next
+    actor.next = null
+    try {
+      if (next === null) return EMPTY
+      const { o } = this
+      if (isOrder(next)) {
+        o.onReaction(o.clock() - actor.intentAt)
+        return runOrder(o.exec, next)
+      }
+      const symbol = actor.intent!.symbol
+      const job = this.job(actor, o.markets.get(symbol)!, o.lastQuote(symbol)!, next)
+      o.onReaction(o.clock() - actor.intentAt)
+      return ALGOS[o.algo!.name](o.algo!.ctx, job)
+    } catch (err) {
+      this.o.onFault(actor, err)
+      return EMPTY
+    }
+  }
+
+  /** Asks the venue to cancel every resting limit order of `actors`; the owning actions see the answers. */
+  cancelResting(actors: readonly StrategyActor[], why: string): void {
+    const { exchange, orderUpdates } = this.o.exec
+    for (const a of actors) {
+      const order = a.state.order
+      if (order === null || order.type !== 'limit' || order.status === 'pending_cancel') continue
+      exchange.cancelOrder(order.id, order.symbol).subscribe({
+        next: (r) => orderUpdates.dispatch(order.id, r),
+        // Already final at the venue (filled, or cancelled by its own algorithm): nothing to do.
+        error: (err) =>
+          err instanceof FinalExchangeError ? this.o.log?.debug({ orderId: order.id, why }, 'order already final') : this.o.log?.warn({ orderId: order.id, why, err }, 'cancel failed'),
+      })
+    }
+  }
+
+  /** One piece of work for an execution algorithm: orders made for `actor`, each through the gate. */
+  private job(actor: StrategyActor, market: Market, arrival: Quote, cmd: OrderCommand): AlgoJob {
+    const { factory, gate, scheduler } = this.o
+    return {
+      strategyId: actor.id,
+      side: cmd.side,
+      amount: cmd.amount,
+      market,
+      arrival,
+      newOrder: (type, amount, price) => factory.order(actor, actor.state.orderSeq + 1, { symbol: market.symbol, side: cmd.side, type, amount, price }, market, scheduler.now()),
+      check: (order) => gate.check(actor, order),
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import type { Observable, SchedulerLike } from 'rxjs'
+import type { Logger } from 'pino'
+import type { AlgoName, AlgoOptions } from '../../actors/algos/algo.ts'
+import type { RiskManager } from '../../actors/risk/risk-manager.ts'
+import type { StrategySpec } from '../../streams/strategies/grid.ts'
+import type { Market } from '../domain/market.ts'
+import type { SignalRound } from '../domain/signal.ts'
+import type { ExchangePort } from '../exchange/port.ts'
+import type { EventStore } from './event-persistence.ts'
+
+export type { EventStore } from './event-persistence.ts'
+
+export type EngineMode = 'lock' | 'await'
+
+export interface EngineOptions {
+  readonly exchange: ExchangePort
+  readonly markets: readonly Market[]
+  readonly strategies: readonly StrategySpec[]
+  /** Scheduled signal rounds; shared by the engine. */
+  readonly signals?: Observable<SignalRound>
+  /** lock: one in-flight action per actor, nobody waits. await: seed 000's baseline, chunks wait for their calls. */
+  readonly mode?: EngineMode
+  /** Actors per chunk in await mode. */
+  readonly chunkSize?: number
+  readonly scheduler?: SchedulerLike
+  /** High-resolution clock in ms for latency figures (default performance.now). */
+  readonly clock?: () => number
+  /** Prefix of client order ids; unique per run. */
+  readonly runTag?: string
+  readonly store?: EventStore
+  readonly sinkWindowMs?: number
+  readonly sinkMaxBatch?: number
+  /** Unwritten events beyond which new entries are halted until the store catches up. */
+  readonly maxQueuedEvents?: number
+  /** First retry delay after a failed store write (doubles, capped at 5 s). */
+  readonly storeRetryMs?: number
+  /** The risk gate between decide and execute; none means every decided order goes out. */
+  readonly risk?: RiskManager
+  /** How often the risk manager re-marks exposure and runs its breakers. */
+  readonly riskEveryMs?: number
+  /** Work orders with an execution algorithm (and measure execution quality); none = plain market orders. */
+  readonly execution?: { readonly algo: AlgoName; readonly options?: Partial<AlgoOptions> }
+  readonly orderTimeoutMs?: number
+  readonly maxAttempts?: number
+  readonly retryDelayMs?: number
+  /**
+   * Engine-side deadline on every venue call (default 5 s): past it the outcome is unknown and the
+   * order is looked up by client order id, never sent twice. 0 turns it off.
+   */
+  readonly callTimeoutMs?: number
+  /** How late a sent request may still be acted on by the venue (its recvWindow); see OrderActionContext. */
+  readonly recvWindowMs?: number
+  readonly logger?: Logger
+}
+

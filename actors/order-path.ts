@@ -98,8 +98,7 @@ export class OrderPath {
       exchange.cancelOrder(order.id, order.symbol).subscribe({
         next: (r) => orderUpdates.dispatch(order.id, r),
         // Already final at the venue (filled, or cancelled by its own algorithm): nothing to do.
-        error: (err) =>
-          err instanceof FinalExchangeError ? this.o.log?.debug({ orderId: order.id, why }, 'order already final') : this.o.log?.warn({ orderId: order.id, why, err }, 'cancel failed'),
+        error: (err) => (err instanceof FinalExchangeError ? this.o.log?.debug({ orderId: order.id, why }, 'order already final') : this.o.log?.warn({ orderId: order.id, why, err }, 'cancel failed')),
       })
     }
   }

@@ -15,7 +15,17 @@ const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e))
 const market: Market = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', tickSize: 1, lotSize: 0.001, minNotional: 1, makerFee: 0.0002, takerFee: 0.0005 }
 const q = (bid: number, ask = bid + 1): Quote => ({ kind: 'quote', symbol: 'BTC/USDT', bid, ask, bidSize: 5, askSize: 5, ts: 0 })
 const report = (id: string, type: 'limit' | 'market', price: number | null, status: ExchangeOrder['status'], fill?: { price: number; amount: number; maker: boolean }): ExchangeOrder => ({
-  id: `x-${id}`, clientOrderId: id, symbol: 'BTC/USDT', side: 'buy', type, amount: 1, price, status, filled: fill?.amount ?? 0, average: fill?.price ?? null, timestamp: 0,
+  id: `x-${id}`,
+  clientOrderId: id,
+  symbol: 'BTC/USDT',
+  side: 'buy',
+  type,
+  amount: 1,
+  price,
+  status,
+  filled: fill?.amount ?? 0,
+  average: fill?.price ?? null,
+  timestamp: 0,
   trades: fill ? [{ id: `t-${id}`, price: fill.price, amount: fill.amount, fee: 0.01, takerOrMaker: fill.maker ? 'maker' : 'taker', timestamp: 0 }] : [],
 })
 
@@ -26,7 +36,11 @@ function rig(cold: (m: string, v?: Record<string, unknown>) => Observable<unknow
     createOrder: (r: OrderRequest) => {
       placed.push(`${r.clientOrderId}:${r.type}:${r.price ?? 'mkt'}`)
       // Acknowledgements take 4 frames (a marble group of same-frame events is 4 characters wide).
-      return (r.type === 'market' ? cold('----(a|)', { a: report(r.clientOrderId, 'market', null, 'closed', { price: 103, amount: 1, maker: false }) }) : cold('----(a|)', { a: report(r.clientOrderId, 'limit', r.price!, 'open') })) as Observable<ExchangeOrder>
+      return (
+        r.type === 'market'
+          ? cold('----(a|)', { a: report(r.clientOrderId, 'market', null, 'closed', { price: 103, amount: 1, maker: false }) })
+          : cold('----(a|)', { a: report(r.clientOrderId, 'limit', r.price!, 'open') })
+      ) as Observable<ExchangeOrder>
     },
     cancelOrder: (id: string) => cold('-(c|)', { c: report(id, 'limit', 0, 'canceled') }) as Observable<ExchangeOrder>,
   })
@@ -62,7 +76,13 @@ describe('run-away guard', () => {
       const r = rig(cold, quotes, hot<OrderReport>('-'), { maxSlippageBps: 150 })
       placed = r.placed
       expectObservable(chaseLimit(r.ctx, r.job).pipe(map((e) => e.type))).toBe('s---a-q(cS)(Af|)', {
-        s: 'OrderSubmitted', a: 'OrderAccepted', q: 'OrderCancelRequested', c: 'OrderCanceled', S: 'OrderSubmitted', A: 'OrderAccepted', f: 'OrderFilled',
+        s: 'OrderSubmitted',
+        a: 'OrderAccepted',
+        q: 'OrderCancelRequested',
+        c: 'OrderCanceled',
+        S: 'OrderSubmitted',
+        A: 'OrderAccepted',
+        f: 'OrderFilled',
       })
     })
     expect(placed).toEqual(['o1:limit:100', 'o2:market:mkt'])
@@ -103,7 +123,24 @@ describe('chaseLimit', () => {
       expectObservable(chaseLimit(r.ctx, r.job).pipe(map((e) => e.type))).toBe('s---(af|)', { s: 'OrderSubmitted', a: 'OrderAccepted', f: 'OrderFilled' })
     })
     expect(out.placed).toEqual(['o1:limit:100'])
-    expect(out.reports).toEqual([{ algo: 'chase', strategyId: 's', symbol: 'BTC/USDT', ts: 4, side: 'buy', requested: 1, filled: 1, arrivalMid: 100.5, avgPrice: 100, makerAmount: 1, takerAmount: 0, fees: 0.01, timeToFillMs: 0, amendments: 0 }])
+    expect(out.reports).toEqual([
+      {
+        algo: 'chase',
+        strategyId: 's',
+        symbol: 'BTC/USDT',
+        ts: 4,
+        side: 'buy',
+        requested: 1,
+        filled: 1,
+        arrivalMid: 100.5,
+        avgPrice: 100,
+        makerAmount: 1,
+        takerAmount: 0,
+        fees: 0.01,
+        timeToFillMs: 0,
+        amendments: 0,
+      },
+    ])
   })
 
   it('when the time runs out, cancels and sends the rest as a market order (fallback)', () => {

@@ -15,7 +15,18 @@ const order = (type: 'market' | 'limit' = 'market'): Order =>
   newOrder({ id: 'c1', strategyId: 's1', actor: 0, symbol: 'BTC/USDT', side: 'buy', type, amount: 2, price: type === 'limit' ? 100 : null }, 0)
 const trade = (id: string, amount: number, price = 100): ExchangeTrade => ({ id, price, amount, fee: 0.1, takerOrMaker: 'taker', timestamp: 1 })
 const report = (status: ExchangeOrder['status'], trades: ExchangeTrade[], filled: number): ExchangeOrder => ({
-  id: 'x1', clientOrderId: 'c1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 2, price: null, status, filled, average: 100, timestamp: 1, trades,
+  id: 'x1',
+  clientOrderId: 'c1',
+  symbol: 'BTC/USDT',
+  side: 'buy',
+  type: 'market',
+  amount: 2,
+  price: null,
+  status,
+  filled,
+  average: 100,
+  timestamp: 1,
+  trades,
 })
 
 describe('order state machine', () => {
@@ -27,7 +38,10 @@ describe('order state machine', () => {
         c: report('open', [trade('t1', 1)], 1), // repeated trade: deduped
         d: report('closed', [trade('t1', 1), trade('t2', 1)], 2),
       })
-      const statuses = reports.pipe(trackOrder(order(), { now: () => 0 }), map((e) => `${e.type}:${e.order.status}:${e.order.filled}`))
+      const statuses = reports.pipe(
+        trackOrder(order(), { now: () => 0 }),
+        map((e) => `${e.type}:${e.order.status}:${e.order.filled}`),
+      )
       expectObservable(statuses).toBe('a-b---(d|)', { a: 'OrderAccepted:new:0', b: 'OrderFilled:partially_filled:1', d: 'OrderFilled:filled:2' })
     })
   })
@@ -41,7 +55,10 @@ describe('order state machine', () => {
         c: { type: 'OrderRejected', ts: 3, reason: 'late' }, // new + rejected: illegal
         d: { type: 'OrderFilled', ts: 4, fill: { tradeId: 't', orderId: 'c1', price: 1, amount: 2, fee: 0, liquidity: 'taker', ts: 4 } },
       })
-      const statuses = updates.pipe(trackOrder(order(), { now: () => 0 }, (_, r) => skipped.push(r)), map((e) => `${e.type}:${e.order.status}`))
+      const statuses = updates.pipe(
+        trackOrder(order(), { now: () => 0 }, (_, r) => skipped.push(r)),
+        map((e) => `${e.type}:${e.order.status}`),
+      )
       // The two illegal steps emit nothing and change nothing; the fill after them still applies.
       expectObservable(statuses).toBe('a-----(d|)', { a: 'OrderAccepted:new', d: 'OrderFilled:filled' })
     })
@@ -64,7 +81,8 @@ describe('order state machine', () => {
 
   it('has exactly the legal transitions of the table, and final states accept nothing', () => {
     const finals: OrderStatus[] = ['filled', 'canceled', 'rejected', 'denied', 'expired']
-    for (const s of finals) for (const u of ['OrderAccepted', 'OrderFilled', 'OrderCanceled', 'OrderRejected', 'OrderExpired', 'OrderCancelRequested', 'OrderStatusUnknown'] as const) expect(canApply(s, u)).toBe(false)
+    for (const s of finals)
+      for (const u of ['OrderAccepted', 'OrderFilled', 'OrderCanceled', 'OrderRejected', 'OrderExpired', 'OrderCancelRequested', 'OrderStatusUnknown'] as const) expect(canApply(s, u)).toBe(false)
     // Unknown: only from pending_new, and whatever the venue then says settles it.
     expect(canApply('pending_new', 'OrderStatusUnknown')).toBe(true)
     expect(canApply('new', 'OrderStatusUnknown')).toBe(false)
@@ -84,10 +102,7 @@ function venue(answers: Partial<Record<'createOrder' | 'fetchOrder' | 'cancelOrd
     calls.push(name)
     return (answers[name] ?? (() => NEVER))()
   }
-  return Object.assign(
-    silentVenue({ createOrder: call('createOrder'), cancelOrder: call('cancelOrder'), fetchOrder: call('fetchOrder') }),
-    { calls },
-  )
+  return Object.assign(silentVenue({ createOrder: call('createOrder'), cancelOrder: call('cancelOrder'), fetchOrder: call('fetchOrder') }), { calls })
 }
 
 const ctxFor = (exchange: ExchangePort, hub = new OrderUpdateHub<ExchangeOrder>()): OrderActionContext => ({
@@ -177,7 +192,8 @@ describe('runOrder', () => {
       let lookups = 0
       const ex = venue({
         createOrder: () => cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')),
-        fetchOrder: () => (++lookups <= 3 ? cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')) : cold('-#', undefined, new FinalExchangeError('order does not exist', 'not_found'))),
+        fetchOrder: () =>
+          ++lookups <= 3 ? cold('-#', undefined, new RetryableExchangeError('no response', 'timeout')) : cold('-#', undefined, new FinalExchangeError('order does not exist', 'not_found')),
       })
       const events = runOrder({ ...ctxFor(ex), unknownPollMs: 100, recvWindowMs: 250 }, order()).pipe(map((e) => `${e.type}:${e.reason ?? ''}`))
       // unknown at 74; "not found" at 175 (sent at 0: inside the window, poll again) and at 276: past it

@@ -10,7 +10,16 @@ describe('orderSink', () => {
     newScheduler().run(({ hot, expectObservable }) => {
       const e1 = hot('  -a-b------------c-----------------|')
       //                 window [0,10): a b   [10,20): c   [20,30), [30,34): empty
-      const result = e1.pipe(orderSink({ windowMs: 10, maxBatch: 100, write: (b: string[]) => { written.push(b); return [] } }))
+      const result = e1.pipe(
+        orderSink({
+          windowMs: 10,
+          maxBatch: 100,
+          write: (b: string[]) => {
+            written.push(b)
+            return []
+          },
+        }),
+      )
       expectObservable(result).toBe('----------x---------y-------------|', { x: 2, y: 1 })
     })
     expect(written).toEqual([['a', 'b'], ['c']])
@@ -20,7 +29,16 @@ describe('orderSink', () => {
     const written: string[][] = []
     newScheduler().run(({ hot, expectObservable }) => {
       const e1 = hot('  -a-b---|')
-      const result = e1.pipe(orderSink({ windowMs: 100, maxBatch: 100, write: (b: string[]) => { written.push(b); return [] } }))
+      const result = e1.pipe(
+        orderSink({
+          windowMs: 100,
+          maxBatch: 100,
+          write: (b: string[]) => {
+            written.push(b)
+            return []
+          },
+        }),
+      )
       expectObservable(result).toBe('-------(x|)', { x: 2 })
     })
     expect(written).toEqual([['a', 'b']])

@@ -74,7 +74,11 @@ describe('a new strategy in a few lines (the README example)', () => {
       slow: { default: 26, min: 2, integer: true, doc: 'slow EMA period' },
     },
     create: (p) => (input$) =>
-      input$.pipe(prices(p.symbol), crossover(ema(p.fast), ema(p.slow)), map((r) => target(p.symbol, r.value > 0 ? 1 : 0, r.ts))),
+      input$.pipe(
+        prices(p.symbol),
+        crossover(ema(p.fast), ema(p.slow)),
+        map((r) => target(p.symbol, r.value > 0 ? 1 : 0, r.ts)),
+      ),
   })
 
   it('marble-tests like any operator', () => {

@@ -76,12 +76,14 @@ class Lane<T, K, R> extends LightSubscriber<R> {
  * for keys with an action in flight.
  * @example intents$.pipe(exhaustLatestBy(execute, { key: (x) => x.actor, wanted: (x) => differs(x) }))
  */
-export function exhaustLatestBy<T, K, R>(
-  project: (value: T) => ObservableInput<R>,
-  options: ExhaustLatestOptions<T, K>,
-): OperatorFunction<T, R> {
+export function exhaustLatestBy<T, K, R>(project: (value: T) => ObservableInput<R>, options: ExhaustLatestOptions<T, K>): OperatorFunction<T, R> {
   const { key: keyOf, wanted, onBusy } = options
-  const onError = options.onError ?? ((_: K, err: unknown) => void setTimeout(() => { throw err }))
+  const onError =
+    options.onError ??
+    ((_: K, err: unknown) =>
+      void setTimeout(() => {
+        throw err
+      }))
   return (source) =>
     new Observable<R>((subscriber) => {
       const slots = options.slots ?? mapSlots<K>()
@@ -171,4 +173,3 @@ export function exhaustLatestBy<T, K, R>(
       }
     })
 }
-

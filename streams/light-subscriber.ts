@@ -10,4 +10,3 @@ import { Subscriber } from 'rxjs'
  * `_complete` overrides.
  */
 export abstract class LightSubscriber<T> extends Subscriber<T> {}
-

@@ -16,9 +16,11 @@ export interface OrderSinkOptions<T> {
  * written before the sink completes. Emits the size of every batch once it is written.
  * @example events$.pipe(orderSink({ windowMs: 250, maxBatch: 5000, write: (b) => store.write(b) }))
  */
-export const orderSink = <T>(o: OrderSinkOptions<T>): OperatorFunction<T, number> => (events$) =>
-  events$.pipe(
-    bufferTime(o.windowMs, null, o.maxBatch, o.scheduler ?? asyncScheduler),
-    filter((batch) => batch.length > 0),
-    concatMap((batch) => concat(from(o.write(batch)).pipe(ignoreElements()), of(batch.length))),
-  )
+export const orderSink =
+  <T>(o: OrderSinkOptions<T>): OperatorFunction<T, number> =>
+  (events$) =>
+    events$.pipe(
+      bufferTime(o.windowMs, null, o.maxBatch, o.scheduler ?? asyncScheduler),
+      filter((batch) => batch.length > 0),
+      concatMap((batch) => concat(from(o.write(batch)).pipe(ignoreElements()), of(batch.length))),
+    )

@@ -22,7 +22,12 @@ export class Router<K, T> {
    * @param onListenerError where a throw of a bare `listen` callback goes (a Subscriber gets it as its
    *   own error). Default: rethrown on a fresh stack, as RxJS reports an unhandled error.
    */
-  constructor(private readonly onListenerError: (err: unknown, key: K) => void = (err) => setTimeout(() => { throw err })) {}
+  constructor(
+    private readonly onListenerError: (err: unknown, key: K) => void = (err) =>
+      setTimeout(() => {
+        throw err
+      }),
+  ) {}
 
   /** The hot stream of `key`'s values. */
   select(key: K): Observable<T> {

@@ -58,18 +58,16 @@ export class OrderTracker {
 }
 
 /** `OrderTracker` as an operator: venue reports in, order events out; completes when the order is final. */
-export const trackOrder = (
-  initial: Order,
-  clock: Pick<SchedulerLike, 'now'>,
-  onSkip?: (order: Order, reason: string) => void,
-): OperatorFunction<OrderReport, OrderEvent> => (reports$) =>
-  new Observable<OrderEvent>((subscriber) => {
-    const tracker = new OrderTracker(initial, clock, subscriber, onSkip)
-    return reports$.subscribe({
-      next: (r) => {
-        if (tracker.report(r)) subscriber.complete()
-      },
-      error: (err) => subscriber.error(err),
-      complete: () => subscriber.complete(),
+export const trackOrder =
+  (initial: Order, clock: Pick<SchedulerLike, 'now'>, onSkip?: (order: Order, reason: string) => void): OperatorFunction<OrderReport, OrderEvent> =>
+  (reports$) =>
+    new Observable<OrderEvent>((subscriber) => {
+      const tracker = new OrderTracker(initial, clock, subscriber, onSkip)
+      return reports$.subscribe({
+        next: (r) => {
+          if (tracker.report(r)) subscriber.complete()
+        },
+        error: (err) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      })
     })
-  })

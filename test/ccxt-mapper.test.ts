@@ -22,8 +22,34 @@ describe('ccxt mapper', () => {
   })
 
   it('maps a unified order and its trades; fees in quote', () => {
-    const o = toExchangeOrder({ id: '7', clientOrderId: 'c', symbol: 'BTC/USDT', side: 'sell', type: 'limit', amount: 2, price: 100, status: 'open', filled: 1, average: 100, timestamp: 5, trades: [{ id: 't1', price: 100, amount: 1, fee: { cost: 0.02, currency: 'USDT' }, takerOrMaker: 'maker', timestamp: 6 }] })
-    expect(o).toEqual({ id: '7', clientOrderId: 'c', symbol: 'BTC/USDT', side: 'sell', type: 'limit', amount: 2, price: 100, status: 'open', filled: 1, average: 100, timestamp: 5, trades: [{ id: 't1', price: 100, amount: 1, fee: 0.02, takerOrMaker: 'maker', timestamp: 6 }] })
+    const o = toExchangeOrder({
+      id: '7',
+      clientOrderId: 'c',
+      symbol: 'BTC/USDT',
+      side: 'sell',
+      type: 'limit',
+      amount: 2,
+      price: 100,
+      status: 'open',
+      filled: 1,
+      average: 100,
+      timestamp: 5,
+      trades: [{ id: 't1', price: 100, amount: 1, fee: { cost: 0.02, currency: 'USDT' }, takerOrMaker: 'maker', timestamp: 6 }],
+    })
+    expect(o).toEqual({
+      id: '7',
+      clientOrderId: 'c',
+      symbol: 'BTC/USDT',
+      side: 'sell',
+      type: 'limit',
+      amount: 2,
+      price: 100,
+      status: 'open',
+      filled: 1,
+      average: 100,
+      timestamp: 5,
+      trades: [{ id: 't1', price: 100, amount: 1, fee: 0.02, takerOrMaker: 'maker', timestamp: 6 }],
+    })
     expect(toExchangeOrder({ id: '8', symbol: 'X/USDT', status: 'canceled' }, 'fallback')).toMatchObject({ clientOrderId: 'fallback', status: 'canceled', type: 'market', price: null })
   })
 })

@@ -38,7 +38,10 @@ describe('shoal CLI: bad input', () => {
   })
 
   it('shoal exchange serves a plain ccxt binance instance pointed at it', async () => {
-    const child = spawn(tsx, ['src/cli.ts', 'exchange', '--port', '0', '--symbols', '3', '--latency', '2'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SHOAL_VENUE_API_KEY: 'k1', SHOAL_VENUE_API_SECRET: 's1' } })
+    const child = spawn(tsx, ['src/cli.ts', 'exchange', '--port', '0', '--symbols', '3', '--latency', '2'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SHOAL_VENUE_API_KEY: 'k1', SHOAL_VENUE_API_SECRET: 's1' },
+    })
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = ''
@@ -72,13 +75,56 @@ describe('shoal demo', () => {
   it('runs, prints stats as JSON lines off a terminal, writes the summary, and persists every order', () => {
     const db = join(dir, 'demo.sqlite')
     const summaryPath = join(dir, 'summary.json')
-    const r = shoal('demo', '--strategies', '600', '--symbols', '5', '--duration', '2.5', '--signal-every', '0.5', '--stats-every', '1', '--latency', '20', '--db', db, '--summary', summaryPath, '--seed', '3', '--positions-every', '1')
+    const r = shoal(
+      'demo',
+      '--strategies',
+      '600',
+      '--symbols',
+      '5',
+      '--duration',
+      '2.5',
+      '--signal-every',
+      '0.5',
+      '--stats-every',
+      '1',
+      '--latency',
+      '20',
+      '--db',
+      db,
+      '--summary',
+      summaryPath,
+      '--seed',
+      '3',
+      '--positions-every',
+      '1',
+    )
     expect(r.status, r.stderr).toBe(0)
-    const stats = r.stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const stats = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(stats.length).toBeGreaterThanOrEqual(2)
     expect(stats[0]).toMatchObject({ msg: 'stats', evaluations: expect.any(Number), reactionMs: expect.any(Object), sweepMs: expect.any(Object), heapMB: expect.any(Number) })
     const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
-    for (const k of ['strategies', 'mode', 'durationSec', 'seed', 'signals', 'evaluations', 'sweepMs', 'reactionMs', 'orders', 'fills', 'droppedWhileBusy', 'positionsOpen', 'persisted', 'eventLoopLagMs', 'heapUsedMB', 'dbPath']) expect(s).toHaveProperty(k)
+    for (const k of [
+      'strategies',
+      'mode',
+      'durationSec',
+      'seed',
+      'signals',
+      'evaluations',
+      'sweepMs',
+      'reactionMs',
+      'orders',
+      'fills',
+      'droppedWhileBusy',
+      'positionsOpen',
+      'persisted',
+      'eventLoopLagMs',
+      'heapUsedMB',
+      'dbPath',
+    ])
+      expect(s).toHaveProperty(k)
     expect(s).toMatchObject({ strategies: 600, mode: 'lock', seed: 3, dbPath: db, unpersistedEvents: 0 })
     expect(s.signals).toBeGreaterThanOrEqual(4)
     expect(s.orders.submitted).toBeGreaterThan(100)
@@ -115,7 +161,24 @@ describe('shoal demo', () => {
     const db = join(dir, 'term.sqlite')
     const summaryPath = join(dir, 'term.json')
     // One SIGTERM to the one process (here tsx's parent relays it to its child): the other stop tests signal the whole group.
-    const child = new Child(tsx, ['src/cli.ts', 'demo', '--strategies', '2000', '--duration', '60', '--signal-every', '0.3', '--latency', '150', '--stats-every', '0.25', '--db', db, '--summary', summaryPath])
+    const child = new Child(tsx, [
+      'src/cli.ts',
+      'demo',
+      '--strategies',
+      '2000',
+      '--duration',
+      '60',
+      '--signal-every',
+      '0.3',
+      '--latency',
+      '150',
+      '--stats-every',
+      '0.25',
+      '--db',
+      db,
+      '--summary',
+      summaryPath,
+    ])
     await child.waitFor((l) => l.msg === 'stats' && (l.filled as number) > 0 && (l.persisted as number) > 0, 60_000, 'fills written')
     child.proc.kill('SIGTERM')
     const { code } = await child.exit
@@ -145,7 +208,15 @@ describe('shoal demo on PostgreSQL', () => {
     expect(r.status, r.stderr).toBe(0)
     const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
     const conn = await openStore(url)
-    const n = async (t: 'orders' | 'fills' | 'order_events') => Number((await conn.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+    const n = async (t: 'orders' | 'fills' | 'order_events') =>
+      Number(
+        (
+          await conn.db
+            .selectFrom(t)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      )
     expect(await n('orders')).toBe(s.orders.submitted)
     expect(await n('fills')).toBe(s.fills)
     expect(await n('order_events')).toBe(s.persisted.events)
@@ -157,7 +228,26 @@ describe('shoal demo on PostgreSQL', () => {
     const url = await newPgDatabase('cli_down')
     const name = new URL(url).pathname.slice(1)
     const summaryPath = join(dir, 'down.json')
-    const child = new Child(tsx, ['src/cli.ts', 'demo', '--strategies', '500', '--duration', '3', '--signal-every', '0.5', '--latency', '20', '--stats-every', '0.2', '--flush-timeout', '2', '--db', url, '--summary', summaryPath])
+    const child = new Child(tsx, [
+      'src/cli.ts',
+      'demo',
+      '--strategies',
+      '500',
+      '--duration',
+      '3',
+      '--signal-every',
+      '0.5',
+      '--latency',
+      '20',
+      '--stats-every',
+      '0.2',
+      '--flush-timeout',
+      '2',
+      '--db',
+      url,
+      '--summary',
+      summaryPath,
+    ])
     // Cut the database off once the run is trading and writing (not before it connected).
     await child.waitFor((l) => l.msg === 'stats' && (l.persisted as number) > 0, 30_000, 'events written')
     const admin = await openStore(inject('pgUrl'))
@@ -174,12 +264,22 @@ describe('shoal demo on PostgreSQL', () => {
     const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
     let spilled: unknown[]
     try {
-      spilled = readFileSync(m![2]!, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      spilled = readFileSync(m![2]!, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
     } finally {
       rmSync(m![2]!, { force: true })
     }
     const conn = await openStore(url)
-    const inDb = Number((await conn.db.selectFrom('order_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+    const inDb = Number(
+      (
+        await conn.db
+          .selectFrom('order_events')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    )
     await conn.db.destroy()
     // Nothing accepted is lost: what is not in the database is in the file.
     expect(spilled.length).toBeGreaterThan(0)

@@ -118,11 +118,16 @@ describe('shoal run (CLI)', () => {
     const port = await venue.listen()
     try {
       const db = join(dir, 'ccxt.sqlite')
-      const cfg = file('ccxt.yaml', `exchange: { type: ccxt, id: binance, baseUrl: 'http://127.0.0.1:${port}', pollMs: 200 }\ndatabase: ${db}\nsignals: { everyS: 0.7, groups: 3 }\nstrategies:\n  - { strategy: followSignal, count: 30, notional: 50 }\n`)
+      const cfg = file(
+        'ccxt.yaml',
+        `exchange: { type: ccxt, id: binance, baseUrl: 'http://127.0.0.1:${port}', pollMs: 200 }\ndatabase: ${db}\nsignals: { everyS: 0.7, groups: 3 }\nstrategies:\n  - { strategy: followSignal, count: 30, notional: 50 }\n`,
+      )
       const summaryPath = join(dir, 'ccxt.json')
       const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
         const { spawn } = require('node:child_process') as typeof import('node:child_process')
-        const child = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg, '--duration', '3', '--summary', summaryPath], { env: { ...process.env, SHOAL_BINANCE_API_KEY: 'vk', SHOAL_BINANCE_SECRET: 'vs' } })
+        const child = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg, '--duration', '3', '--summary', summaryPath], {
+          env: { ...process.env, SHOAL_BINANCE_API_KEY: 'vk', SHOAL_BINANCE_SECRET: 'vs' },
+        })
         let stderr = ''
         child.stderr.on('data', (b) => (stderr += b))
         child.on('exit', (status) => resolve({ status, stderr }))
@@ -152,7 +157,10 @@ describe('shoal run (CLI)', () => {
 
   it('runs a config and stops cleanly, with its configuration stored in the run', () => {
     const db = join(dir, 'run.sqlite')
-    const cfg = file('run.yaml', `exchange: { type: sim, symbols: 4, latencyMs: 20 }\ndatabase: ${db}\nsignals: { everyS: 0.5, groups: 4 }\nstrategies:\n  - { strategy: followSignal, count: 200 }\nexecution: { algo: chase, workMs: 1000 }\n`)
+    const cfg = file(
+      'run.yaml',
+      `exchange: { type: sim, symbols: 4, latencyMs: 20 }\ndatabase: ${db}\nsignals: { everyS: 0.5, groups: 4 }\nstrategies:\n  - { strategy: followSignal, count: 200 }\nexecution: { algo: chase, workMs: 1000 }\n`,
+    )
     const summaryPath = join(dir, 'run.json')
     const r = shoal('run', '--config', cfg, '--duration', '2.5', '--summary', summaryPath)
     expect(r.status, r.stderr.slice(-500)).toBe(0)

@@ -21,7 +21,10 @@ describe('crash and restart against a venue that outlives the engine', () => {
     const env = { ...process.env, SHOAL_BINANCE_API_KEY: 'ck', SHOAL_BINANCE_SECRET: 'cs' }
     const db = join(dir, 'crash.sqlite')
     const cfg = join(dir, 'crash.yaml')
-    writeFileSync(cfg, `exchange: { type: ccxt, id: binance, baseUrl: 'http://127.0.0.1:${port}', pollMs: 200 }\ndatabase: ${db}\nsignals: { everyS: 0.3, groups: 6, pEnter: 0.45, pExit: 0.45 }\nstrategies:\n  - { strategy: followSignal, count: 120, notional: 40 }\nengine: { statsEveryS: 1 }\n`)
+    writeFileSync(
+      cfg,
+      `exchange: { type: ccxt, id: binance, baseUrl: 'http://127.0.0.1:${port}', pollMs: 200 }\ndatabase: ${db}\nsignals: { everyS: 0.3, groups: 6, pEnter: 0.45, pExit: 0.45 }\nstrategies:\n  - { strategy: followSignal, count: 120, notional: 40 }\nengine: { statsEveryS: 1 }\n`,
+    )
     try {
       // 1. Trade, then die without warning in the middle of it.
       // Its own process group: tsx runs the script in a child process, and kill -9 must take both.
@@ -42,11 +45,14 @@ describe('crash and restart against a venue that outlives the engine', () => {
       await exited
       // Requests that reached the venue before the kill are still acted on: wait until none is left.
       let seen = ''
-      await until(async () => {
-        const n = await venue.connections()
-        seen = `${sim.requestsInFlight} requests not yet acted on, ${n} connections open`
-        return sim.requestsInFlight === 0 && n === 0
-      }, () => `the venue to settle after the crash (${seen})`)
+      await until(
+        async () => {
+          const n = await venue.connections()
+          seen = `${sim.requestsInFlight} requests not yet acted on, ${n} connections open`
+          return sim.requestsInFlight === 0 && n === 0
+        },
+        () => `the venue to settle after the crash (${seen})`,
+      )
       const venueAtCrash = sim.knownOrders().length
       expect(venueAtCrash).toBeGreaterThan(20)
 
@@ -64,7 +70,12 @@ describe('crash and restart against a venue that outlives the engine', () => {
       expect(s.reconciliation.restoredPositions).toBeGreaterThan(0)
 
       const d = new BetterSqlite3(db, { readonly: true })
-      const stored = new Map((d.prepare('select id, strategy_id, status, filled, reason from orders').all() as { id: string; strategy_id: string; status: string; filled: number; reason: string | null }[]).map((r) => [r.id, r]))
+      const stored = new Map(
+        (d.prepare('select id, strategy_id, status, filled, reason from orders').all() as { id: string; strategy_id: string; status: string; filled: number; reason: string | null }[]).map((r) => [
+          r.id,
+          r,
+        ]),
+      )
       // Zero orders on the venue unknown to the store, with the same fills.
       const venueOrders = sim.knownOrders()
       for (const v of venueOrders) {

@@ -54,9 +54,17 @@ async function rig(name: string, maxQueuedEvents: number) {
     const r = signalRound({ groups: 1, everyMs: 1, seed: 1 }, ++n, Date.now())
     r.values.fill(value)
     rounds$.next(r)
-    await until(() => engine.metrics.inFlight === 0, 'the round\'s actions to finish')
+    await until(() => engine.metrics.inFlight === 0, "the round's actions to finish")
   }
-  const count = async (t: 'order_events' | 'orders' | 'fills') => Number((await inner.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+  const count = async (t: 'order_events' | 'orders' | 'fills') =>
+    Number(
+      (
+        await inner.db
+          .selectFrom(t)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    )
   return { sim, engine, store, inner, round, count }
 }
 

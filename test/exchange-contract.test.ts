@@ -108,10 +108,22 @@ for (const [name, make] of Object.entries(ADAPTERS)) {
     })
 
     it('streams quotes and trades of a listed symbol', async () => {
-      const events = await firstValueFrom(a.port.watchMarket().pipe(filter((e) => e.symbol === 'BTC/USDT'), scan((kinds, e) => kinds.add(e.kind), new Set<string>()), filter((k) => k.has('quote') && (k.has('trade') || !a.trades)), timeout(10_000)))
+      const events = await firstValueFrom(
+        a.port.watchMarket().pipe(
+          filter((e) => e.symbol === 'BTC/USDT'),
+          scan((kinds, e) => kinds.add(e.kind), new Set<string>()),
+          filter((k) => k.has('quote') && (k.has('trade') || !a.trades)),
+          timeout(10_000),
+        ),
+      )
       expect(events.has('quote')).toBe(true)
       expect(events.has('trade')).toBe(a.trades)
-      const q = await firstValueFrom(a.port.watchMarket().pipe(filter((e): e is Quote => e.kind === 'quote' && e.symbol === 'BTC/USDT'), timeout(10_000)))
+      const q = await firstValueFrom(
+        a.port.watchMarket().pipe(
+          filter((e): e is Quote => e.kind === 'quote' && e.symbol === 'BTC/USDT'),
+          timeout(10_000),
+        ),
+      )
       expect(q.ask).toBeGreaterThan(q.bid)
     })
 
@@ -145,7 +157,7 @@ for (const [name, make] of Object.entries(ADAPTERS)) {
 }
 
 describe('local venue authentication', () => {
-  it('rejects a wrong secret with Binance\'s error, which ccxt reports as AuthenticationError', async () => {
+  it("rejects a wrong secret with Binance's error, which ccxt reports as AuthenticationError", async () => {
     const sim = new SimExchange({ symbols: 1, seed: 1, latencyMs: 1 })
     const venue = new BinanceVenue({ sim, credentials: { apiKey: 'key', secret: 'secret' } })
     const port = await venue.listen()

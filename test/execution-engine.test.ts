@@ -60,14 +60,18 @@ describe('chase-limit execution through the engine (virtual time, SQLite)', () =
       .get() as { n: number }
     expect(overlaps.n).toBe(0)
     expect((d.prepare("select count(*) n from orders where status not in ('filled','canceled','rejected','expired')").get() as { n: number }).n).toBe(0)
-    const bad = d.prepare('select o.id from orders o left join (select order_id, sum(amount) s from fills group by order_id) f on f.order_id = o.id where abs(o.filled - coalesce(f.s, 0)) > 1e-9').all()
+    const bad = d
+      .prepare('select o.id from orders o left join (select order_id, sum(amount) s from fills group by order_id) f on f.order_id = o.id where abs(o.filled - coalesce(f.s, 0)) > 1e-9')
+      .all()
     expect(bad).toEqual([])
     const ex = d.prepare('select count(*) n, sum(filled) f, sum(maker_amount) m, sum(amendments) a from executions').get() as { n: number; f: number; m: number; a: number }
     expect(ex.n).toBe(s.works)
     expect(ex.a).toBe(s.amendments)
     expect(ex.m / ex.f).toBeCloseTo(s.makerShare, 2)
     // Every actor's position equals the net of its fills, and the venue agrees on every order.
-    const net = new Map((d.prepare("select strategy_id id, sum(case side when 'buy' then amount else -amount end) n from fills group by strategy_id").all() as { id: string; n: number }[]).map((r) => [r.id, r.n]))
+    const net = new Map(
+      (d.prepare("select strategy_id id, sum(case side when 'buy' then amount else -amount end) n from fills group by strategy_id").all() as { id: string; n: number }[]).map((r) => [r.id, r.n]),
+    )
     for (const a of engine.actors) expect(a.state.position).toBeCloseTo(net.get(a.id) ?? 0, 9)
     const stored = new Map((d.prepare('select id, filled from orders').all() as { id: string; filled: number }[]).map((r) => [r.id, r.filled]))
     for (const v of sim.knownOrders()) expect(stored.get(v.clientOrderId)).toBeCloseTo(v.filled, 9)

@@ -3,7 +3,18 @@ import type { ExecutionReport } from '../actors/algos/algo.ts'
 import { ExecutionMetrics } from '../src/engine/execution-metrics.ts'
 
 const report = (side: 'buy' | 'sell', avgPrice: number, extra: Partial<ExecutionReport> = {}): ExecutionReport => ({
-  algo: 'chase', side, requested: 1, filled: 1, arrivalMid: 100, avgPrice, makerAmount: 1, takerAmount: 0, fees: 0.01, timeToFillMs: 100, amendments: 1, ...extra,
+  algo: 'chase',
+  side,
+  requested: 1,
+  filled: 1,
+  arrivalMid: 100,
+  avgPrice,
+  makerAmount: 1,
+  takerAmount: 0,
+  fees: 0.01,
+  timeToFillMs: 100,
+  amendments: 1,
+  ...extra,
 })
 
 describe('execution metrics', () => {
@@ -19,7 +30,10 @@ describe('execution metrics', () => {
     }
     values.sort((a, b) => a - b)
     const s = m.summary()
-    for (const [p, got] of [[50, s.slippageBps.p50], [95, s.slippageBps.p95]] as const) {
+    for (const [p, got] of [
+      [50, s.slippageBps.p50],
+      [95, s.slippageBps.p95],
+    ] as const) {
       const want = values[Math.ceil((p / 100) * values.length) - 1]!
       expect(Math.abs(got - want)).toBeLessThan(0.2)
     }

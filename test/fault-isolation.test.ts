@@ -25,7 +25,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 /** A hand-written stage (no rxjs `map` to catch for it) that throws on its `nth` signal. */
 class ThrowsOnNth extends Stage<StrategyInput, Intent> {
   private seen = 0
-  constructor(out: Subscriber<Intent>, private readonly nth: number, private readonly symbol: string) {
+  constructor(
+    out: Subscriber<Intent>,
+    private readonly nth: number,
+    private readonly symbol: string,
+  ) {
     super(out)
   }
   protected override _next(e: StrategyInput): void {
@@ -77,7 +81,17 @@ describe('a fault stops only the actors it belongs to (counted from the database
     const store = new OrderStore(await openStore(join(dir, 'faults.sqlite')), 'faults')
     await store.migrate()
     const rounds$ = new Subject<SignalRound>()
-    const engine = new Engine({ exchange: faultyVenue(sim, 7, 11), markets: sim.markets, strategies: specs, signals: rounds$, scheduler, clock: () => scheduler.now(), store, sinkWindowMs: 100, runTag: 'f' }).start()
+    const engine = new Engine({
+      exchange: faultyVenue(sim, 7, 11),
+      markets: sim.markets,
+      strategies: specs,
+      signals: rounds$,
+      scheduler,
+      clock: () => scheduler.now(),
+      store,
+      sinkWindowMs: 100,
+      runTag: 'f',
+    }).start()
     const ROUNDS = 8
     for (let n = 1; n <= ROUNDS; n++) {
       const r = signalRound({ groups: 10, everyMs: 1, seed: 4 }, n, scheduler.now())
@@ -89,7 +103,10 @@ describe('a fault stops only the actors it belongs to (counted from the database
     await finishVirtual(engine, sim, scheduler)
     await store.close()
 
-    const failed = engine.actors.filter((a) => !a.state.running).map((a) => a.index).sort((x, y) => x - y)
+    const failed = engine.actors
+      .filter((a) => !a.state.running)
+      .map((a) => a.index)
+      .sort((x, y) => x - y)
     // The buggy pipelines' 20 actors and the actor whose venue answer could not be read: nobody else.
     expect(failed).toEqual([11, ...Array.from({ length: 20 }, (_, i) => 200 + i)])
     expect(engine.metrics.totals().failedActors).toBe(21)
@@ -101,8 +118,10 @@ describe('a fault stops only the actors it belongs to (counted from the database
     const rejectedOf = (id: string) => (db.prepare("select count(*) n from orders where strategy_id = ? and status = 'rejected'").get(id) as { n: number }).n
     for (const a of engine.actors) {
       const n = perStrategy.get(a.id) ?? 0
-      if (a.index >= 200) expect(n, a.id).toBe(2) // entered and exited, then its pipeline failed on signal 3
-      else if (a.index === 11) expect(n).toBe(1) // its first answer was unreadable
+      if (a.index >= 200)
+        expect(n, a.id).toBe(2) // entered and exited, then its pipeline failed on signal 3
+      else if (a.index === 11)
+        expect(n).toBe(1) // its first answer was unreadable
       else if (a.index === 7) {
         // Every placement threw inside the adapter: each became a rejected order, and the actor went on trying.
         expect(n).toBe(ROUNDS / 2)

@@ -19,7 +19,13 @@ describe('strategy registry and grids', () => {
       ['smaCross-2', 'A', 5, 100, 2, 1],
     ])
     expect(new Set(specs.map((s) => `${s.symbol}|${s.params.fast}|${s.params.slow}`)).size).toBe(12)
-    expect(expandGrid({ strategy: 'followSignal', symbols: ['A'], count: 5, offset: 10 }).map((s) => s.id)).toEqual(['followSignal-10', 'followSignal-11', 'followSignal-12', 'followSignal-13', 'followSignal-14'])
+    expect(expandGrid({ strategy: 'followSignal', symbols: ['A'], count: 5, offset: 10 }).map((s) => s.id)).toEqual([
+      'followSignal-10',
+      'followSignal-11',
+      'followSignal-12',
+      'followSignal-13',
+      'followSignal-14',
+    ])
   })
 
   it('names the path and what was expected for every bad parameter', () => {

@@ -67,7 +67,9 @@ describe.each([0.01, 0.05])('requests that reach the venue after the engine gave
     const venueIds = new Set(venue.map((v) => v.clientOrderId))
     for (const [id, s] of stored) if (!venueIds.has(id)) expect(s.status, id).toBe('rejected')
     // Each venue trade is one stored fill, and every strategy's position is the net of its venue trades.
-    const venueTrades = venue.flatMap((v) => v.trades.map((t) => ({ id: t.id, strategy: engine.actors[parseInt(v.clientOrderId.split('-')[1]!, 36)]!.id, signed: v.side === 'buy' ? t.amount : -t.amount })))
+    const venueTrades = venue.flatMap((v) =>
+      v.trades.map((t) => ({ id: t.id, strategy: engine.actors[parseInt(v.clientOrderId.split('-')[1]!, 36)]!.id, signed: v.side === 'buy' ? t.amount : -t.amount })),
+    )
     expect(new Set(fills.map((f) => f.t))).toEqual(new Set(venueTrades.map((t) => t.id)))
     const net = new Map<string, number>()
     for (const t of venueTrades) net.set(t.strategy, (net.get(t.strategy) ?? 0) + t.signed)

@@ -4,7 +4,21 @@ import { OrderFeed, type AuditSource } from '../src/exchange/ccxt/order-feed.ts'
 import type { ExchangeOrder, ExchangeTrade } from '../src/exchange/port.ts'
 import { until } from './support/wait.ts'
 
-const order = (o: Partial<ExchangeOrder>): ExchangeOrder => ({ id: '7', clientOrderId: 'c1', symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: 1, price: 100, status: 'open', filled: 0, average: null, timestamp: 1, trades: [], ...o })
+const order = (o: Partial<ExchangeOrder>): ExchangeOrder => ({
+  id: '7',
+  clientOrderId: 'c1',
+  symbol: 'BTC/USDT',
+  side: 'buy',
+  type: 'limit',
+  amount: 1,
+  price: 100,
+  status: 'open',
+  filled: 0,
+  average: null,
+  timestamp: 1,
+  trades: [],
+  ...o,
+})
 const trade = (id: string, amount: number): ExchangeTrade => ({ id, price: 100, amount, fee: 0.01, takerOrMaker: 'maker', timestamp: 2 })
 
 /** A venue that answers the audit's REST look-ups from a fixed state. */
@@ -35,7 +49,12 @@ describe('OrderFeed', () => {
     expect(feed.counts.gaps).toBe(1)
     await until(() => feed.counts.repaired === 1, 'the missing trade to be read over REST')
     expect(out.at(-1)).toMatchObject({ status: 'canceled', filled: 0.6 })
-    expect(out.at(-1)!.trades.map((t) => t.id).sort()).toEqual(['t1', 't2'])
+    expect(
+      out
+        .at(-1)!
+        .trades.map((t) => t.id)
+        .sort(),
+    ).toEqual(['t1', 't2'])
     expect(feed.counts.repaired).toBe(1)
     expect(feed.size).toBe(0)
   })

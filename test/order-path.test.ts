@@ -38,13 +38,34 @@ const filled = (id: string, side: 'buy' | 'sell', amount: number, price = 100): 
 })
 
 describe('decide (given events, when an intent, then a command)', () => {
-  it('given nothing, when long, then buy the full size', () => given([]).when(target('X/USDT', 1, 0)).then({ side: 'buy', type: 'market', amount: 0.5, price: null }))
-  it('given a filled entry, when long again, then nothing', () => given([submitted('a', 'buy', 0.5), filled('a', 'buy', 0.5)]).when(target('X/USDT', 1, 0)).then(null))
-  it('given a filled entry, when flat, then sell it all', () => given([submitted('a', 'buy', 0.5), filled('a', 'buy', 0.5)]).when(target('X/USDT', 0, 0)).then({ side: 'sell', type: 'market', amount: 0.5, price: null }))
-  it('given a filled entry, when short, then sell twice the size', () => given([submitted('a', 'buy', 0.5), filled('a', 'buy', 0.5)]).when(target('X/USDT', -1, 0)).then({ side: 'sell', type: 'market', amount: 1, price: null }))
-  it('given an order in flight, when anything, then nothing (one in flight)', () => given([submitted('a', 'buy', 0.5)]).when(target('X/USDT', 0, 0)).then(null))
-  it('given a failed actor, when anything, then nothing', () => given([{ type: 'ActorFailed', ts: 0, reason: 'bug' }]).when(target('X/USDT', 1, 0)).then(null))
-  it('when the difference is under the minimum notional, then nothing', () => given([]).when(target('X/USDT', 1, 0), 0.04).then(null))
+  it('given nothing, when long, then buy the full size', () =>
+    given([])
+      .when(target('X/USDT', 1, 0))
+      .then({ side: 'buy', type: 'market', amount: 0.5, price: null }))
+  it('given a filled entry, when long again, then nothing', () =>
+    given([submitted('a', 'buy', 0.5), filled('a', 'buy', 0.5)])
+      .when(target('X/USDT', 1, 0))
+      .then(null))
+  it('given a filled entry, when flat, then sell it all', () =>
+    given([submitted('a', 'buy', 0.5), filled('a', 'buy', 0.5)])
+      .when(target('X/USDT', 0, 0))
+      .then({ side: 'sell', type: 'market', amount: 0.5, price: null }))
+  it('given a filled entry, when short, then sell twice the size', () =>
+    given([submitted('a', 'buy', 0.5), filled('a', 'buy', 0.5)])
+      .when(target('X/USDT', -1, 0))
+      .then({ side: 'sell', type: 'market', amount: 1, price: null }))
+  it('given an order in flight, when anything, then nothing (one in flight)', () =>
+    given([submitted('a', 'buy', 0.5)])
+      .when(target('X/USDT', 0, 0))
+      .then(null))
+  it('given a failed actor, when anything, then nothing', () =>
+    given([{ type: 'ActorFailed', ts: 0, reason: 'bug' }])
+      .when(target('X/USDT', 1, 0))
+      .then(null))
+  it('when the difference is under the minimum notional, then nothing', () =>
+    given([])
+      .when(target('X/USDT', 1, 0), 0.04)
+      .then(null))
   it('when an explicit order is off the grid, then it is put on the lot and tick grid', () =>
     given([]).when({ kind: 'order', symbol: 'X/USDT', side: 'buy', type: 'limit', amount: 0.12345, price: 99.987, ts: 0 }).then({ side: 'buy', type: 'limit', amount: 0.123, price: 99.99 }))
 })
@@ -82,7 +103,9 @@ describe('OrderPath: every order passes the one gate', () => {
       factory: new OrderFactory('p'),
       gate: new OrderGate({ risk, now: () => scheduler.now(), openOrders: () => 0, onDenied: (e) => events.push(e) }),
       exec,
-      algo: opts.algo ? { name: 'limit', ctx: { exec, quotes: () => NEVER, scheduler, options: { repriceTicks: 1, maxWorkMs: 1e9, maxSlippageBps: 25, fallback: 'market', pegOffsetTicks: 0, pegTo: 'best' } } } : null,
+      algo: opts.algo
+        ? { name: 'limit', ctx: { exec, quotes: () => NEVER, scheduler, options: { repriceTicks: 1, maxWorkMs: 1e9, maxSlippageBps: 25, fallback: 'market', pegOffsetTicks: 0, pegTo: 'best' } } }
+        : null,
       scheduler,
       clock: () => 0,
       entriesHalted: () => opts.halted === true,

@@ -53,7 +53,10 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
         { id: 'a', run_id: 'r1', status: 'filled', filled: 3, avg_price: 101, created_at: 1_000, closed_at: 1_102 },
         { id: 'b', run_id: 'r1', status: 'filled', filled: 1, avg_price: 100, created_at: 1_000, closed_at: 1_100 },
       ])
-      const fills = await db.selectFrom('fills').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('amount').as('a')]).executeTakeFirstOrThrow()
+      const fills = await db
+        .selectFrom('fills')
+        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('amount').as('a')])
+        .executeTakeFirstOrThrow()
       expect([Number(fills.n), Number(fills.a)]).toEqual([4, 4])
       const log = await db.selectFrom('order_events').select(['seq', 'order_id', 'type', 'data']).orderBy('seq').execute()
       expect(log.map((r) => `${r.seq}:${r.order_id}:${r.type}`)).toEqual(['1:a:OrderSubmitted', '2:a:OrderFilled', '3:a:OrderFilled', '4:a:OrderFilled', '5:b:OrderSubmitted', '6:b:OrderFilled'])
@@ -73,7 +76,10 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
       await store.write(ev.slice(1))
       await store.write(ev.slice(1))
       expect(await store.db.selectFrom('orders').select(['status', 'filled']).execute()).toEqual([{ status: 'filled', filled: 2 }])
-      const f = await store.db.selectFrom('fills').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+      const f = await store.db
+        .selectFrom('fills')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
       expect(Number(f.n)).toBe(2)
       await store.close()
     })
@@ -83,7 +89,15 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
       await store.migrate()
       await store.startRun({}, 0)
       await store.write(Array.from({ length: 6_000 }, (_, i) => lifecycle(`o${i}`, 1)).flat())
-      const count = async (t: 'orders' | 'fills' | 'order_events') => Number((await store.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+      const count = async (t: 'orders' | 'fills' | 'order_events') =>
+        Number(
+          (
+            await store.db
+              .selectFrom(t)
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        )
       expect([await count('orders'), await count('fills'), await count('order_events')]).toEqual([6_000, 6_000, 12_000])
       await store.close()
     })
@@ -107,17 +121,48 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
       expect((await store.db.selectFrom('executions').select('seq').orderBy('seq').execute()).map((r) => r.seq)).toEqual([1, 2])
       await store.writePositions([{ strategyId: 's1', symbol: 'BTC/USDT', position: 1.5, avgPrice: 100, realizedPnl: 3, fees: 0.1 }], 5_000, 'stop')
       expect(await store.db.selectFrom('positions').selectAll().execute()).toEqual([
-        { run_id: 'r4', strategy_id: 's1', ts: 5_000, kind: 'stop', symbol: 'BTC/USDT', position: 1.5, avg_price: 100, realized_pnl: 3, fees: 0.1, mark_price: null, unrealized_pnl: null, equity: null, drawdown: null },
+        {
+          run_id: 'r4',
+          strategy_id: 's1',
+          ts: 5_000,
+          kind: 'stop',
+          symbol: 'BTC/USDT',
+          position: 1.5,
+          avg_price: 100,
+          realized_pnl: 3,
+          fees: 0.1,
+          mark_price: null,
+          unrealized_pnl: null,
+          equity: null,
+          drawdown: null,
+        },
       ])
       await store.close()
     })
 
-    it('migrates a database that has the core engine\'s v1 schema and data', async () => {
+    it("migrates a database that has the core engine's v1 schema and data", async () => {
       const store = await open('r5')
       expect(await store.migrate('001_orders_fills')).toEqual(['001_orders_fills'])
       await store.db
         .insertInto('orders')
-        .values({ id: 'old', strategy_id: 's', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 1, price: null, status: 'filled', filled: 1, avg_price: 10, fee: 0, reason: null, created_at: 1, closed_at: 2, updated_at: 2, exchange_id: null } as never)
+        .values({
+          id: 'old',
+          strategy_id: 's',
+          symbol: 'BTC/USDT',
+          side: 'buy',
+          type: 'market',
+          amount: 1,
+          price: null,
+          status: 'filled',
+          filled: 1,
+          avg_price: 10,
+          fee: 0,
+          reason: null,
+          created_at: 1,
+          closed_at: 2,
+          updated_at: 2,
+          exchange_id: null,
+        } as never)
         .execute()
       expect(await store.migrate()).toEqual(['002_runs_events_positions', '003_position_marks', '004_executions'])
       expect(await store.db.selectFrom('orders').select(['id', 'run_id', 'filled']).execute()).toEqual([{ id: 'old', run_id: null, filled: 1 }])

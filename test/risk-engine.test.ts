@@ -143,7 +143,11 @@ describe('risk properties end to end (fast-check)', () => {
           const sim = new SimExchange({ symbols: 3, seed: p.seed, latencyMs: 30, tickMs: 250, scenario: 'volatile', scheduler }).start()
           const symbols = sim.markets.map((m) => m.symbol)
           const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, 60, sim.lastQuote(s)!.ask)
-          const risk = new RiskManager({ ...DEFAULT_LIMITS, capitalPerStrategy: 1e9, maxOrderNotional: p.maxOrderNotional, maxStrategyPosition: p.maxStrategyPosition, maxGrossExposure: p.maxGrossExposure }, sim.markets, 0)
+          const risk = new RiskManager(
+            { ...DEFAULT_LIMITS, capitalPerStrategy: 1e9, maxOrderNotional: p.maxOrderNotional, maxStrategyPosition: p.maxStrategyPosition, maxGrossExposure: p.maxGrossExposure },
+            sim.markets,
+            0,
+          )
           const engine = new Engine({
             exchange: sim,
             markets: sim.markets,

@@ -9,7 +9,18 @@ import { allows, strictest, type TradingState } from '../actors/risk/trading-sta
 import type { Market } from '../src/domain/market.ts'
 
 const market: Market = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', tickSize: 0.01, lotSize: 0.001, minNotional: 5, makerFee: 0, takerFee: 0 }
-const view = (over: Partial<RiskView> = {}): RiskView => ({ market, lastPrice: 100, strategyState: 'ACTIVE', symbolState: 'ACTIVE', globalState: 'ACTIVE', volatilityPaused: false, symbolNet: 0, grossExposure: 0, openOrders: 0, ...over })
+const view = (over: Partial<RiskView> = {}): RiskView => ({
+  market,
+  lastPrice: 100,
+  strategyState: 'ACTIVE',
+  symbolState: 'ACTIVE',
+  globalState: 'ACTIVE',
+  volatilityPaused: false,
+  symbolNet: 0,
+  grossExposure: 0,
+  openOrders: 0,
+  ...over,
+})
 const order = (over: Partial<OrderCheck> = {}): OrderCheck => ({ side: 'buy', type: 'market', amount: 1, price: null, position: 0, avgPrice: 0, freeCapital: 1e9, ...over })
 const limits = (over: Partial<RiskLimits> = {}): RiskLimits => ({ ...DEFAULT_LIMITS, ...over })
 
@@ -98,7 +109,15 @@ describe('risk properties (fast-check)', () => {
   it('never lets an order through that breaks a limit, and never an entry while REDUCING or HALTED', () => {
     fc.assert(
       fc.property(orderArb, viewArb, limitsArb, (a, v, l) => {
-        const o = order({ side: a.side, type: a.type, amount: a.lots / 1000, price: a.type === 'limit' ? a.ticks / 100 : null, position: a.positionLots / 1000, avgPrice: 100, freeCapital: a.freeCapital })
+        const o = order({
+          side: a.side,
+          type: a.type,
+          amount: a.lots / 1000,
+          price: a.type === 'limit' ? a.ticks / 100 : null,
+          position: a.positionLots / 1000,
+          avgPrice: 100,
+          freeCapital: a.freeCapital,
+        })
         const rv = view(v)
         const lim = limits(l)
         if (preTradeCheck(o, rv, lim) !== null) return
@@ -131,8 +150,12 @@ describe('risk properties (fast-check)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 100 }), viewArb, limitsArb, (posLots, pct, v, l) => {
         const position = posLots / 1000
-        const amount = Math.max(0.001, Math.floor((position * pct) / 100 * 1000) / 1000)
-        const r = preTradeCheck(order({ side: 'sell', amount, position, avgPrice: 100, freeCapital: 0 }), view({ ...v, strategyState: 'ACTIVE', symbolState: 'REDUCING', globalState: 'ACTIVE', openOrders: 0 }), limits({ ...l, maxOpenOrders: 100, priceBandBps: 1e6 }))
+        const amount = Math.max(0.001, Math.floor(((position * pct) / 100) * 1000) / 1000)
+        const r = preTradeCheck(
+          order({ side: 'sell', amount, position, avgPrice: 100, freeCapital: 0 }),
+          view({ ...v, strategyState: 'ACTIVE', symbolState: 'REDUCING', globalState: 'ACTIVE', openOrders: 0 }),
+          limits({ ...l, maxOpenOrders: 100, priceBandBps: 1e6 }),
+        )
         expect([null, 'min_notional']).toContain(r)
       }),
       { numRuns: 2_000, seed: 7 },

@@ -71,7 +71,10 @@ describe('Router', () => {
     r.dispatch('k', 1)
     r.dispatch('k', 2)
     expect(got).toEqual([1, 2])
-    expect(reported.map(([e, k]) => [(e as Error).message, k])).toEqual([['listener bug', 'k'], ['listener bug', 'k']])
+    expect(reported.map(([e, k]) => [(e as Error).message, k])).toEqual([
+      ['listener bug', 'k'],
+      ['listener bug', 'k'],
+    ])
   })
 })
 

@@ -161,6 +161,11 @@ describe('SimExchange memory', () => {
     sim.createOrder({ clientOrderId: 'rest', symbol: btc.symbol, side: 'buy', type: 'limit', amount: 0.001, price: bid / 2 }).subscribe()
     for (let i = 0; i < 12; i++) sim.createOrder({ clientOrderId: `m${i}`, symbol: btc.symbol, side: 'buy', type: 'market', amount: 0.0002 }).subscribe()
     scheduler.flush()
-    expect(sim.knownOrders().map((o) => o.clientOrderId).sort()).toEqual(['m10', 'm11', 'm7', 'm8', 'm9', 'rest'])
+    expect(
+      sim
+        .knownOrders()
+        .map((o) => o.clientOrderId)
+        .sort(),
+    ).toEqual(['m10', 'm11', 'm7', 'm8', 'm9', 'rest'])
   })
 })

@@ -92,7 +92,26 @@ describe('a signal to the whole process group stops gracefully', () => {
   it('Ctrl-C (SIGINT to npm, sh and node) on npm run demo, twice, while orders are in flight', async () => {
     const db = join(dir, 'int.sqlite')
     const summaryPath = join(dir, 'int.json')
-    const c = run('npm', ['run', '-s', 'demo', '--', '--strategies', '3000', '--duration', '120', '--signal-every', '0.5', '--latency', '1500', '--stats-every', '0.25', '--db', db, '--summary', summaryPath])
+    const c = run('npm', [
+      'run',
+      '-s',
+      'demo',
+      '--',
+      '--strategies',
+      '3000',
+      '--duration',
+      '120',
+      '--signal-every',
+      '0.5',
+      '--latency',
+      '1500',
+      '--stats-every',
+      '0.25',
+      '--db',
+      db,
+      '--summary',
+      summaryPath,
+    ])
     const row = await c.waitFor((l) => l.msg === 'stats' && (l.inFlight as number) > 0, 60_000, 'stats row with orders in flight')
     c.signalGroup('SIGINT')
     await c.waitFor((l) => String(l.msg).startsWith('stopping:'), 30_000, 'stopping log')
@@ -138,7 +157,28 @@ describe('a signal to the whole process group stops gracefully', () => {
   it('a signal after the grace period forces the exit, with the unwritten events saved first', async () => {
     const url = await newPgDatabase('stop_force')
     const name = new URL(url).pathname.slice(1)
-    const c = run('npm', ['run', '-s', 'demo', '--', '--strategies', '500', '--duration', '120', '--signal-every', '0.5', '--latency', '20', '--stats-every', '0.25', '--flush-timeout', '600', '--stop-grace', '1', '--db', url])
+    const c = run('npm', [
+      'run',
+      '-s',
+      'demo',
+      '--',
+      '--strategies',
+      '500',
+      '--duration',
+      '120',
+      '--signal-every',
+      '0.5',
+      '--latency',
+      '20',
+      '--stats-every',
+      '0.25',
+      '--flush-timeout',
+      '600',
+      '--stop-grace',
+      '1',
+      '--db',
+      url,
+    ])
     await c.waitFor((l) => l.msg === 'stats' && (l.submitted as number) > 0, 60_000, 'orders submitted')
     const admin = await openStore(inject('pgUrl'))
     try {
@@ -155,7 +195,10 @@ describe('a signal to the whole process group stops gracefully', () => {
       const forced = await c.waitFor((l) => l.msg === 'forced exit', 1_000, 'forced exit log')
       const file = forced.spilledTo as string
       try {
-        const spilled = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; order: { id: string } })
+        const spilled = readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { type: string; order: { id: string } })
         expect(spilled.length).toBe(forced.unwritten)
         expect(spilled.length).toBeGreaterThan(0)
         for (const e of spilled) expect(typeof e.order.id).toBe('string')

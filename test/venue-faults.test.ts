@@ -61,7 +61,8 @@ describe('message faults on the venue websockets', () => {
       const d = new BetterSqlite3(db, { readonly: true })
       const stored = new Map((d.prepare('select id, status, filled from orders').all() as { id: string; status: string; filled: number }[]).map((r) => [r.id, r]))
       const fills = new Map<string, string[]>()
-      for (const r of d.prepare('select order_id, trade_id from fills').all() as { order_id: string; trade_id: string }[]) (fills.get(r.order_id) ?? fills.set(r.order_id, []).get(r.order_id)!).push(r.trade_id)
+      for (const r of d.prepare('select order_id, trade_id from fills').all() as { order_id: string; trade_id: string }[])
+        (fills.get(r.order_id) ?? fills.set(r.order_id, []).get(r.order_id)!).push(r.trade_id)
       d.close()
       for (const v of venueOrders) {
         const r = stored.get(v.clientOrderId)

@@ -86,13 +86,18 @@ describe('the local venue over websockets', () => {
       expect(os.some((o) => o.clientOrderId === placed.clientOrderId)).toBe(true)
       const ts = await mine
       const venueOrder = sim.knownOrders().find((o) => o.clientOrderId === placed.clientOrderId)!
-      expect(ts.filter((t) => t.order === venueOrder.id).map((t) => t.id).sort()).toEqual(venueOrder.trades.map((t) => t.id.replace(/\D/g, '')).sort())
+      expect(
+        ts
+          .filter((t) => t.order === venueOrder.id)
+          .map((t) => t.id)
+          .sort(),
+      ).toEqual(venueOrder.trades.map((t) => t.id.replace(/\D/g, '')).sort())
     } finally {
       await ex.close()
     }
   })
 
-  it('refuses a user-data subscription with a wrong signature or key, with Binance\'s errors', async () => {
+  it("refuses a user-data subscription with a wrong signature or key, with Binance's errors", async () => {
     // Raw, as ccxt leaves a rejected internal future unawaited (the engine's CLI logs those).
     const { ws, next } = await rawSocket(`ws://127.0.0.1:${port}/ws-api/v3`)
     const params = { apiKey: 'key', timestamp: Date.now() }

@@ -30,15 +30,29 @@ export const market: ExecutionAlgo = (ctx, job) =>
         out.next(e)
       },
       complete: () => {
-        ctx.onReport?.({ algo: 'market', strategyId: job.strategyId, symbol: job.market.symbol, ts: ctx.scheduler.now(), side: job.side, requested: job.amount, filled, arrivalMid: mid(job.arrival), avgPrice: filled > 0 ? cost / filled : null, makerAmount: 0, takerAmount: filled, fees, timeToFillMs: last === null ? null : last - started, amendments: 0 })
+        ctx.onReport?.({
+          algo: 'market',
+          strategyId: job.strategyId,
+          symbol: job.market.symbol,
+          ts: ctx.scheduler.now(),
+          side: job.side,
+          requested: job.amount,
+          filled,
+          arrivalMid: mid(job.arrival),
+          avgPrice: filled > 0 ? cost / filled : null,
+          makerAmount: 0,
+          takerAmount: filled,
+          fees,
+          timeToFillMs: last === null ? null : last - started,
+          amendments: 0,
+        })
         out.complete()
       },
     })
   })
 
 /** One limit order at the touch (best bid to buy, best ask to sell), never re-priced; the fallback after maxWorkMs. */
-export const limit: ExecutionAlgo = (ctx, job) =>
-  workOrder(ctx, job, { algo: 'limit', price: () => touch(job, job.arrival), reprice: () => false })
+export const limit: ExecutionAlgo = (ctx, job) => workOrder(ctx, job, { algo: 'limit', price: () => touch(job, job.arrival), reprice: () => false })
 
 /**
  * Chase-limit (seed 002): a limit order at the touch, re-priced whenever the touch moves

@@ -65,14 +65,28 @@ export function validateLimits(l: RiskLimits, path = 'risk'): RiskLimits {
   const positive = (v: number, k: string) => {
     if (!(v > 0)) throw new ConfigError(`${path}.${k}`, `expected a positive number, got ${v}`)
   }
-  for (const k of ['capitalPerStrategy', 'maxOrderNotional', 'maxStrategyPosition', 'maxSymbolPosition', 'maxGrossExposure', 'maxOpenOrders', 'strategyOrdersPerSec', 'strategyOrderBurst', 'globalOrdersPerSec', 'globalOrderBurst', 'priceBandBps'] as const) positive(l[k], k)
+  for (const k of [
+    'capitalPerStrategy',
+    'maxOrderNotional',
+    'maxStrategyPosition',
+    'maxSymbolPosition',
+    'maxGrossExposure',
+    'maxOpenOrders',
+    'strategyOrdersPerSec',
+    'strategyOrderBurst',
+    'globalOrdersPerSec',
+    'globalOrderBurst',
+    'priceBandBps',
+  ] as const)
+    positive(l[k], k)
   const b = l.breaker
   if (!(b.maxDrawdown > 0 && b.maxDrawdown < 1)) throw new ConfigError(`${path}.breaker.maxDrawdown`, `expected a fraction between 0 and 1, got ${b.maxDrawdown}`)
   positive(b.windowMs, 'breaker.windowMs')
   if (!(b.cooldownMs >= 0)) throw new ConfigError(`${path}.breaker.cooldownMs`, `expected 0 or more, got ${b.cooldownMs}`)
   const v = l.volGate
   if (!(Number.isInteger(v.window) && v.window >= 2)) throw new ConfigError(`${path}.volGate.window`, `expected a whole number of at least 2, got ${v.window}`)
-  if (!(Number.isInteger(v.baselineWindow) && v.baselineWindow > v.window)) throw new ConfigError(`${path}.volGate.baselineWindow`, `expected a whole number above window (${v.window}), got ${v.baselineWindow}`)
+  if (!(Number.isInteger(v.baselineWindow) && v.baselineWindow > v.window))
+    throw new ConfigError(`${path}.volGate.baselineWindow`, `expected a whole number above window (${v.window}), got ${v.baselineWindow}`)
   if (!(v.k > 1 && v.resumeK > 0 && v.resumeK <= v.k)) throw new ConfigError(`${path}.volGate`, `expected k > 1 and 0 < resumeK <= k, got k=${v.k}, resumeK=${v.resumeK}`)
   return l
 }

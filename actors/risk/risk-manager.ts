@@ -76,7 +76,12 @@ export class RiskManager {
   denied = 0
   readonly limits: RiskLimits
 
-  constructor(limits: RiskLimits, markets: readonly Market[], now: number, private readonly log?: Logger) {
+  constructor(
+    limits: RiskLimits,
+    markets: readonly Market[],
+    now: number,
+    private readonly log?: Logger,
+  ) {
     this.limits = validateLimits(limits)
     for (const m of markets) this.markets.set(m.symbol, m)
     this.globalBucket = new TokenBucket(limits.globalOrdersPerSec, limits.globalOrderBurst, now)
@@ -142,7 +147,8 @@ export class RiskManager {
     if (reason !== null) return this.deny(reason)
     // Rate limits last, and both buckets must have a token before either is spent.
     let bucket = this.buckets.get(a.index)
-    if (bucket === undefined && Number.isFinite(this.limits.strategyOrdersPerSec)) this.buckets.set(a.index, (bucket = new TokenBucket(this.limits.strategyOrdersPerSec, this.limits.strategyOrderBurst, now)))
+    if (bucket === undefined && Number.isFinite(this.limits.strategyOrdersPerSec))
+      this.buckets.set(a.index, (bucket = new TokenBucket(this.limits.strategyOrdersPerSec, this.limits.strategyOrderBurst, now)))
     if (bucket !== undefined && !bucket.peek(now)) return this.deny('rate_limit_strategy')
     if (!this.globalBucket.take(now)) return this.deny('rate_limit_global')
     bucket?.take(now)
@@ -218,7 +224,16 @@ export class RiskManager {
     }
     this.gross = gross
     const peakEquity = Math.max(this.portfolioNow.peakEquity, equity)
-    this.portfolioNow = { equity, peakEquity, drawdown: peakEquity > 0 ? (peakEquity - equity) / peakEquity : 0, grossExposure: gross, netBySymbol: net, realizedPnl: realized, unrealizedPnl: unrealized, fees }
+    this.portfolioNow = {
+      equity,
+      peakEquity,
+      drawdown: peakEquity > 0 ? (peakEquity - equity) / peakEquity : 0,
+      grossExposure: gross,
+      netBySymbol: net,
+      realizedPnl: realized,
+      unrealizedPnl: unrealized,
+      fees,
+    }
     const before = this.globalState
     if (this.killed) {
       if (gross === 0 && this.globalState !== 'HALTED') {

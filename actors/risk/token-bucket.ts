@@ -6,7 +6,11 @@ export class TokenBucket {
   private tokens: number
   private last: number
 
-  constructor(readonly rate: number, readonly burst: number, now: number) {
+  constructor(
+    readonly rate: number,
+    readonly burst: number,
+    now: number,
+  ) {
     this.tokens = burst
     this.last = now
   }

@@ -242,7 +242,20 @@ export function demoSession(c: DemoConfig): SessionConfig {
   return {
     command: 'demo',
     record: { ...c },
-    exchange: { kind: 'sim', options: { symbols: c.symbols, seed: c.seed, latencyMs: c.latencyMs, rejectRate: c.rejectRate, timeoutRate: c.timeoutRate, lateRate: c.lateRate, lateMs: lateMsFor(c.callTimeoutMs, c.latencyMs), tickMs: c.tickMs, scenario: c.scenario } },
+    exchange: {
+      kind: 'sim',
+      options: {
+        symbols: c.symbols,
+        seed: c.seed,
+        latencyMs: c.latencyMs,
+        rejectRate: c.rejectRate,
+        timeoutRate: c.timeoutRate,
+        lateRate: c.lateRate,
+        lateMs: lateMsFor(c.callTimeoutMs, c.latencyMs),
+        tickMs: c.tickMs,
+        scenario: c.scenario,
+      },
+    },
     callTimeoutMs: c.callTimeoutMs,
     strategies: (markets, priceOf) => demoStrategies(c, markets, priceOf),
     signals: { groups: c.groups, everyMs: c.signalEverySec * 1000, seed: c.seed },

@@ -50,18 +50,38 @@ export const credentialVars = (id: string) => ({ key: `SHOAL_${id.toUpperCase()}
 export async function openExchange(v: ExchangeSpec, env: NodeJS.ProcessEnv = process.env, log?: Logger): Promise<OpenExchange> {
   if (v.kind === 'sim') {
     const sim = new SimExchange(v.options).start()
-    return { port: sim, markets: sim.markets, priceOf: (s) => sim.lastQuote(s)!.ask, answerMs: v.options.latencyMs, record: { exchange: 'sim', seed: v.options.seed, symbols: v.options.symbols }, persistent: false, stop: () => sim.stop() }
+    return {
+      port: sim,
+      markets: sim.markets,
+      priceOf: (s) => sim.lastQuote(s)!.ask,
+      answerMs: v.options.latencyMs,
+      record: { exchange: 'sim', seed: v.options.seed, symbols: v.options.symbols },
+      persistent: false,
+      stop: () => sim.stop(),
+    }
   }
-  const ccxt = (await import('ccxt')).default as unknown as Record<string, new (o: Record<string, unknown>) => CcxtLike & { urls: { api: unknown }; loadHttpProxyAgent?(): Promise<unknown> }> & { pro: Record<string, unknown> }
+  const ccxt = (await import('ccxt')).default as unknown as Record<string, new (o: Record<string, unknown>) => CcxtLike & { urls: { api: unknown }; loadHttpProxyAgent?(): Promise<unknown> }> & {
+    pro: Record<string, unknown>
+  }
   const streams = v.streams ?? 'ws'
   const Ctor = (streams === 'ws' ? ccxt.pro[v.id] : ccxt[v.id]) as (typeof ccxt)[string] | undefined
-  if (typeof Ctor !== 'function') throw new ConfigError(streams === 'ws' ? 'exchange.streams' : 'exchange.id', streams === 'ws' && typeof ccxt[v.id] === 'function' ? `ccxt has no websocket (pro) class for '${v.id}': set streams: poll` : `ccxt has no exchange '${v.id}'`)
+  if (typeof Ctor !== 'function')
+    throw new ConfigError(
+      streams === 'ws' ? 'exchange.streams' : 'exchange.id',
+      streams === 'ws' && typeof ccxt[v.id] === 'function' ? `ccxt has no websocket (pro) class for '${v.id}': set streams: poll` : `ccxt has no exchange '${v.id}'`,
+    )
   const vars = credentialVars(v.id)
   const apiKey = env[vars.key]
   const secret = env[vars.secret]
   if (!apiKey || !secret) throw new ConfigError(vars.key, `required with ${vars.secret}: the ${v.id} key pair comes only from the environment`)
   // ccxt's own retries stay off for orders (unknown outcomes are resolved by client order id); its rate limiter stays on.
-  const ex = new Ctor({ apiKey, secret, enableRateLimit: true, ...(v.rateLimitMs === undefined ? {} : { rateLimit: v.rateLimitMs }), options: { ...(v.id === 'binance' ? SPOT_ONLY_OPTIONS : {}), ...v.options } })
+  const ex = new Ctor({
+    apiKey,
+    secret,
+    enableRateLimit: true,
+    ...(v.rateLimitMs === undefined ? {} : { rateLimit: v.rateLimitMs }),
+    options: { ...(v.id === 'binance' ? SPOT_ONLY_OPTIONS : {}), ...v.options },
+  })
   if (v.baseUrl !== undefined) {
     pointCcxtAt(ex, v.baseUrl)
     // ccxt asks for an http agent before it opens plain ws:// (a local venue has no TLS).

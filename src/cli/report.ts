@@ -54,7 +54,10 @@ export async function runReport(argv: string[]): Promise<string> {
     const cells: Cell[][] = rows.map((r) => COLUMNS.map((k) => r[k] as Cell))
     if (v.csv) return csv(COLUMNS, cells)
     const total = rows.reduce((a, r) => ((a.realizedPnl += r.realizedPnl), (a.fees += r.fees), (a.fills += r.fills), a), { realizedPnl: 0, fees: 0, fills: 0 })
-    return table(COLUMNS, cells) + `\n${rows.length} strategies, ${total.fills} fills, realized PnL ${total.realizedPnl.toFixed(2)}, fees ${total.fees.toFixed(2)}, net ${(total.realizedPnl - total.fees).toFixed(2)}\n`
+    return (
+      table(COLUMNS, cells) +
+      `\n${rows.length} strategies, ${total.fills} fills, realized PnL ${total.realizedPnl.toFixed(2)}, fees ${total.fees.toFixed(2)}, net ${(total.realizedPnl - total.fees).toFixed(2)}\n`
+    )
   } finally {
     await conn.db.destroy()
   }

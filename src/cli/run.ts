@@ -49,8 +49,7 @@ export function configStrategies(c: ShoalConfig, markets: readonly Market[], pri
   return out
 }
 
-const callTimeoutOf = (x: ShoalConfig['exchange']): number =>
-  x.callTimeoutMs ?? (x.type === 'sim' ? Math.max(5_000, 5 * x.latencyMs) : 10_000)
+const callTimeoutOf = (x: ShoalConfig['exchange']): number => x.callTimeoutMs ?? (x.type === 'sim' ? Math.max(5_000, 5 * x.latencyMs) : 10_000)
 
 /** The simulator's options from the config: late calls arrive after the engine's timeout and look-up. */
 function simOptions(x: Extract<ShoalConfig['exchange'], { type: 'sim' }>, callTimeoutMs: number) {
@@ -69,7 +68,17 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
     exchange:
       c.exchange.type === 'sim'
         ? { kind: 'sim', options: simOptions(c.exchange, callTimeoutOf(c.exchange)) }
-        : { kind: 'ccxt', id: c.exchange.id, baseUrl: c.exchange.baseUrl, symbols: c.exchange.symbols, pollMs: c.exchange.pollMs, streams: c.exchange.streams, auditMs: c.exchange.auditMs, rateLimitMs: c.exchange.rateLimitMs, options: c.exchange.options },
+        : {
+            kind: 'ccxt',
+            id: c.exchange.id,
+            baseUrl: c.exchange.baseUrl,
+            symbols: c.exchange.symbols,
+            pollMs: c.exchange.pollMs,
+            streams: c.exchange.streams,
+            auditMs: c.exchange.auditMs,
+            rateLimitMs: c.exchange.rateLimitMs,
+            options: c.exchange.options,
+          },
     callTimeoutMs: callTimeoutOf(c.exchange),
     strategies: (markets, priceOf) => configStrategies(c, markets, priceOf),
     signals: c.signals === undefined ? null : { groups: c.signals.groups, everyMs: c.signals.everyS * 1000, seed: c.signals.seed, pEnter: c.signals.pEnter, pExit: c.signals.pExit },

@@ -54,7 +54,13 @@ export interface SessionConfig {
  * The engine exactly as a session runs it: the config's strategies on the exchange's markets, the risk
  * gate, the execution algorithm, the store. The benchmark of the shipped path builds it here too.
  */
-export function sessionEngine(c: SessionConfig, exchange: Pick<OpenExchange, 'port' | 'markets' | 'priceOf'>, store: EventStore, log: Logger | undefined, signals: Observable<SignalRound> | undefined) {
+export function sessionEngine(
+  c: SessionConfig,
+  exchange: Pick<OpenExchange, 'port' | 'markets' | 'priceOf'>,
+  store: EventStore,
+  log: Logger | undefined,
+  signals: Observable<SignalRound> | undefined,
+) {
   const specs = c.strategies(exchange.markets, (s) => exchange.priceOf(s))
   const risk = new RiskManager(c.risk, exchange.markets, Date.now(), log)
   const engine = new Engine({
@@ -149,15 +155,18 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   // Position snapshots: only strategies whose figures changed since the last one.
   const lastSnap = new Map<string, string>()
   const snapshot = async (kind: 'interval' | 'stop') => {
-    const rows = engine.positions().map((r, i) => {
-      const l = risk.ledger(engine.actors[i]!)
-      return { ...r, markPrice: l.markPrice, unrealizedPnl: l.unrealizedPnl, equity: l.equity, drawdown: l.drawdown }
-    }).filter((r) => {
-      const key = `${r.position}|${r.realizedPnl}|${r.fees}`
-      if (kind === 'interval' && lastSnap.get(r.strategyId) === key) return false
-      lastSnap.set(r.strategyId, key)
-      return true
-    })
+    const rows = engine
+      .positions()
+      .map((r, i) => {
+        const l = risk.ledger(engine.actors[i]!)
+        return { ...r, markPrice: l.markPrice, unrealizedPnl: l.unrealizedPnl, equity: l.equity, drawdown: l.drawdown }
+      })
+      .filter((r) => {
+        const key = `${r.position}|${r.realizedPnl}|${r.fees}`
+        if (kind === 'interval' && lastSnap.get(r.strategyId) === key) return false
+        lastSnap.set(r.strategyId, key)
+        return true
+      })
     if (rows.length > 0) await store.writePositions(rows, Date.now(), kind)
     await store.writeExecutions(engine.execution?.drain() ?? [])
   }

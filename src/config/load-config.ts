@@ -8,7 +8,10 @@ import { configSchema, type ShoalConfig } from './schema.ts'
 
 /** Every problem of a config file at once, each as `path: what was expected`. */
 export class ConfigFileError extends ConfigError {
-  constructor(readonly file: string, readonly problems: readonly string[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
     super(file, problems.length === 1 ? problems[0]! : `${problems.length} problems:\n  ${problems.join('\n  ')}`)
   }
 }
@@ -31,10 +34,17 @@ export function loadConfig(file: string): ShoalConfig {
   const secretKeys = ex && typeof ex === 'object' ? Object.keys(ex).filter((k) => /^(api[-_]?key|secret|password|passphrase|private[-_]?key)$/i.test(k)) : []
   if (secretKeys.length > 0) {
     const id = String(ex?.id ?? 'exchange').toUpperCase()
-    throw new ConfigFileError(file, secretKeys.map((k) => `exchange.${k}: credentials are never read from the config file; set SHOAL_${id}_API_KEY and SHOAL_${id}_SECRET in the environment`))
+    throw new ConfigFileError(
+      file,
+      secretKeys.map((k) => `exchange.${k}: credentials are never read from the config file; set SHOAL_${id}_API_KEY and SHOAL_${id}_SECRET in the environment`),
+    )
   }
   const parsed = configSchema.safeParse(raw)
-  if (!parsed.success) throw new ConfigFileError(file, parsed.error.issues.map((i) => `${dotted(i.path)}: ${i.message}`))
+  if (!parsed.success)
+    throw new ConfigFileError(
+      file,
+      parsed.error.issues.map((i) => `${dotted(i.path)}: ${i.message}`),
+    )
   const c = parsed.data
   // What the schema cannot know: strategy names and parameters, and the exchange's symbols.
   const problems: string[] = []
@@ -47,7 +57,8 @@ export function loadConfig(file: string): ShoalConfig {
     } catch (err) {
       problems.push((err as Error).message)
     }
-    if (s.symbols !== 'all' && known !== null) s.symbols.forEach((sym, j) => known.has(sym) || problems.push(`strategies.${i}.symbols.${j}: unknown symbol '${sym}' (the exchange lists ${[...known].slice(0, 5).join(', ')}, …)`))
+    if (s.symbols !== 'all' && known !== null)
+      s.symbols.forEach((sym, j) => known.has(sym) || problems.push(`strategies.${i}.symbols.${j}: unknown symbol '${sym}' (the exchange lists ${[...known].slice(0, 5).join(', ')}, …)`))
   })
   if (problems.length > 0) throw new ConfigFileError(file, problems)
   return c

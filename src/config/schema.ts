@@ -112,7 +112,10 @@ export const configSchema = z
           })
           .strict()
           .optional(),
-        volGate: z.object({ window: count.optional(), baselineWindow: count.optional(), k: z.number().gt(1).optional(), resumeK: positive.optional() }).strict().optional(),
+        volGate: z
+          .object({ window: count.optional(), baselineWindow: count.optional(), k: z.number().gt(1).optional(), resumeK: positive.optional() })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({}),

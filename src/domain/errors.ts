@@ -8,21 +8,32 @@ export class ShoalError extends Error {
 
 /** An exchange call whose outcome is unknown (network, timeout, rate limit): safe to retry with the same client order id. */
 export class RetryableExchangeError extends ShoalError {
-  constructor(message: string, readonly code: 'network' | 'timeout' | 'rate_limit', options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly code: 'network' | 'timeout' | 'rate_limit',
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
   }
 }
 
 /** An exchange call that failed for good (rejected, invalid, insufficient funds): retrying will not help. */
 export class FinalExchangeError extends ShoalError {
-  constructor(message: string, readonly code: 'rejected' | 'invalid' | 'insufficient_funds' | 'not_found' | 'duplicate', options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly code: 'rejected' | 'invalid' | 'insufficient_funds' | 'not_found' | 'duplicate',
+    options?: { cause?: unknown },
+  ) {
     super(message, options)
   }
 }
 
 /** A bad command-line flag or config value. `path` names it (e.g. `--strategies`). */
 export class ConfigError extends ShoalError {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(`${path}: ${message}`)
   }
 }

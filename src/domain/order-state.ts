@@ -50,9 +50,7 @@ const TABLE: Readonly<Record<OrderStatus, Partial<Record<OrderUpdateType, Target
   expired: {},
 }
 
-export type OrderTransition =
-  | { readonly ok: true; readonly order: Order }
-  | { readonly ok: false; readonly order: Order; readonly reason: string }
+export type OrderTransition = { readonly ok: true; readonly order: Order } | { readonly ok: false; readonly order: Order; readonly reason: string }
 
 const EPS = 1e-9
 

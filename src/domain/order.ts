@@ -7,17 +7,7 @@ export type OrderType = 'market' | 'limit'
  * so it never left. `unknown`: sent, but every look-up failed to say whether the venue has it — it
  * may be live, so its actor stays busy until a look-up, audit or reconciliation settles it.
  */
-export type OrderStatus =
-  | 'pending_new'
-  | 'unknown'
-  | 'new'
-  | 'partially_filled'
-  | 'filled'
-  | 'pending_cancel'
-  | 'canceled'
-  | 'rejected'
-  | 'denied'
-  | 'expired'
+export type OrderStatus = 'pending_new' | 'unknown' | 'new' | 'partially_filled' | 'filled' | 'pending_cancel' | 'canceled' | 'rejected' | 'denied' | 'expired'
 
 export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['filled', 'canceled', 'rejected', 'denied', 'expired'])
 export const isFinal = (s: OrderStatus): boolean => FINAL_STATUSES.has(s)

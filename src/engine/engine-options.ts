@@ -52,4 +52,3 @@ export interface EngineOptions {
   readonly recvWindowMs?: number
   readonly logger?: Logger
 }
-

@@ -225,9 +225,7 @@ export class Engine {
     )
     if (this.o.signals !== undefined) {
       const rounds$ = this.o.signals.pipe(share())
-      this.inputSubs.push(
-        this.mode === 'lock' ? rounds$.subscribe((r) => this.sweep(r)) : rounds$.pipe(concatMap((r) => this.sweepAwait(r))).subscribe(),
-      )
+      this.inputSubs.push(this.mode === 'lock' ? rounds$.subscribe((r) => this.sweep(r)) : rounds$.pipe(concatMap((r) => this.sweepAwait(r))).subscribe())
     }
     return this
   }
@@ -255,13 +253,16 @@ export class Engine {
       this.signalRouter.dispose()
       this.marketRouter.dispose()
       this.intents$.complete()
-      const drained = await Promise.race([
-        this.actionsDone.then(() => true),
-        new Promise<boolean>((resolve) => this.scheduler.schedule(() => resolve(false), drainMs)),
-      ])
+      const drained = await Promise.race([this.actionsDone.then(() => true), new Promise<boolean>((resolve) => this.scheduler.schedule(() => resolve(false), drainMs))])
       if (!drained) {
         const stuck = this.actors.filter((a) => a.state.order !== null).map((a) => ({ orderId: a.state.order!.id, strategyId: a.id, status: a.state.order!.status }))
-        this.log?.warn({ inFlight: this.metrics.inFlight, stuck: stuck.slice(0, 20), more: Math.max(0, stuck.length - 20) }, `stop: ${stuck.length} actions still in flight after drain (${stuck.slice(0, 3).map((x) => `${x.orderId} ${x.status}`).join(', ')}${stuck.length > 3 ? ', …' : ''}); their orders stay open in the store for start-up reconciliation`)
+        this.log?.warn(
+          { inFlight: this.metrics.inFlight, stuck: stuck.slice(0, 20), more: Math.max(0, stuck.length - 20) },
+          `stop: ${stuck.length} actions still in flight after drain (${stuck
+            .slice(0, 3)
+            .map((x) => `${x.orderId} ${x.status}`)
+            .join(', ')}${stuck.length > 3 ? ', …' : ''}); their orders stay open in the store for start-up reconciliation`,
+        )
       }
       for (const s of this.coreSubs) s.unsubscribe()
       this.orderUpdates.dispose()

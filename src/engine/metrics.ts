@@ -18,7 +18,20 @@ export interface Counters {
   denied: number
 }
 
-const zero = (): Counters => ({ evaluations: 0, signals: 0, droppedWhileBusy: 0, submitted: 0, filled: 0, canceled: 0, rejected: 0, fills: 0, skipped: 0, failedActors: 0, haltedEntries: 0, denied: 0 })
+const zero = (): Counters => ({
+  evaluations: 0,
+  signals: 0,
+  droppedWhileBusy: 0,
+  submitted: 0,
+  filled: 0,
+  canceled: 0,
+  rejected: 0,
+  fills: 0,
+  skipped: 0,
+  failedActors: 0,
+  haltedEntries: 0,
+  denied: 0,
+})
 
 /** The engine's live figures: counters and latency histograms, per window and for the whole run. */
 export class Metrics {

@@ -103,7 +103,12 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
       const row = stored.get(v.clientOrderId)
       if (row === undefined) {
         const owner = o.strategyOf(v.clientOrderId)
-        const start = copyOrder(newOrder({ id: v.clientOrderId, strategyId: owner?.strategyId ?? 'unknown', actor: owner?.actor ?? -1, symbol: v.symbol, side: v.side, type: v.type, amount: v.amount, price: v.price }, v.timestamp))
+        const start = copyOrder(
+          newOrder(
+            { id: v.clientOrderId, strategyId: owner?.strategyId ?? 'unknown', actor: owner?.actor ?? -1, symbol: v.symbol, side: v.side, type: v.type, amount: v.amount, price: v.price },
+            v.timestamp,
+          ),
+        )
         start.reason = 'adopted: on the venue, unknown to the store at start-up'
         emit(start, 'OrderSubmitted', v.timestamp, null, start.reason)
         catchUp(start, report)

@@ -22,7 +22,11 @@ export interface InstanceSink {
   failInstance(inst: StrategyInstance, err: unknown): void
 }
 
-const paramsKey = (p: Readonly<Record<string, number>>): string => Object.keys(p).sort().map((k) => `${k}=${p[k]}`).join(',')
+const paramsKey = (p: Readonly<Record<string, number>>): string =>
+  Object.keys(p)
+    .sort()
+    .map((k) => `${k}=${p[k]}`)
+    .join(',')
 
 /**
  * Groups strategies into shared pipelines: the same definition, parameters, symbol and (for
@@ -71,7 +75,10 @@ export class StrategyInstances {
 
 /** The engine's end of one pipeline: a Subscriber subclass, no wrapper or closures per pipeline. */
 class InstanceSubscriber extends LightSubscriber<Intent> {
-  constructor(private readonly sink: InstanceSink, private readonly inst: StrategyInstance) {
+  constructor(
+    private readonly sink: InstanceSink,
+    private readonly inst: StrategyInstance,
+  ) {
     super()
   }
 

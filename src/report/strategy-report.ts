@@ -50,9 +50,18 @@ export async function strategyReport(db: Kysely<Database>, f: ReportFilter = {})
     ])
     .groupBy('strategy_id')
   let fills = db.selectFrom('fills').select(['strategy_id', 'symbol', 'side', 'price', 'amount', 'fee', 'ts']).orderBy('strategy_id').orderBy('ts').orderBy('trade_id')
-  let last = db.selectFrom('fills as f').select(['f.symbol', 'f.price']).where(({ eb, selectFrom }) =>
-    eb('f.ts', '=', selectFrom('fills as g').select((g) => g.fn.max('g.ts').as('m')).whereRef('g.symbol', '=', 'f.symbol')),
-  )
+  let last = db
+    .selectFrom('fills as f')
+    .select(['f.symbol', 'f.price'])
+    .where(({ eb, selectFrom }) =>
+      eb(
+        'f.ts',
+        '=',
+        selectFrom('fills as g')
+          .select((g) => g.fn.max('g.ts').as('m'))
+          .whereRef('g.symbol', '=', 'f.symbol'),
+      ),
+    )
   if (f.runId !== undefined) {
     orders = orders.where('run_id', '=', f.runId)
     fills = fills.where('run_id', '=', f.runId)

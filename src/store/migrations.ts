@@ -145,4 +145,3 @@ export async function migrateToLatest(db: Kysely<any>, target?: string): Promise
   }
   return (results ?? []).map((r) => r.migrationName)
 }
-

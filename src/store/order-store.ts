@@ -58,14 +58,26 @@ export class OrderStore {
       .values({ id: this.runId, started_at: startedAt, ended_at: null, config: JSON.stringify(config), summary: null })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute()
-    const row = await this.db.selectFrom('order_events').select((eb) => eb.fn.max('seq').as('m')).where('run_id', '=', this.runId).executeTakeFirst()
+    const row = await this.db
+      .selectFrom('order_events')
+      .select((eb) => eb.fn.max('seq').as('m'))
+      .where('run_id', '=', this.runId)
+      .executeTakeFirst()
     this.seq = Number(row?.m ?? 0)
-    const ex = await this.db.selectFrom('executions').select((eb) => eb.fn.max('seq').as('m')).where('run_id', '=', this.runId).executeTakeFirst()
+    const ex = await this.db
+      .selectFrom('executions')
+      .select((eb) => eb.fn.max('seq').as('m'))
+      .where('run_id', '=', this.runId)
+      .executeTakeFirst()
     this.execSeq = Number(ex?.m ?? 0)
   }
 
   async endRun(summary: unknown, endedAt: number): Promise<void> {
-    await this.db.updateTable('runs').set({ ended_at: endedAt, summary: JSON.stringify(summary) }).where('id', '=', this.runId).execute()
+    await this.db
+      .updateTable('runs')
+      .set({ ended_at: endedAt, summary: JSON.stringify(summary) })
+      .where('id', '=', this.runId)
+      .execute()
   }
 
   async write(batch: readonly OrderEvent[]): Promise<WriteResult> {
@@ -91,7 +103,19 @@ export class OrderStore {
       }
       if (e.fill !== null) {
         const f = e.fill
-        fills.push({ trade_id: f.tradeId, run_id: runId, order_id: f.orderId, strategy_id: o.strategyId, symbol: o.symbol, side: o.side, price: f.price, amount: f.amount, fee: f.fee, liquidity: f.liquidity, ts: f.ts })
+        fills.push({
+          trade_id: f.tradeId,
+          run_id: runId,
+          order_id: f.orderId,
+          strategy_id: o.strategyId,
+          symbol: o.symbol,
+          side: o.side,
+          price: f.price,
+          amount: f.amount,
+          fee: f.fee,
+          liquidity: f.liquidity,
+          ts: f.ts,
+        })
       }
     }
     const orders: Insertable<OrdersTable>[] = []
@@ -120,30 +144,39 @@ export class OrderStore {
     const { chunks } = this
     if (this.conn.dialect === 'postgres') {
       await this.writePostgres(events, orders, fills)
-    } else await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < events.length; i += chunks.events) await trx.insertInto('order_events').values(events.slice(i, i + chunks.events)).execute()
-      for (let i = 0; i < orders.length; i += chunks.orders) {
-        await trx
-          .insertInto('orders')
-          .values(orders.slice(i, i + chunks.orders))
-          .onConflict((oc) =>
-            oc.column('id').doUpdateSet((eb) => ({
-              exchange_id: eb.ref('excluded.exchange_id'),
-              status: eb.ref('excluded.status'),
-              filled: eb.ref('excluded.filled'),
-              avg_price: eb.ref('excluded.avg_price'),
-              fee: eb.ref('excluded.fee'),
-              reason: eb.ref('excluded.reason'),
-              closed_at: eb.ref('excluded.closed_at'),
-              updated_at: eb.ref('excluded.updated_at'),
-            })),
-          )
-          .execute()
-      }
-      for (let i = 0; i < fills.length; i += chunks.fills) {
-        await trx.insertInto('fills').values(fills.slice(i, i + chunks.fills)).onConflict((oc) => oc.columns(['symbol', 'trade_id']).doNothing()).execute()
-      }
-    })
+    } else
+      await this.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < events.length; i += chunks.events)
+          await trx
+            .insertInto('order_events')
+            .values(events.slice(i, i + chunks.events))
+            .execute()
+        for (let i = 0; i < orders.length; i += chunks.orders) {
+          await trx
+            .insertInto('orders')
+            .values(orders.slice(i, i + chunks.orders))
+            .onConflict((oc) =>
+              oc.column('id').doUpdateSet((eb) => ({
+                exchange_id: eb.ref('excluded.exchange_id'),
+                status: eb.ref('excluded.status'),
+                filled: eb.ref('excluded.filled'),
+                avg_price: eb.ref('excluded.avg_price'),
+                fee: eb.ref('excluded.fee'),
+                reason: eb.ref('excluded.reason'),
+                closed_at: eb.ref('excluded.closed_at'),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
+            .execute()
+        }
+        for (let i = 0; i < fills.length; i += chunks.fills) {
+          await trx
+            .insertInto('fills')
+            .values(fills.slice(i, i + chunks.fills))
+            .onConflict((oc) => oc.columns(['symbol', 'trade_id']).doNothing())
+            .execute()
+        }
+      })
     // Only after the commit: a failed batch is retried whole, with the same sequence numbers.
     this.seq = seq
     this.written.orders += created
@@ -214,7 +247,11 @@ export class OrderStore {
     const rows = this.executionRows(reports)
     const chunk = chunkFor(this.conn.maxParams, 17)
     await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += chunk) await trx.insertInto('executions').values(rows.slice(i, i + chunk)).execute()
+      for (let i = 0; i < rows.length; i += chunk)
+        await trx
+          .insertInto('executions')
+          .values(rows.slice(i, i + chunk))
+          .execute()
     })
   }
 

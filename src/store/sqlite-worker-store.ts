@@ -77,7 +77,26 @@ export class SqliteWorkerStore extends OrderStore {
     if (this.dead) throw this.dead
     const rows = this.executionRows(reports)
     const flat: unknown[] = []
-    for (const r of rows) flat.push(r.run_id, r.seq, r.strategy_id, r.symbol, r.algo, r.side, r.requested, r.filled, r.arrival_mid, r.avg_price, r.slippage_bps, r.maker_amount, r.taker_amount, r.fees, r.time_to_fill_ms, r.amendments, r.ts)
+    for (const r of rows)
+      flat.push(
+        r.run_id,
+        r.seq,
+        r.strategy_id,
+        r.symbol,
+        r.algo,
+        r.side,
+        r.requested,
+        r.filled,
+        r.arrival_mid,
+        r.avg_price,
+        r.slippage_bps,
+        r.maker_amount,
+        r.taker_amount,
+        r.fees,
+        r.time_to_fill_ms,
+        r.amendments,
+        r.ts,
+      )
     const id = ++this.nextId
     const reply = await new Promise<Reply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject })

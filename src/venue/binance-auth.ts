@@ -2,7 +2,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 
 /** A Binance error: HTTP status, Binance code, message — what ccxt's binance class parses. */
 export class BinanceError extends Error {
-  constructor(readonly status: number, readonly code: number, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+  ) {
     super(message)
   }
 }

@@ -3,7 +3,19 @@ import type { Subscription } from 'rxjs'
 import type { WebSocket } from 'ws'
 import type { MarketEvent } from '../domain/market.ts'
 import type { SimExchange } from '../exchange/sim/sim-exchange.ts'
-import { aggTradeEvent, binanceSymbol, bookTickerEvent, depthSnapshot, depthUpdateEvent, levelChanges, miniTickerEvent, numericId, tickerEvent, tradeEvent, type SymbolState } from './binance-messages.ts'
+import {
+  aggTradeEvent,
+  binanceSymbol,
+  bookTickerEvent,
+  depthSnapshot,
+  depthUpdateEvent,
+  levelChanges,
+  miniTickerEvent,
+  numericId,
+  tickerEvent,
+  tradeEvent,
+  type SymbolState,
+} from './binance-messages.ts'
 import type { MessageFaults } from './message-faults.ts'
 
 /** `btcusdt@trade`, `ethusdt@depth@100ms`, `bnbusdt@depth5`, … — the stream names Binance's spot streams take. */
@@ -30,12 +42,32 @@ export class MarketStreams {
   private readonly sub: Subscription
   readonly connections = new Set<Connection>()
 
-  constructor(sim: SimExchange, private readonly faults: MessageFaults | null) {
+  constructor(
+    sim: SimExchange,
+    private readonly faults: MessageFaults | null,
+  ) {
     const now = Date.now()
     for (const m of sim.markets) {
       const q = sim.lastQuote(m.symbol)!
       const mid = (q.bid + q.ask) / 2
-      this.states.set(binanceSymbol(m.symbol), { market: m, updateId: 1, bids: [[q.bid, q.bidSize]], asks: [[q.ask, q.askSize]], quote: q, open: mid, high: mid, low: mid, last: mid, lastQty: 0, volume: 0, quoteVolume: 0, count: 0, firstTradeId: 0, lastTradeId: 0, openTime: now })
+      this.states.set(binanceSymbol(m.symbol), {
+        market: m,
+        updateId: 1,
+        bids: [[q.bid, q.bidSize]],
+        asks: [[q.ask, q.askSize]],
+        quote: q,
+        open: mid,
+        high: mid,
+        low: mid,
+        last: mid,
+        lastQty: 0,
+        volume: 0,
+        quoteVolume: 0,
+        count: 0,
+        firstTradeId: 0,
+        lastTradeId: 0,
+        openTime: now,
+      })
     }
     this.sub = sim.watchMarket().subscribe((e) => this.onMarket(e))
   }
@@ -79,7 +111,7 @@ export class MarketStreams {
       case 'UNSUBSCRIBE': {
         const bad = params.find((s) => typeof s !== 'string' || !this.valid(s))
         if (bad !== undefined || params.length === 0) return reply(c, { error: { code: 2, msg: `Invalid request: unknown stream '${String(bad ?? '')}'` }, id })
-        for (const s of params as string[]) (msg.method === 'SUBSCRIBE' ? this.add(c, s) : this.remove(c, s))
+        for (const s of params as string[]) msg.method === 'SUBSCRIBE' ? this.add(c, s) : this.remove(c, s)
         return reply(c, { result: null, id })
       }
       case 'LIST_SUBSCRIPTIONS':

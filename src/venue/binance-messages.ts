@@ -148,7 +148,31 @@ export function ticker24h(s: SymbolState, now: number): Record<string, string | 
 /** The `24hrTicker` stream event: the REST ticker's figures under Binance's one-letter keys. */
 export function tickerEvent(s: SymbolState, now: number): Record<string, unknown> {
   const t = ticker24h(s, now)
-  return { e: '24hrTicker', E: now, s: t.symbol, p: t.priceChange, P: t.priceChangePercent, w: t.weightedAvgPrice, x: t.prevClosePrice, c: t.lastPrice, Q: t.lastQty, b: t.bidPrice, B: t.bidQty, a: t.askPrice, A: t.askQty, o: t.openPrice, h: t.highPrice, l: t.lowPrice, v: t.volume, q: t.quoteVolume, O: t.openTime, C: t.closeTime, F: t.firstId, L: t.lastId, n: t.count }
+  return {
+    e: '24hrTicker',
+    E: now,
+    s: t.symbol,
+    p: t.priceChange,
+    P: t.priceChangePercent,
+    w: t.weightedAvgPrice,
+    x: t.prevClosePrice,
+    c: t.lastPrice,
+    Q: t.lastQty,
+    b: t.bidPrice,
+    B: t.bidQty,
+    a: t.askPrice,
+    A: t.askQty,
+    o: t.openPrice,
+    h: t.highPrice,
+    l: t.lowPrice,
+    v: t.volume,
+    q: t.quoteVolume,
+    O: t.openTime,
+    C: t.closeTime,
+    F: t.firstId,
+    L: t.lastId,
+    n: t.count,
+  }
 }
 
 export function miniTickerEvent(s: SymbolState, now: number): Record<string, unknown> {

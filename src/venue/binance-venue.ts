@@ -12,7 +12,6 @@ import { binanceStatus, binanceSymbol, depthSnapshot, num, numericId, ticker24h 
 import { WsApi } from './binance-ws-api.ts'
 import { MessageFaults, type MessageFaultOptions } from './message-faults.ts'
 
-
 export interface BinanceVenueOptions {
   readonly sim: SimExchange
   readonly credentials: VenueCredentials
@@ -134,7 +133,17 @@ export class BinanceVenue {
     switch (route) {
       case 'GET /api/v3/account': {
         const b = await firstValueFrom(sim.fetchBalance())
-        return { makerCommission: 2, takerCommission: 5, canTrade: true, canWithdraw: false, canDeposit: false, accountType: 'SPOT', updateTime: Date.now(), balances: Object.entries(b).map(([asset, x]) => ({ asset, free: num(x.free), locked: num(x.used) })), permissions: ['SPOT'] }
+        return {
+          makerCommission: 2,
+          takerCommission: 5,
+          canTrade: true,
+          canWithdraw: false,
+          canDeposit: false,
+          accountType: 'SPOT',
+          updateTime: Date.now(),
+          balances: Object.entries(b).map(([asset, x]) => ({ asset, free: num(x.free), locked: num(x.used) })),
+          permissions: ['SPOT'],
+        }
       }
       case 'POST /api/v3/order': {
         const m = this.market(p.symbol)
@@ -178,21 +187,23 @@ export class BinanceVenue {
         const since = Number(p.startTime ?? 0)
         const orders = sim.knownOrders().filter((o) => o.symbol === m.symbol && (p.orderId === undefined || o.id === p.orderId))
         return orders.flatMap((o) =>
-          o.trades.filter((t) => t.timestamp >= since).map((t) => ({
-            symbol: binanceSymbol(o.symbol),
-            id: numericId(t.id),
-            orderId: Number(o.id),
-            orderListId: -1,
-            price: num(t.price),
-            qty: num(t.amount),
-            quoteQty: num(t.price * t.amount),
-            commission: num(t.fee),
-            commissionAsset: m.quote,
-            time: t.timestamp,
-            isBuyer: o.side === 'buy',
-            isMaker: t.takerOrMaker === 'maker',
-            isBestMatch: true,
-          })),
+          o.trades
+            .filter((t) => t.timestamp >= since)
+            .map((t) => ({
+              symbol: binanceSymbol(o.symbol),
+              id: numericId(t.id),
+              orderId: Number(o.id),
+              orderListId: -1,
+              price: num(t.price),
+              qty: num(t.amount),
+              quoteQty: num(t.price * t.amount),
+              commission: num(t.fee),
+              commissionAsset: m.quote,
+              time: t.timestamp,
+              isBuyer: o.side === 'buy',
+              isMaker: t.takerOrMaker === 'maker',
+              isBestMatch: true,
+            })),
         )
       }
     }
@@ -317,7 +328,6 @@ export class BinanceVenue {
     return { ...base, fills: o.trades.map((t) => ({ price: num(t.price), qty: num(t.amount), commission: num(t.fee), commissionAsset: quote, tradeId: numericId(t.id) })) }
   }
 }
-
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -70,7 +70,14 @@ export class WsApi {
         case 'time':
           return answer(s, { id, status: 200, result: { serverTime: Date.now() } })
         case 'userDataStream.subscribe.signature': {
-          checkSigned(this.credentials, params.apiKey, wsApiPayload(params), typeof params.signature === 'string' ? params.signature : undefined, params.timestamp, Number(params.recvWindow ?? this.recvWindowMs))
+          checkSigned(
+            this.credentials,
+            params.apiKey,
+            wsApiPayload(params),
+            typeof params.signature === 'string' ? params.signature : undefined,
+            params.timestamp,
+            Number(params.recvWindow ?? this.recvWindowMs),
+          )
           const subscriptionId = this.nextSubscription++
           s.subscriptions.add(subscriptionId)
           return answer(s, { id, status: 200, result: { subscriptionId } })

@@ -54,10 +54,13 @@ export class MessageFaults {
     if (copies === 2) this.counts.duplicated++
     if (this.rand() < (o.delayRate ?? 0)) {
       this.counts.delayed++
-      const t = setTimeout(() => {
-        this.timers.delete(t)
-        for (let i = 0; i < copies; i++) this.sendNow(socket, text)
-      }, (o.delayMs ?? 200) * (0.5 + this.rand()))
+      const t = setTimeout(
+        () => {
+          this.timers.delete(t)
+          for (let i = 0; i < copies; i++) this.sendNow(socket, text)
+        },
+        (o.delayMs ?? 200) * (0.5 + this.rand()),
+      )
       this.timers.add(t)
       return
     }

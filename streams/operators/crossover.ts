@@ -6,7 +6,11 @@ import { Stage, subscriberOperator } from './subscriber-operator.ts'
 class Crossover extends Stage<Reading, Reading> {
   private side = 0
 
-  constructor(out: Subscriber<Reading>, private readonly fast: NumericIndicator, private readonly slow: NumericIndicator) {
+  constructor(
+    out: Subscriber<Reading>,
+    private readonly fast: NumericIndicator,
+    private readonly slow: NumericIndicator,
+  ) {
     super(out)
   }
 
@@ -27,5 +31,4 @@ class Crossover extends Stage<Reading, Reading> {
  * it crosses below (the first emission is the side fast starts on, once both are warm).
  * @example prices('BTC/USDT').pipe(crossover(sma(10), sma(50)))
  */
-export const crossover = (fast: IndicatorOperator, slow: IndicatorOperator): OperatorFunction<Reading, Reading> =>
-  subscriberOperator((out) => new Crossover(out, fast.create(), slow.create()))
+export const crossover = (fast: IndicatorOperator, slow: IndicatorOperator): OperatorFunction<Reading, Reading> => subscriberOperator((out) => new Crossover(out, fast.create(), slow.create()))

@@ -16,7 +16,10 @@ export interface HysteresisBands {
 class Hysteresis extends Stage<Reading, Reading> {
   private w = 0
 
-  constructor(out: Subscriber<Reading>, private readonly b: HysteresisBands) {
+  constructor(
+    out: Subscriber<Reading>,
+    private readonly b: HysteresisBands,
+  ) {
     super(out)
   }
 

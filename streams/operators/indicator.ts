@@ -18,7 +18,10 @@ export interface IndicatorOperator extends OperatorFunction<Reading, Reading> {
 }
 
 class IndicatorStage extends Stage<Reading, Reading> {
-  constructor(out: Subscriber<Reading>, private readonly ind: NumericIndicator) {
+  constructor(
+    out: Subscriber<Reading>,
+    private readonly ind: NumericIndicator,
+  ) {
     super(out)
   }
 

@@ -4,7 +4,10 @@ import type { Reading } from './reading.ts'
 import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 class Prices extends Stage<StrategyInput, Reading> {
-  constructor(out: Subscriber<Reading>, private readonly symbol: string) {
+  constructor(
+    out: Subscriber<Reading>,
+    private readonly symbol: string,
+  ) {
     super(out)
   }
 

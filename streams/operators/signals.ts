@@ -4,7 +4,10 @@ import type { Signal } from '../../src/domain/signal.ts'
 import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 class Signals extends Stage<StrategyInput, Signal> {
-  constructor(out: Subscriber<Signal>, private readonly skipNone: boolean) {
+  constructor(
+    out: Subscriber<Signal>,
+    private readonly skipNone: boolean,
+  ) {
     super(out)
   }
 

@@ -4,7 +4,11 @@ import type { Reading } from './reading.ts'
 import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 class ToTarget extends Stage<Reading, TargetIntent> {
-  constructor(out: Subscriber<TargetIntent>, private readonly symbol: string, private readonly weightOf: (value: number) => number) {
+  constructor(
+    out: Subscriber<TargetIntent>,
+    private readonly symbol: string,
+    private readonly weightOf: (value: number) => number,
+  ) {
     super(out)
   }
 
@@ -17,5 +21,4 @@ class ToTarget extends Stage<Reading, TargetIntent> {
  * Turns readings into target intents for `symbol`: weight = `weightOf(value)` (default: the value).
  * @example crossover(sma(5), sma(50)), toTarget(symbol, (side) => (side > 0 ? 1 : 0))
  */
-export const toTarget = (symbol: string, weightOf: (value: number) => number = (v) => v): OperatorFunction<Reading, TargetIntent> =>
-  subscriberOperator((out) => new ToTarget(out, symbol, weightOf))
+export const toTarget = (symbol: string, weightOf: (value: number) => number = (v) => v): OperatorFunction<Reading, TargetIntent> => subscriberOperator((out) => new ToTarget(out, symbol, weightOf))

@@ -13,11 +13,5 @@ export const meanReversion = defineStrategy({
     window: { default: 20, min: 2, integer: true, doc: 'rolling window, in trades' },
     z: { default: 2, min: 0.1, doc: 'entry distance from the mean, in standard deviations' },
   },
-  create: (p) => (input$) =>
-    input$.pipe(
-      prices(p.symbol),
-      zscore(p.window),
-      hysteresis({ longBelow: -p.z, exitLongAbove: 0 }),
-      toTarget(p.symbol),
-    ),
+  create: (p) => (input$) => input$.pipe(prices(p.symbol), zscore(p.window), hysteresis({ longBelow: -p.z, exitLongAbove: 0 }), toTarget(p.symbol)),
 })

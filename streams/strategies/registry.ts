@@ -42,8 +42,7 @@ export function parseParams(def: StrategyDef, raw: Readonly<Record<string, unkno
 }
 
 /** Builds `def`'s operator for already parsed `params` on `symbol`. */
-export const instantiate = (def: StrategyDef, params: Readonly<Record<string, number>>, symbol: string): Strategy =>
-  def.create({ ...params, symbol } as StrategyParams<string>)
+export const instantiate = (def: StrategyDef, params: Readonly<Record<string, number>>, symbol: string): Strategy => def.create({ ...params, symbol } as StrategyParams<string>)
 
 /** Builds the operator of `name` with `params` for `symbol`. */
 export function createStrategy(name: string, params: Readonly<Record<string, unknown>>, symbol: string): Strategy {

@@ -13,7 +13,8 @@ const n = arg('actors', 100_000)
 const sim = new SimExchange({ symbols: 20, seed: 1, latencyMs: 100 })
 const shared = followSpecs(sim, n, 100)
 const distinct: StrategySpec[] = []
-for (let i = 0; i < n / 5; i++) distinct.push({ id: `mr-${i}`, strategy: 'meanReversion', params: { window: 10 + (i % 200), z: 1 + Math.floor(i / 200) * 0.01 }, symbol: shared[i % 20]!.symbol, group: 0, size: 1 })
+for (let i = 0; i < n / 5; i++)
+  distinct.push({ id: `mr-${i}`, strategy: 'meanReversion', params: { window: 10 + (i % 200), z: 1 + Math.floor(i / 200) * 0.01 }, symbol: shared[i % 20]!.symbol, group: 0, size: 1 })
 
 async function measure(specs: StrategySpec[]) {
   const base = heapUsed()
@@ -35,7 +36,14 @@ const { filter, scan } = await import('rxjs')
 const base = heapUsed()
 const subject = new Subject<number>()
 const t0 = performance.now()
-const subs = shared.map((s, i) => subject.pipe(filter((g) => g === s.group), scan((a) => a + i, 0)).subscribe())
+const subs = shared.map((s, i) =>
+  subject
+    .pipe(
+      filter((g) => g === s.group),
+      scan((a) => a + i, 0),
+    )
+    .subscribe(),
+)
 const naiveStartMs = performance.now() - t0
 const naiveBytes = (heapUsed() - base) / subs.length
 const t1 = performance.now()

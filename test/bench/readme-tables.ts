@@ -19,11 +19,15 @@ const table = (head: string[], rows: (string | number)[][]) => [row(head), row(h
 export function benchMarkdown(r: Json): string {
   const out: string[] = []
   const rounds = r.signalSweep?.[0]?.shipped?.rounds ?? r.signalSweep?.[0]?.actor?.rounds
-  out.push(`One \`npm run bench\` on ${r.cpus} cores, Node ${r.node}, ${r.date.slice(0, 10)}${r.quick ? ' (--quick)' : ''}; every ratio below is between figures of that same run. Percentiles of reaction are over every acting strategy of ${rounds} measured signal rounds (200 ms venue latency, seed 000's odds: ~40 % act per round); a sweep percentile is over the ${rounds} rounds.`)
+  out.push(
+    `One \`npm run bench\` on ${r.cpus} cores, Node ${r.node}, ${r.date.slice(0, 10)}${r.quick ? ' (--quick)' : ''}; every ratio below is between figures of that same run. Percentiles of reaction are over every acting strategy of ${rounds} measured signal rounds (200 ms venue latency, seed 000's odds: ~40 % act per round); a sweep percentile is over the ${rounds} rounds.`,
+  )
   out.push('')
   out.push('### Signal rounds: the path users run, the stripped engine, and a hand-written loop')
   out.push('')
-  out.push('*shipped* = the engine exactly as `npm run demo` builds it (SQLite store through the writer thread, risk gate, market execution with its metrics, 1 % rejects, 0.2 % lost answers); *stripped* = the engine alone on the same simulator; *loop* = a hand-written loop over plain objects making the same decisions and the same venue calls.')
+  out.push(
+    '*shipped* = the engine exactly as `npm run demo` builds it (SQLite store through the writer thread, risk gate, market execution with its metrics, 1 % rejects, 0.2 % lost answers); *stripped* = the engine alone on the same simulator; *loop* = a hand-written loop over plain objects making the same decisions and the same venue calls.',
+  )
   out.push('')
   const rows: (string | number)[][] = []
   for (const s of r.signalSweep as Json[]) {
@@ -38,20 +42,45 @@ export function benchMarkdown(r: Json): string {
       `${f(s.shipped.heapMB, 0)} MB, ${s.shipped.unpersistedEvents} unpersisted`,
     ])
   }
-  out.push(table(['strategies', 'shipped reaction p50 / p99 ms', 'stripped reaction p50 / p99 ms', 'loop reaction p50 / p99 ms', 'sweep p50 ms shipped / stripped / loop', 'reaction p99 vs loop: shipped / stripped', 'shipped heap, events left'], rows))
+  out.push(
+    table(
+      [
+        'strategies',
+        'shipped reaction p50 / p99 ms',
+        'stripped reaction p50 / p99 ms',
+        'loop reaction p50 / p99 ms',
+        'sweep p50 ms shipped / stripped / loop',
+        'reaction p99 vs loop: shipped / stripped',
+        'shipped heap, events left',
+      ],
+      rows,
+    ),
+  )
   out.push('')
   const big = (r.signalSweep as Json[]).at(-1)!
-  out.push(`At ${big.actors / 1000}k strategies the shipped path reacts in ${f(big.shipped.reactionMs.p99, 0)} ms at p99, ${f(big.shippedOverStrippedReactionP99)}× the stripped engine and ${f(big.shippedOverLoopReactionP99)}× the hand-written loop in the same run; the targets of "Netting desk…" (≤ 25 ms at 10k, ≤ 150 ms at 100k on this path) are ${(r.signalSweep as Json[]).filter((s) => (s.actors === 10_000 && s.shipped.reactionMs.p99 <= 25) || (s.actors === 100_000 && s.shipped.reactionMs.p99 <= 150)).length === 2 ? 'met' : 'not met yet'}.`)
+  out.push(
+    `At ${big.actors / 1000}k strategies the shipped path reacts in ${f(big.shipped.reactionMs.p99, 0)} ms at p99, ${f(big.shippedOverStrippedReactionP99)}× the stripped engine and ${f(big.shippedOverLoopReactionP99)}× the hand-written loop in the same run; the targets of "Netting desk…" (≤ 25 ms at 10k, ≤ 150 ms at 100k on this path) are ${(r.signalSweep as Json[]).filter((s) => (s.actors === 10_000 && s.shipped.reactionMs.p99 <= 25) || (s.actors === 100_000 && s.shipped.reactionMs.p99 <= 150)).length === 2 ? 'met' : 'not met yet'}.`,
+  )
   out.push('')
   out.push('### Other figures')
   out.push('')
   const o: (string | number)[][] = []
   const mt = r.marketTick
-  o.push([`tick → ${mt.actors} actors of one symbol (${mt.pipelines} distinct pipelines, orders included), p50 / p99 ms`, `${f(mt.engineMs.p50, 3)} / ${f(mt.engineMs.p99, 3)}`, `${f(mt.loopMs.p50, 3)} / ${f(mt.loopMs.p99, 3)} (loop placing the same kind of orders)`, `${f(mt.ratioP50)}×`])
+  o.push([
+    `tick → ${mt.actors} actors of one symbol (${mt.pipelines} distinct pipelines, orders included), p50 / p99 ms`,
+    `${f(mt.engineMs.p50, 3)} / ${f(mt.engineMs.p99, 3)}`,
+    `${f(mt.loopMs.p50, 3)} / ${f(mt.loopMs.p99, 3)} (loop placing the same kind of orders)`,
+    `${f(mt.ratioP50)}×`,
+  ])
   const hl = r.heapLifecycle
   o.push([`heap per idle actor, shared pipelines (${hl.shared.actors / 1000}k)`, `${n0(hl.shared.bytesPerActor)} B`, `${n0(hl.naiveSubject.bytesPerActor)} B (Subject → filter → scan)`, ''])
   o.push([`heap per idle actor, own pipeline each (${hl.distinct.actors / 1000}k)`, `${n0(hl.distinct.bytesPerActor)} B`, '', ''])
-  o.push([`start-up / teardown of ${hl.shared.actors / 1000}k actors, ms`, `${f(hl.shared.startMs, 0)} / ${f(hl.shared.teardownMs, 1)}`, `${f(hl.naiveSubject.startMs, 0)} / ${f(hl.naiveSubject.teardownMs, 0)} (one Subject, unsubscribed one by one)`, ''])
+  o.push([
+    `start-up / teardown of ${hl.shared.actors / 1000}k actors, ms`,
+    `${f(hl.shared.startMs, 0)} / ${f(hl.shared.teardownMs, 1)}`,
+    `${f(hl.naiveSubject.startMs, 0)} / ${f(hl.naiveSubject.teardownMs, 0)} (one Subject, unsubscribed one by one)`,
+    '',
+  ])
   const lv = r.lockVsAwait
   o.push([`${lv.actors / 1000}k actors, lock mode: sweep p99 ms at 0 / 200 ms venue latency`, `${f(lv.lock0.sweepMs.p99)} / ${f(lv.lock200.sweepMs.p99)}`, '', `${f(lv.lockLatencyRatioP99)}×`])
   o.push([`${lv.actors / 1000}k actors, 200 ms venue: await-mode sweep p99 ms vs lock`, f(lv.await200.sweepMs.p99, 0), f(lv.lock200.sweepMs.p99), `${f(lv.awaitOverLockP99, 0)}×`])
@@ -64,8 +93,21 @@ export function benchMarkdown(r: Json): string {
   out.push('')
   const sd = r.seed001
   const srows: (string | number)[][] = []
-  for (const [name, w] of [['no-op', sd.noop], ['commit per event, as in the seed (rollback journal, FULL)', sd.perRowSeed], ['commit per event, WAL + NORMAL', sd.perRowWal], ['bufferTime sink, SQLite on the main thread', sd.sinkSqliteMain], ['**bufferTime sink, SQLite writer thread (default)**', sd.sinkSqlite], ['bufferTime sink, PostgreSQL (unnest inserts)', sd.sinkPg]] as [string, Json][]) {
-    srows.push([name, `${n0(w.steady.eventsPerSec)}, ${f(w.steady.lagMs.p99, 1)} ms`, `${n0(w.burst.eventsPerSec)} (${n0(w.burst.events)} events)`, `${f(w.burst.lagMs.p99, 1)} / ${f(w.burst.lagMs.max, 1)}`, `${f(w.burst.durableMs.p50, 1)} / ${f(w.burst.durableMs.p99, 1)}`])
+  for (const [name, w] of [
+    ['no-op', sd.noop],
+    ['commit per event, as in the seed (rollback journal, FULL)', sd.perRowSeed],
+    ['commit per event, WAL + NORMAL', sd.perRowWal],
+    ['bufferTime sink, SQLite on the main thread', sd.sinkSqliteMain],
+    ['**bufferTime sink, SQLite writer thread (default)**', sd.sinkSqlite],
+    ['bufferTime sink, PostgreSQL (unnest inserts)', sd.sinkPg],
+  ] as [string, Json][]) {
+    srows.push([
+      name,
+      `${n0(w.steady.eventsPerSec)}, ${f(w.steady.lagMs.p99, 1)} ms`,
+      `${n0(w.burst.eventsPerSec)} (${n0(w.burst.events)} events)`,
+      `${f(w.burst.lagMs.p99, 1)} / ${f(w.burst.lagMs.max, 1)}`,
+      `${f(w.burst.durableMs.p50, 1)} / ${f(w.burst.durableMs.p99, 1)}`,
+    ])
   }
   out.push(table(['writer', 'steady 100 assets × 20 ev/s: ev/s, lag p99', 'burst: ev/s', 'burst: event-loop lag p99 / max ms', 'burst: durable p50 / p99 ms'], srows))
   out.push('')
@@ -74,7 +116,8 @@ export function benchMarkdown(r: Json): string {
   out.push('### Seed 002: execution algorithms on the same seed and signals (virtual time)')
   out.push('')
   const erows: (string | number)[][] = []
-  for (const [k, v] of Object.entries(r.execution.results as Record<string, Json>)) erows.push([k, `${v.slippageBps.avg} / ${v.slippageBps.p50} / ${v.slippageBps.p95}`, v.makerShare, v.fees, v.fillRate, `${v.timeToFillMs.p50} / ${v.timeToFillMs.p95}`, v.amendments])
+  for (const [k, v] of Object.entries(r.execution.results as Record<string, Json>))
+    erows.push([k, `${v.slippageBps.avg} / ${v.slippageBps.p50} / ${v.slippageBps.p95}`, v.makerShare, v.fees, v.fillRate, `${v.timeToFillMs.p50} / ${v.timeToFillMs.p95}`, v.amendments])
   out.push(table(['algo', 'slippage vs arrival bps avg / p50 / p95', 'maker share', 'fees', 'fill rate', 'time to fill p50 / p95 ms', 'amendments'], erows))
   return out.join('\n')
 }

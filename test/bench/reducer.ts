@@ -15,7 +15,13 @@ const order = newOrder({ id: 'o', strategyId: 's', actor: 0, symbol: 'BTC/USDT',
 const filledT = evolveOrder(order, { type: 'OrderFilled', ts: 1, fill: { tradeId: 't', orderId: 'o', price: 100, amount: 1, fee: 0.05, liquidity: 'taker', ts: 1 } })
 if (!filledT.ok) throw new Error(filledT.reason)
 const submitted: OrderEvent = { type: 'OrderSubmitted', ts: 0, order, fill: null, reason: null }
-const filled: OrderEvent = { type: 'OrderFilled', ts: 1, order: filledT.order, fill: filledT.order.tradeIds.length ? { tradeId: 't', orderId: 'o', price: 100, amount: 1, fee: 0.05, liquidity: 'taker', ts: 1 } : null, reason: null }
+const filled: OrderEvent = {
+  type: 'OrderFilled',
+  ts: 1,
+  order: filledT.order,
+  fill: filledT.order.tradeIds.length ? { tradeId: 't', orderId: 'o', price: 100, amount: 1, fee: 0.05, liquidity: 'taker', ts: 1 } : null,
+  reason: null,
+}
 
 const viaImmer = (s: ActorState, e: OrderEvent): ActorState =>
   produce(s, (d) => {

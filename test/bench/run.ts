@@ -46,46 +46,48 @@ const want = (part: string) => only === null || only === part
 if (want('reducer')) results.reducer = run('reducer.ts')
 if (want('heapLifecycle')) results.heapLifecycle = run('heap-lifecycle.ts', ['--actors', quick ? 20_000 : 100_000])
 if (want('marketTick')) results.marketTick = run('market-tick.ts', ['--ticks', quick ? 1_000 : 3_000])
-if (want('signalSweep')) results.signalSweep = sizes.map((n) => {
-  const shipped = run('shipped-path.ts', ['--actors', n, '--latency', 200, '--rounds', rounds])
-  const actor = run('signal-sweep.ts', ['--actors', n, '--latency', 200, '--rounds', rounds])
-  const loop = run('loop-baseline.ts', ['--actors', n, '--latency', 200, '--rounds', rounds])
-  const r2 = (a: number, b: number) => +(a / b).toFixed(2)
-  return {
-    actors: n,
-    shipped,
-    actor,
-    loop,
-    ratioSweepP50: r2(actor.sweepMs.p50, loop.sweepMs.p50),
-    ratioReactionP99: r2(actor.reactionMs.p99, loop.reactionMs.p99),
-    shippedOverLoopReactionP99: r2(shipped.reactionMs.p99, loop.reactionMs.p99),
-    shippedOverStrippedReactionP99: r2(shipped.reactionMs.p99, actor.reactionMs.p99),
-    shippedOverLoopSweepP50: r2(shipped.sweepMs.p50, loop.sweepMs.p50),
-  }
-})
+if (want('signalSweep'))
+  results.signalSweep = sizes.map((n) => {
+    const shipped = run('shipped-path.ts', ['--actors', n, '--latency', 200, '--rounds', rounds])
+    const actor = run('signal-sweep.ts', ['--actors', n, '--latency', 200, '--rounds', rounds])
+    const loop = run('loop-baseline.ts', ['--actors', n, '--latency', 200, '--rounds', rounds])
+    const r2 = (a: number, b: number) => +(a / b).toFixed(2)
+    return {
+      actors: n,
+      shipped,
+      actor,
+      loop,
+      ratioSweepP50: r2(actor.sweepMs.p50, loop.sweepMs.p50),
+      ratioReactionP99: r2(actor.reactionMs.p99, loop.reactionMs.p99),
+      shippedOverLoopReactionP99: r2(shipped.reactionMs.p99, loop.reactionMs.p99),
+      shippedOverStrippedReactionP99: r2(shipped.reactionMs.p99, actor.reactionMs.p99),
+      shippedOverLoopSweepP50: r2(shipped.sweepMs.p50, loop.sweepMs.p50),
+    }
+  })
 if (want('lockVsAwait')) {
-const lock0 = run('signal-sweep.ts', ['--actors', 5_000, '--latency', 0, '--rounds', rounds])
-const lock200 = run('signal-sweep.ts', ['--actors', 5_000, '--latency', 200, '--rounds', rounds])
-const await200 = run('signal-sweep.ts', ['--actors', 5_000, '--latency', 200, '--rounds', quick ? 2 : 5, '--await'])
-results.lockVsAwait = {
-  actors: 5_000,
-  lock0,
-  lock200,
-  await200,
-  lockLatencyRatioP99: +(lock200.sweepMs.p99 / lock0.sweepMs.p99).toFixed(2),
-  awaitOverLockP99: +(await200.sweepMs.p99 / lock200.sweepMs.p99).toFixed(1),
-}
+  const lock0 = run('signal-sweep.ts', ['--actors', 5_000, '--latency', 0, '--rounds', rounds])
+  const lock200 = run('signal-sweep.ts', ['--actors', 5_000, '--latency', 200, '--rounds', rounds])
+  const await200 = run('signal-sweep.ts', ['--actors', 5_000, '--latency', 200, '--rounds', quick ? 2 : 5, '--await'])
+  results.lockVsAwait = {
+    actors: 5_000,
+    lock0,
+    lock200,
+    await200,
+    lockLatencyRatioP99: +(lock200.sweepMs.p99 / lock0.sweepMs.p99).toFixed(2),
+    awaitOverLockP99: +(await200.sweepMs.p99 / lock200.sweepMs.p99).toFixed(1),
+  }
 }
 // Seed 001: which way of saving every order event keeps the engine responsive.
 const steadyS = quick ? 3 : 10
-if (want('seed001')) results.seed001 = {
-  noop: run('store-seed001.ts', ['--writer', 'noop', '--steady-s', steadyS]),
-  perRowSeed: run('store-seed001.ts', ['--writer', 'per-row', '--steady-s', steadyS, '--burst', 5_000]),
-  perRowWal: run('store-seed001.ts', ['--writer', 'per-row-wal', '--steady-s', steadyS]),
-  sinkSqliteMain: run('store-seed001.ts', ['--writer', 'sink-sqlite-main', '--steady-s', steadyS]),
-  sinkSqlite: run('store-seed001.ts', ['--writer', 'sink-sqlite', '--steady-s', steadyS]),
-  sinkPg: run('store-seed001.ts', ['--writer', 'sink-pg', '--steady-s', steadyS]),
-}
+if (want('seed001'))
+  results.seed001 = {
+    noop: run('store-seed001.ts', ['--writer', 'noop', '--steady-s', steadyS]),
+    perRowSeed: run('store-seed001.ts', ['--writer', 'per-row', '--steady-s', steadyS, '--burst', 5_000]),
+    perRowWal: run('store-seed001.ts', ['--writer', 'per-row-wal', '--steady-s', steadyS]),
+    sinkSqliteMain: run('store-seed001.ts', ['--writer', 'sink-sqlite-main', '--steady-s', steadyS]),
+    sinkSqlite: run('store-seed001.ts', ['--writer', 'sink-sqlite', '--steady-s', steadyS]),
+    sinkPg: run('store-seed001.ts', ['--writer', 'sink-pg', '--steady-s', steadyS]),
+  }
 // Seed 002: market vs limit vs chase vs peg on the same seed and signals (virtual time).
 if (want('execution')) results.execution = run('execution.ts', ['--minutes', quick ? 5 : 20, '--actors', 1_000])
 if (want('seed001')) results.seed001.sinkOverPerRowSeed = +(results.seed001.sinkSqlite.burst.eventsPerSec / results.seed001.perRowSeed.burst.eventsPerSec).toFixed(1)

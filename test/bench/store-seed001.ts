@@ -70,12 +70,22 @@ async function perRowWriter(wal: boolean): Promise<Writer> {
   const order = db.prepare(`insert into orders (id, run_id, exchange_id, strategy_id, symbol, side, type, amount, price, status, filled, avg_price, fee, reason, created_at, closed_at, updated_at)
     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict(id) do update set exchange_id = excluded.exchange_id, status = excluded.status,
     filled = excluded.filled, avg_price = excluded.avg_price, fee = excluded.fee, reason = excluded.reason, closed_at = excluded.closed_at, updated_at = excluded.updated_at`)
-  const fill = db.prepare('insert into fills (trade_id, run_id, order_id, strategy_id, symbol, side, price, amount, fee, liquidity, ts) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict(symbol, trade_id) do nothing')
+  const fill = db.prepare(
+    'insert into fills (trade_id, run_id, order_id, strategy_id, symbol, side, price, amount, fee, liquidity, ts) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict(symbol, trade_id) do nothing',
+  )
   let n = 0
   const one = db.transaction((e: OrderEvent) => {
     const o = e.order
     const f = e.fill
-    event.run('seed001', n + 1, o.id, o.strategyId, e.type, e.ts, JSON.stringify({ status: o.status, filled: o.filled, avgPrice: o.avgPrice, fee: o.fee, exchangeId: o.exchangeId, fill: f, reason: e.reason }))
+    event.run(
+      'seed001',
+      n + 1,
+      o.id,
+      o.strategyId,
+      e.type,
+      e.ts,
+      JSON.stringify({ status: o.status, filled: o.filled, avgPrice: o.avgPrice, fee: o.fee, exchangeId: o.exchangeId, fill: f, reason: e.reason }),
+    )
     order.run(o.id, 'seed001', o.exchangeId, o.strategyId, o.symbol, o.side, o.type, o.amount, o.price, o.status, o.filled, o.avgPrice, o.fee, o.reason, o.createdAt, o.closedAt, e.ts)
     if (f !== null) fill.run(f.tradeId, 'seed001', o.id, o.strategyId, o.symbol, o.side, f.price, f.amount, f.fee, f.liquidity, f.ts)
   })
@@ -138,7 +148,14 @@ async function phase(name: string, w: Writer, drive: (accept: (e: OrderEvent) =>
   lag.disable()
   void gen
   const d = w.durable.summary()
-  return { phase: name, events: offered, seconds: round(sec, 3), eventsPerSec: Math.round(offered / sec), lagMs: { p99: round(lag.percentile(99) / 1e6, 2), max: round(lag.max / 1e6, 2) }, durableMs: { p50: round(d.p50, 2), p99: round(d.p99, 2) } }
+  return {
+    phase: name,
+    events: offered,
+    seconds: round(sec, 3),
+    eventsPerSec: Math.round(offered / sec),
+    lagMs: { p99: round(lag.percentile(99) / 1e6, 2), max: round(lag.max / 1e6, 2) },
+    durableMs: { p50: round(d.p50, 2), p99: round(d.p99, 2) },
+  }
 }
 
 const w = await makeWriter()

@@ -90,7 +90,10 @@ export class CcxtExchange implements ExchangePort {
   private reconnects = 0
   private userLoops: WatchLoop<unknown>[] = []
 
-  constructor(private readonly ex: CcxtLike, private readonly o: CcxtExchangeOptions = {}) {
+  constructor(
+    private readonly ex: CcxtLike,
+    private readonly o: CcxtExchangeOptions = {},
+  ) {
     this.id = ex.id
     // ccxt's base class defines every watch* (throwing NotSupported): `has` says which are real.
     const canWatch = this.can('watchOrders') && this.can('watchMyTrades')
@@ -126,7 +129,10 @@ export class CcxtExchange implements ExchangePort {
   }
 
   private async orderTrades(orderId: string, symbol: string, since: number): Promise<readonly ExchangeTrade[]> {
-    const ts = this.ex.fetchOrderTrades !== undefined && this.ex.has?.fetchOrderTrades ? await this.rest(() => this.ex.fetchOrderTrades!(orderId, symbol, since)) : await this.rest(() => this.ex.fetchMyTrades(symbol, since))
+    const ts =
+      this.ex.fetchOrderTrades !== undefined && this.ex.has?.fetchOrderTrades
+        ? await this.rest(() => this.ex.fetchOrderTrades!(orderId, symbol, since))
+        : await this.rest(() => this.ex.fetchMyTrades(symbol, since))
     return ts.filter((t) => String(t.order ?? orderId) === orderId).map((t, i) => toExchangeTrade(t, `${orderId}-${i}`))
   }
 
@@ -137,7 +143,13 @@ export class CcxtExchange implements ExchangePort {
   }
 
   loadMarkets(): Observable<readonly Market[]> {
-    return this.call(() => this.ex.loadMarkets()).pipe(map((ms) => Object.values(ms).filter((m) => m.spot !== false && m.active !== false).map(toMarket)))
+    return this.call(() => this.ex.loadMarkets()).pipe(
+      map((ms) =>
+        Object.values(ms)
+          .filter((m) => m.spot !== false && m.active !== false)
+          .map(toMarket),
+      ),
+    )
   }
 
   createOrder(req: OrderRequest): Observable<ExchangeOrder> {
@@ -264,12 +276,22 @@ export class CcxtExchange implements ExchangePort {
         this.reconcileNow()
       },
     })
-    const orders = new WatchLoop('orders', () => ex.watchOrders!(), (os) => {
-      for (const o of os) this.feed.order(toExchangeOrder(o))
-    }, events('orders'))
-    const trades = new WatchLoop('myTrades', () => ex.watchMyTrades!(), (ts) => {
-      for (const t of ts) if (t.order !== undefined) this.feed.trade(String(t.order), toExchangeTrade(t, `${t.order}-${t.timestamp}`))
-    }, events('myTrades'))
+    const orders = new WatchLoop(
+      'orders',
+      () => ex.watchOrders!(),
+      (os) => {
+        for (const o of os) this.feed.order(toExchangeOrder(o))
+      },
+      events('orders'),
+    )
+    const trades = new WatchLoop(
+      'myTrades',
+      () => ex.watchMyTrades!(),
+      (ts) => {
+        for (const t of ts) if (t.order !== undefined) this.feed.trade(String(t.order), toExchangeTrade(t, `${t.order}-${t.timestamp}`))
+      },
+      events('myTrades'),
+    )
     this.userLoops = [orders, trades] as WatchLoop<unknown>[]
     for (const l of this.userLoops) this.loops.push(l.start())
   }
@@ -295,21 +317,32 @@ export class CcxtExchange implements ExchangePort {
     for (const symbol of this.o.symbols ?? []) {
       if (this.can('watchOrderBook')) {
         this.loops.push(
-          new WatchLoop(`book ${symbol}`, () => ex.watchOrderBook!(symbol, depth), (b) => {
-            const bid = b.bids[0]
-            const ask = b.asks[0]
-            if (bid === undefined || ask === undefined) return
-            const ts = b.timestamp ?? Date.now()
-            this.market$.next({ kind: 'book', symbol, bids: b.bids.slice(0, depth).map(([p, q]) => [p, q] as const), asks: b.asks.slice(0, depth).map(([p, q]) => [p, q] as const), ts })
-            this.market$.next({ kind: 'quote', symbol, bid: bid[0], ask: ask[0], bidSize: bid[1], askSize: ask[1], ts })
-          }, quiet).start() as WatchLoop<unknown>,
+          new WatchLoop(
+            `book ${symbol}`,
+            () => ex.watchOrderBook!(symbol, depth),
+            (b) => {
+              const bid = b.bids[0]
+              const ask = b.asks[0]
+              if (bid === undefined || ask === undefined) return
+              const ts = b.timestamp ?? Date.now()
+              this.market$.next({ kind: 'book', symbol, bids: b.bids.slice(0, depth).map(([p, q]) => [p, q] as const), asks: b.asks.slice(0, depth).map(([p, q]) => [p, q] as const), ts })
+              this.market$.next({ kind: 'quote', symbol, bid: bid[0], ask: ask[0], bidSize: bid[1], askSize: ask[1], ts })
+            },
+            quiet,
+          ).start() as WatchLoop<unknown>,
         )
       }
       if (this.can('watchTrades')) {
         this.loops.push(
-          new WatchLoop(`trades ${symbol}`, () => ex.watchTrades!(symbol), (ts) => {
-            for (const t of ts) this.market$.next({ kind: 'trade', symbol, id: String(t.id ?? ''), price: t.price, amount: t.amount, side: t.side === 'sell' ? 'sell' : 'buy', ts: t.timestamp ?? Date.now() })
-          }, quiet).start() as WatchLoop<unknown>,
+          new WatchLoop(
+            `trades ${symbol}`,
+            () => ex.watchTrades!(symbol),
+            (ts) => {
+              for (const t of ts)
+                this.market$.next({ kind: 'trade', symbol, id: String(t.id ?? ''), price: t.price, amount: t.amount, side: t.side === 'sell' ? 'sell' : 'buy', ts: t.timestamp ?? Date.now() })
+            },
+            quiet,
+          ).start() as WatchLoop<unknown>,
         )
       }
     }

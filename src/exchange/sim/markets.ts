@@ -27,4 +27,3 @@ export function simMarkets(n: number, seed = 1): { markets: Market[]; startPrice
   }
   return { markets, startPrices }
 }
-

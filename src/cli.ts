@@ -70,7 +70,7 @@ process.on('unhandledRejection', (err: unknown) => {
   // ccxt sending on a socket that just closed surfaces as the ws library's plain Error, from ccxt's code.
   if (!ccxtError && err instanceof Error && /node_modules[\\/]ccxt[\\/]/.test(err.stack ?? '')) ccxtError = true
   if (!ccxtError) throw err
-  process.stderr.write(JSON.stringify({ level: 40, time: Date.now(), name: 'shoal', msg: 'ccxt stream error (retried by the watch loops)', err: String(err) }) + '\n')
+  process.stderr.write(`${JSON.stringify({ level: 40, time: Date.now(), name: 'shoal', msg: 'ccxt stream error (retried by the watch loops)', err: String(err) })}\n`)
 })
 
 main(process.argv.slice(2)).then(

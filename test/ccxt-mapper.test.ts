@@ -1,6 +1,6 @@
 import ccxt from 'ccxt'
 import { describe, expect, it } from 'vitest'
-import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
+import { type FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
 import { toExchangeError, toExchangeOrder } from '../src/exchange/ccxt/ccxt-mapper.ts'
 
 describe('ccxt mapper', () => {

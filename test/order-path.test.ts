@@ -21,6 +21,7 @@ const m: Market = { symbol: 'X/USDT', base: 'X', quote: 'USDT', tickSize: 0.01, 
 /** Given past events, when an intent arrives, then this command (a decider's test, Emmett-style). */
 const given = (events: ActorEvent[]) => ({
   when: (intent: Intent, size = 0.5, price = 100) => ({
+    // biome-ignore lint/suspicious/noThenProperty: Given/When/Then, never awaited
     then: (expected: OrderCommand | null) => {
       const state = events.reduce<ActorState>(evolveActor, INITIAL_ACTOR_STATE)
       expect(decide(state, size, intent, m, price)).toEqual(expected)

@@ -14,7 +14,9 @@ import { newPgDatabase } from './support/pg.ts'
 const dir = mkdtempSync(join(tmpdir(), 'shoal-stop-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const children: Child[] = []
-afterEach(() => children.splice(0).forEach((c) => c.killGroup()))
+afterEach(() => {
+  for (const c of children.splice(0)) c.killGroup()
+})
 const run = (cmd: string, args: string[]) => {
   const c = new Child(cmd, args)
   children.push(c)

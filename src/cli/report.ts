@@ -44,16 +44,21 @@ export async function runReport(argv: string[]): Promise<string> {
     if (v.candles !== undefined) {
       const symbol = stringFlag(v.candles, '--candles')
       const rows = await candles(conn.db, symbol, intervalMs, run)
-      if (v.json) return JSON.stringify(rows, null, 2) + '\n'
+      if (v.json) return `${JSON.stringify(rows, null, 2)}\n`
       const cols = ['ts', 'time', 'open', 'high', 'low', 'close', 'volume', 'trades']
       const cells: Cell[][] = rows.map((c) => [c.ts, new Date(c.ts).toISOString(), c.open, c.high, c.low, c.close, c.volume, c.trades])
       return v.csv ? csv(cols, cells) : table(cols, cells)
     }
     const rows = await strategyReport(conn.db, { runId: run, strategyId: v.strategy === undefined ? undefined : stringFlag(v.strategy, '--strategy') })
-    if (v.json) return JSON.stringify(rows, null, 2) + '\n'
+    if (v.json) return `${JSON.stringify(rows, null, 2)}\n`
     const cells: Cell[][] = rows.map((r) => COLUMNS.map((k) => r[k] as Cell))
     if (v.csv) return csv(COLUMNS, cells)
-    const total = rows.reduce((a, r) => ((a.realizedPnl += r.realizedPnl), (a.fees += r.fees), (a.fills += r.fills), a), { realizedPnl: 0, fees: 0, fills: 0 })
+    const total = { realizedPnl: 0, fees: 0, fills: 0 }
+    for (const r of rows) {
+      total.realizedPnl += r.realizedPnl
+      total.fees += r.fees
+      total.fills += r.fills
+    }
     return (
       table(COLUMNS, cells) +
       `\n${rows.length} strategies, ${total.fills} fills, realized PnL ${total.realizedPnl.toFixed(2)}, fees ${total.fees.toFixed(2)}, net ${(total.realizedPnl - total.fees).toFixed(2)}\n`

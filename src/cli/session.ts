@@ -102,7 +102,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     onForce: (sig) => {
       // Forced: whatever the store has not confirmed goes to the spill file before we exit.
       const left = engineRef?.persistence?.unwritten() ?? []
-      if (left.length > 0) writeFileSync(spillPath, left.map((e) => JSON.stringify(e)).join('\n') + '\n')
+      if (left.length > 0) writeFileSync(spillPath, `${left.map((e) => JSON.stringify(e)).join('\n')}\n`)
       log.error({ signal: sig, unwritten: left.length, spilledTo: left.length > 0 ? spillPath : null }, 'forced exit')
       process.exit(forcedExitCode(sig))
     },
@@ -141,12 +141,12 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   log.info({ strategies: specs.length, pipelines: engine.pipelines, mode: c.mode, startMs: Math.round(startMs), db: dbPath }, `${c.command} started`)
 
   const tty = out.isTTY === true
-  if (tty) out.write(statsHeader() + '\n')
+  if (tty) out.write(`${statsHeader()}\n`)
   const began = performance.now()
   const stats = asyncScheduler.schedule(function (this: { schedule(s?: unknown, d?: number): void }) {
     const row = statsRow(engine, lag, (performance.now() - began) / 1000)
-    if (tty) out.write(statsLine(row) + '\n')
-    else out.write(JSON.stringify({ level: 30, time: Date.now(), name: 'shoal', msg: 'stats', ...row }) + '\n')
+    if (tty) out.write(`${statsLine(row)}\n`)
+    else out.write(`${JSON.stringify({ level: 30, time: Date.now(), name: 'shoal', msg: 'stats', ...row })}\n`)
     // Execution reports leave memory every stats window (the writer thread takes them on SQLite).
     store.writeExecutions(engine.execution?.drain() ?? []).catch((err: unknown) => log.error({ err }, 'storing execution reports failed'))
     this.schedule(undefined, c.statsEverySec * 1000)
@@ -192,7 +192,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   if (unwritten.length > 0) {
     // The store is down: keep every accepted event rather than lose it.
     spilled = spillPath
-    writeFileSync(spilled, unwritten.map((e) => JSON.stringify(e)).join('\n') + '\n')
+    writeFileSync(spilled, `${unwritten.map((e) => JSON.stringify(e)).join('\n')}\n`)
   }
 
   const t = engine.metrics.totals()
@@ -240,7 +240,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     await store.endRun(summary, Date.now())
   }
   await store.close().catch(() => {})
-  if (c.summaryPath !== null) writeFileSync(c.summaryPath, JSON.stringify(summary, null, 2) + '\n')
+  if (c.summaryPath !== null) writeFileSync(c.summaryPath, `${JSON.stringify(summary, null, 2)}\n`)
   if (spilled !== null) throw new StoreDownError(`the order store stayed unavailable: ${unwritten.length} accepted events were not written to ${redactUrl(dbPath)}; they are in ${spilled}`)
   return summary
 }

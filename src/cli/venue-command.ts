@@ -51,7 +51,7 @@ const FLAGS = {
 } as const
 
 /** Runs the venue until SIGINT/SIGTERM. */
-export async function runVenue(argv: string[], log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<'help' | void> {
+export async function runVenue(argv: string[], log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<'help' | undefined> {
   const { values: v, positionals } = parseFlags(argv, FLAGS)
   if (v.help) return 'help'
   if (positionals.length > 0) throw new ConfigError('exchange', `unexpected argument '${positionals[0]}'`)

@@ -58,7 +58,9 @@ export function loadConfig(file: string): ShoalConfig {
       problems.push((err as Error).message)
     }
     if (s.symbols !== 'all' && known !== null)
-      s.symbols.forEach((sym, j) => known.has(sym) || problems.push(`strategies.${i}.symbols.${j}: unknown symbol '${sym}' (the exchange lists ${[...known].slice(0, 5).join(', ')}, …)`))
+      s.symbols.forEach((sym, j) => {
+        if (!known.has(sym)) problems.push(`strategies.${i}.symbols.${j}: unknown symbol '${sym}' (the exchange lists ${[...known].slice(0, 5).join(', ')}, …)`)
+      })
   })
   if (problems.length > 0) throw new ConfigFileError(file, problems)
   return c

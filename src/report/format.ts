@@ -7,7 +7,7 @@ export function table(columns: readonly string[], rows: readonly Cell[][], digit
   const text = rows.map((r) => r.map((c) => show(c, digits)))
   const widths = columns.map((h, i) => Math.max(h.length, ...text.map((r) => r[i]!.length)))
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
-  return [line(columns), ...text.map(line)].join('\n') + '\n'
+  return `${[line(columns), ...text.map(line)].join('\n')}\n`
 }
 
 const csvCell = (v: Cell): string => {
@@ -16,4 +16,4 @@ const csvCell = (v: Cell): string => {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-export const csv = (columns: readonly string[], rows: readonly Cell[][]): string => [columns, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n'
+export const csv = (columns: readonly string[], rows: readonly Cell[][]): string => `${[columns, ...rows].map((r) => r.map(csvCell).join(',')).join('\n')}\n`

@@ -50,7 +50,7 @@ export async function strategyReport(db: Kysely<Database>, f: ReportFilter = {})
     ])
     .groupBy('strategy_id')
   let fills = db.selectFrom('fills').select(['strategy_id', 'symbol', 'side', 'price', 'amount', 'fee', 'ts']).orderBy('strategy_id').orderBy('ts').orderBy('trade_id')
-  let last = db
+  const last = db
     .selectFrom('fills as f')
     .select(['f.symbol', 'f.price'])
     .where(({ eb, selectFrom }) =>

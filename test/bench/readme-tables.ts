@@ -128,7 +128,7 @@ export function updateReadme(readmePath: string, results: Json): void {
   const a = text.indexOf(BEGIN)
   const b = text.indexOf(END)
   if (a < 0 || b < a) throw new Error(`${readmePath}: no generated benchmark region (${BEGIN} … ${END})`)
-  writeFileSync(readmePath, text.slice(0, a + BEGIN.length) + '\n' + benchMarkdown(results) + '\n' + text.slice(b))
+  writeFileSync(readmePath, `${text.slice(0, a + BEGIN.length)}\n${benchMarkdown(results)}\n${text.slice(b)}`)
 }
 
 if (process.argv[1]?.endsWith('readme-tables.ts')) {

@@ -27,7 +27,7 @@ export class Child {
   /** Both streams' lines parsed as JSON where they are JSON (pino logs, stats rows). */
   jsonLines(): Record<string, unknown>[] {
     const out: Record<string, unknown>[] = []
-    for (const line of (this.stdout + '\n' + this.stderr).split('\n')) {
+    for (const line of `${this.stdout}\n${this.stderr}`.split('\n')) {
       if (!line.startsWith('{')) continue
       try {
         out.push(JSON.parse(line) as Record<string, unknown>)

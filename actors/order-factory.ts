@@ -44,18 +44,21 @@ export class OrderFactory {
     return { runTag, actor: parseInt(actor, 36), seq: parseInt(seq, 36) }
   }
 
-  /** `owner`'s next order (its `seq`-th), rounded to `market`'s grid when known. */
-  order(owner: OrderOwner, seq: number, o: { symbol: string; side: Side; type: OrderType; amount: number; price: number | null }, market: Market | undefined, ts: number): Order {
+  /**
+   * `owner`'s next order (its `seq`-th), rounded to `market`'s grid when known. Positional on purpose:
+   * it runs for every order of every actor, and an options object per call is garbage on the hot path.
+   */
+  order(owner: OrderOwner, seq: number, symbol: string, side: Side, type: OrderType, amount: number, price: number | null, market: Market | undefined, ts: number): Order {
     return newOrder(
       {
         id: this.clientOrderId(owner.index, seq),
         strategyId: owner.id,
         actor: owner.index,
-        symbol: o.symbol,
-        side: o.side,
-        type: o.type,
-        amount: market !== undefined ? roundTo(o.amount, market.lotSize) : o.amount,
-        price: o.price === null ? null : market !== undefined ? roundTo(o.price, market.tickSize) : o.price,
+        symbol,
+        side,
+        type,
+        amount: market !== undefined ? roundTo(amount, market.lotSize) : amount,
+        price: price === null ? null : market !== undefined ? roundTo(price, market.tickSize) : price,
       },
       ts,
     )

@@ -62,7 +62,7 @@ export class OrderPath {
       actor.next = cmd
       return true
     }
-    const order = o.factory.order(actor, actor.state.orderSeq + 1, { symbol: intent.symbol, ...cmd }, market, o.scheduler.now())
+    const order = o.factory.order(actor, actor.state.orderSeq + 1, intent.symbol, cmd.side, cmd.type, cmd.amount, cmd.price, market, o.scheduler.now())
     if (o.gate.check(actor, order) !== null) return false
     actor.next = order
     return true
@@ -112,7 +112,7 @@ export class OrderPath {
       amount: cmd.amount,
       market,
       arrival,
-      newOrder: (type, amount, price) => factory.order(actor, actor.state.orderSeq + 1, { symbol: market.symbol, side: cmd.side, type, amount, price }, market, scheduler.now()),
+      newOrder: (type, amount, price) => factory.order(actor, actor.state.orderSeq + 1, market.symbol, cmd.side, type, amount, price, market, scheduler.now()),
       check: (order) => gate.check(actor, order),
     }
   }

@@ -3,11 +3,10 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sql } from 'kysely'
-import { afterAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { openStore } from '../src/store/database.ts'
 import { Child } from './support/child.ts'
-import { newPgDatabase } from './support/pg.ts'
+import { cutOff, newPgDatabase } from './support/pg.ts'
 
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
 const dir = mkdtempSync(join(tmpdir(), 'shoal-cli-'))
@@ -226,7 +225,6 @@ describe('shoal demo on PostgreSQL', () => {
 
   it('when PostgreSQL refuses connections until the end, saves the unwritten events to a file and exits 1', async () => {
     const url = await newPgDatabase('cli_down')
-    const name = new URL(url).pathname.slice(1)
     const summaryPath = join(dir, 'down.json')
     const child = new Child(tsx, [
       'src/cli.ts',
@@ -250,13 +248,10 @@ describe('shoal demo on PostgreSQL', () => {
     ])
     // Cut the database off once the run is trading and writing (not before it connected).
     await child.waitFor((l) => l.msg === 'stats' && (l.persisted as number) > 0, 30_000, 'events written')
-    const admin = await openStore(inject('pgUrl'))
-    await sql.raw(`alter database ${name} allow_connections false`).execute(admin.db)
-    await sql.raw(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`).execute(admin.db)
+    const reopen = await cutOff(url)
     const { code } = await child.exit
     const stderr = child.stderr
-    await sql.raw(`alter database ${name} allow_connections true`).execute(admin.db)
-    await admin.db.destroy()
+    await reopen()
     expect(code).toBe(1)
     expect(stderr).toMatch(/order store write failed: retrying, events kept in memory/)
     const m = /accepted events were not written to (\S+); they are in (\S+)/.exec(stderr)

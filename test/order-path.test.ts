@@ -82,7 +82,7 @@ describe('OrderFactory', () => {
   })
 
   it('puts amounts on the lot grid and prices on the tick grid', () => {
-    const o = new OrderFactory('t').order({ index: 3, id: 's3' }, 1, { symbol: 'X/USDT', side: 'sell', type: 'limit', amount: 0.30000000000000004, price: 100.0049 }, m, 5)
+    const o = new OrderFactory('t').order({ index: 3, id: 's3' }, 1, 'X/USDT', 'sell', 'limit', 0.30000000000000004, 100.0049, m, 5)
     expect(o).toMatchObject({ id: 't-3-1', strategyId: 's3', actor: 3, amount: 0.3, price: 100, status: 'pending_new', createdAt: 5 })
   })
 })

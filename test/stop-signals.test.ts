@@ -4,12 +4,10 @@ import { EventEmitter } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sql } from 'kysely'
-import { afterAll, afterEach, describe, expect, inject, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { StopSignals, type StopSignal } from '../src/cli/stop-signals.ts'
-import { openStore } from '../src/store/database.ts'
 import { Child } from './support/child.ts'
-import { newPgDatabase } from './support/pg.ts'
+import { cutOff, newPgDatabase } from './support/pg.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-stop-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -158,7 +156,6 @@ describe('a signal to the whole process group stops gracefully', () => {
 
   it('a signal after the grace period forces the exit, with the unwritten events saved first', async () => {
     const url = await newPgDatabase('stop_force')
-    const name = new URL(url).pathname.slice(1)
     const c = run('npm', [
       'run',
       '-s',
@@ -182,10 +179,8 @@ describe('a signal to the whole process group stops gracefully', () => {
       url,
     ])
     await c.waitFor((l) => l.msg === 'stats' && (l.submitted as number) > 0, 60_000, 'orders submitted')
-    const admin = await openStore(inject('pgUrl'))
+    const reopen = await cutOff(url)
     try {
-      await sql.raw(`alter database ${name} allow_connections false`).execute(admin.db)
-      await sql.raw(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}'`).execute(admin.db)
       await c.waitFor((l) => String(l.msg).startsWith('order store write failed'), 30_000, 'store failure')
       c.signalGroup('SIGINT')
       const stopping = await c.waitFor((l) => String(l.msg).startsWith('stopping:'), 30_000, 'stopping log')
@@ -208,8 +203,7 @@ describe('a signal to the whole process group stops gracefully', () => {
         rmSync(file, { force: true })
       }
     } finally {
-      await sql.raw(`alter database ${name} allow_connections true`).execute(admin.db)
-      await admin.db.destroy()
+      await reopen()
     }
   })
 })

@@ -59,6 +59,12 @@ export async function runVenue(argv: string[], log: Logger, env: NodeJS.ProcessE
   const secret = env.SHOAL_VENUE_API_SECRET
   if (!apiKey) throw new ConfigError('SHOAL_VENUE_API_KEY', 'required: the API key clients must send (environment variable)')
   if (!secret) throw new ConfigError('SHOAL_VENUE_API_SECRET', 'required: the secret requests are signed with (environment variable)')
+  // Listening for stop signals before anything starts: a signal with no listener yet would kill the
+  // process outright (Node's default), even one that arrives just after 'venue listening' is logged.
+  // Nothing to save here, so a forced stop just exits; repeated signals never cut the close short otherwise.
+  let stop: () => void = () => {}
+  const stopped = new Promise<void>((done) => (stop = done))
+  new StopSignals({ graceMs: 10_000, log, onStop: () => stop(), onForce: (sig) => process.exit(forcedExitCode(sig)) })
   const sim = new SimExchange({
     symbols: intFlag(v.symbols, '--symbols', 1, 10_000),
     seed: intFlag(v.seed, '--seed', 0, 2 ** 32 - 1),
@@ -87,10 +93,7 @@ export async function runVenue(argv: string[], log: Logger, env: NodeJS.ProcessE
   // The secret is never logged; pino's redaction covers it should it ever be passed in.
   log.info({ url: `http://127.0.0.1:${port}/api/v3`, streams: `ws://127.0.0.1:${port}/ws`, wsApi: `ws://127.0.0.1:${port}/ws-api/v3`, symbols: sim.markets.length }, 'venue listening')
   process.stdout.write(`listening on http://127.0.0.1:${port}\n`)
-  // Nothing to save here, so a forced stop just exits; repeated signals never cut the close short otherwise.
-  await new Promise<void>((done) => {
-    new StopSignals({ graceMs: 10_000, log, onStop: () => done(), onForce: (sig) => process.exit(forcedExitCode(sig)) })
-  })
+  await stopped
   log.info({ faults: venue.faults.counts }, 'venue stopping')
   await venue.close()
   sim.stop()

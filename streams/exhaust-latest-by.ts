@@ -1,5 +1,6 @@
 import { from, Observable, type ObservableInput, type OperatorFunction, type Subscriber } from 'rxjs'
 import { LightSubscriber } from './light-subscriber.ts'
+import { reportUnhandled } from './report-unhandled.ts'
 
 export interface ExhaustLatestOptions<T, K> {
   /** Which lane a value belongs to (the strategy actor). One action in flight per key. */
@@ -78,12 +79,7 @@ class Lane<T, K, R> extends LightSubscriber<R> {
  */
 export function exhaustLatestBy<T, K, R>(project: (value: T) => ObservableInput<R>, options: ExhaustLatestOptions<T, K>): OperatorFunction<T, R> {
   const { key: keyOf, wanted, onBusy } = options
-  const onError =
-    options.onError ??
-    ((_: K, err: unknown) =>
-      void setTimeout(() => {
-        throw err
-      }))
+  const onError = options.onError ?? ((_: K, err: unknown) => reportUnhandled(err))
   return (source) =>
     new Observable<R>((subscriber) => {
       const slots = options.slots ?? mapSlots<K>()

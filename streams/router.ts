@@ -1,4 +1,5 @@
 import { Observable, type Subscription } from 'rxjs'
+import { reportUnhandled } from './report-unhandled.ts'
 
 /**
  * Routes one hot source to many subscribers by key, so a subscriber pays only for its own key.
@@ -22,12 +23,7 @@ export class Router<K, T> {
    * @param onListenerError where a throw of a bare `listen` callback goes (a Subscriber gets it as its
    *   own error). Default: rethrown on a fresh stack, as RxJS reports an unhandled error.
    */
-  constructor(
-    private readonly onListenerError: (err: unknown, key: K) => void = (err) =>
-      setTimeout(() => {
-        throw err
-      }),
-  ) {}
+  constructor(private readonly onListenerError: (err: unknown, key: K) => void = reportUnhandled) {}
 
   /** The hot stream of `key`'s values. */
   select(key: K): Observable<T> {

@@ -9,6 +9,7 @@ import { RiskManager } from '../../actors/risk/risk-manager.ts'
 import { signalSchedule, type SignalScheduleOptions } from '../../streams/signal-schedule.ts'
 import type { StrategySpec } from '../../streams/strategies/grid.ts'
 import { Engine, type EngineMode, type EventStore } from '../engine/engine.ts'
+import type { OrderEvent } from '../domain/order.ts'
 import type { SignalRound } from '../domain/signal.ts'
 import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats.ts'
 import type { Market } from '../domain/market.ts'
@@ -91,6 +92,11 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   const dbPath = isPostgresUrl(c.dbPath) ? c.dbPath : resolve(c.dbPath)
   const runId = `${c.command}-${Date.now().toString(36)}`
   const spillPath = resolve(`shoal-unwritten-${runId}.jsonl`)
+  /** Keeps events the store could not take, one JSON line each; returns where. */
+  const spill = (events: readonly OrderEvent[]): string => {
+    writeFileSync(spillPath, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`)
+    return spillPath
+  }
   // Signals are taken from the very start: one during start-up stops the run as soon as it is up.
   let requestStop: (reason: string) => void = () => {}
   const stopRequested = new Promise<string>((done) => (requestStop = done))
@@ -102,7 +108,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     onForce: (sig) => {
       // Forced: whatever the store has not confirmed goes to the spill file before we exit.
       const left = engineRef?.persistence?.unwritten() ?? []
-      if (left.length > 0) writeFileSync(spillPath, `${left.map((e) => JSON.stringify(e)).join('\n')}\n`)
+      if (left.length > 0) spill(left)
       log.error({ signal: sig, unwritten: left.length, spilledTo: left.length > 0 ? spillPath : null }, 'forced exit')
       process.exit(forcedExitCode(sig))
     },
@@ -191,8 +197,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   let spilled: string | null = null
   if (unwritten.length > 0) {
     // The store is down: keep every accepted event rather than lose it.
-    spilled = spillPath
-    writeFileSync(spilled, `${unwritten.map((e) => JSON.stringify(e)).join('\n')}\n`)
+    spilled = spill(unwritten)
   }
 
   const t = engine.metrics.totals()

@@ -88,30 +88,29 @@ function expectGraceful(exit: { code: number | null }, c: Child, db: string, sum
   expect(c.jsonLines().filter((l) => String(l.msg).startsWith('stopping:')).length).toBe(1)
 }
 
+/** Demo flags that keep orders in flight for ~1.5 s at a time, with a stats row every 0.25 s to catch them. */
+const inFlightDemo = (strategies: number, db: string, summaryPath: string) => [
+  '--strategies',
+  String(strategies),
+  '--duration',
+  '120',
+  '--signal-every',
+  '0.5',
+  '--latency',
+  '1500',
+  '--stats-every',
+  '0.25',
+  '--db',
+  db,
+  '--summary',
+  summaryPath,
+]
+
 describe('a signal to the whole process group stops gracefully', () => {
   it('Ctrl-C (SIGINT to npm, sh and node) on npm run demo, twice, while orders are in flight', async () => {
     const db = join(dir, 'int.sqlite')
     const summaryPath = join(dir, 'int.json')
-    const c = run('npm', [
-      'run',
-      '-s',
-      'demo',
-      '--',
-      '--strategies',
-      '3000',
-      '--duration',
-      '120',
-      '--signal-every',
-      '0.5',
-      '--latency',
-      '1500',
-      '--stats-every',
-      '0.25',
-      '--db',
-      db,
-      '--summary',
-      summaryPath,
-    ])
+    const c = run('npm', ['run', '-s', 'demo', '--', ...inFlightDemo(3_000, db, summaryPath)])
     const row = await c.waitFor((l) => l.msg === 'stats' && (l.inFlight as number) > 0, 60_000, 'stats row with orders in flight')
     c.signalGroup('SIGINT')
     await c.waitFor((l) => String(l.msg).startsWith('stopping:'), 30_000, 'stopping log')
@@ -137,7 +136,7 @@ describe('a signal to the whole process group stops gracefully', () => {
     execFileSync('npm', ['run', '-s', 'build'], { stdio: 'ignore' })
     const db = join(dir, 'bin.sqlite')
     const summaryPath = join(dir, 'bin.json')
-    const c = run('bin/shoal.js', ['demo', '--strategies', '2000', '--duration', '120', '--signal-every', '0.5', '--latency', '1500', '--stats-every', '0.25', '--db', db, '--summary', summaryPath])
+    const c = run('bin/shoal.js', ['demo', ...inFlightDemo(2_000, db, summaryPath)])
     const row = await c.waitFor((l) => l.msg === 'stats' && (l.inFlight as number) > 0, 60_000, 'stats row with orders in flight')
     c.signalGroup('SIGTERM')
     expectGraceful(await c.exit, c, db, summaryPath, 'SIGTERM', row.inFlight as number)

@@ -59,7 +59,7 @@ async function rig(name: string, maxQueuedEvents: number) {
   const count = async (t: 'order_events' | 'orders' | 'fills') =>
     Number(
       (
-        await inner.db
+        await inner.conn.db
           .selectFrom(t)
           .select((eb) => eb.fn.countAll<number>().as('n'))
           .executeTakeFirstOrThrow()

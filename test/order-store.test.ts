@@ -6,6 +6,8 @@ import { newOrder, type Fill, type OrderEvent } from '../src/domain/order.ts'
 import { evolveOrder } from '../src/domain/order-state.ts'
 import { openStore, redactUrl, type StoreConnection } from '../src/store/database.ts'
 import { OrderStore } from '../src/store/order-store.ts'
+import { TABLES } from '../src/store/tables.ts'
+import { sql } from 'kysely'
 import { SqliteWorkerStore } from '../src/store/sqlite-worker-store.ts'
 import { newPgDatabase } from './support/pg.ts'
 
@@ -42,13 +44,13 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
   describe(`OrderStore on ${dialect}`, () => {
     it('migrates an empty database, then writes each order once at its latest state, with its fills and every event', async () => {
       const store = await open('r1')
-      expect(await store.migrate()).toEqual(['001_orders_fills', '002_runs_events_positions', '003_position_marks', '004_executions'])
+      expect(await store.migrate()).toEqual(['001_orders_fills', '002_runs_events_positions', '003_position_marks', '004_executions', '005_run_lineage'])
       expect(await store.migrate()).toEqual([])
       await store.startRun({ strategies: 2 }, 500)
       const events = [...lifecycle('a', 3), ...lifecycle('b', 1)]
       expect(await store.write(events)).toEqual({ orders: 2, fills: 4 })
       await store.endRun({ ok: true }, 2_000)
-      const db = store.db
+      const db = store.conn.db
       expect(await db.selectFrom('orders').select(['id', 'run_id', 'status', 'filled', 'avg_price', 'created_at', 'closed_at']).orderBy('id').execute()).toEqual([
         { id: 'a', run_id: 'r1', status: 'filled', filled: 3, avg_price: 101, created_at: 1_000, closed_at: 1_102 },
         { id: 'b', run_id: 'r1', status: 'filled', filled: 1, avg_price: 100, created_at: 1_000, closed_at: 1_100 },
@@ -75,8 +77,8 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
       await store.write(ev.slice(0, 2))
       await store.write(ev.slice(1))
       await store.write(ev.slice(1))
-      expect(await store.db.selectFrom('orders').select(['status', 'filled']).execute()).toEqual([{ status: 'filled', filled: 2 }])
-      const f = await store.db
+      expect(await store.conn.db.selectFrom('orders').select(['status', 'filled']).execute()).toEqual([{ status: 'filled', filled: 2 }])
+      const f = await store.conn.db
         .selectFrom('fills')
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow()
@@ -92,7 +94,7 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
       const count = async (t: 'orders' | 'fills' | 'order_events') =>
         Number(
           (
-            await store.db
+            await store.conn.db
               .selectFrom(t)
               .select((eb) => eb.fn.countAll<number>().as('n'))
               .executeTakeFirstOrThrow()
@@ -111,16 +113,16 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
       const again = kind.store(await kind.open().then(async (other) => (await other.db.destroy(), conn)), 'r4')
       await again.startRun({}, 0)
       await again.write(lifecycle('y', 1))
-      const seqs = await store.db.selectFrom('order_events').select('seq').orderBy('seq').execute()
+      const seqs = await store.conn.db.selectFrom('order_events').select('seq').orderBy('seq').execute()
       expect(seqs.map((r) => r.seq)).toEqual([1, 2, 3, 4])
       const report = { algo: 'chase' as const, side: 'buy' as const, requested: 1, filled: 1, arrivalMid: 100, avgPrice: 100, makerAmount: 1, takerAmount: 0, fees: 0, timeToFillMs: 5, amendments: 1 }
       await store.writeExecutions([report])
       const third = kind.store(conn, 'r4')
       await third.startRun({}, 0)
       await third.writeExecutions([report])
-      expect((await store.db.selectFrom('executions').select('seq').orderBy('seq').execute()).map((r) => r.seq)).toEqual([1, 2])
+      expect((await store.conn.db.selectFrom('executions').select('seq').orderBy('seq').execute()).map((r) => r.seq)).toEqual([1, 2])
       await store.writePositions([{ strategyId: 's1', symbol: 'BTC/USDT', position: 1.5, avgPrice: 100, realizedPnl: 3, fees: 0.1 }], 5_000, 'stop')
-      expect(await store.db.selectFrom('positions').selectAll().execute()).toEqual([
+      expect(await store.conn.db.selectFrom('positions').selectAll().execute()).toEqual([
         {
           run_id: 'r4',
           strategy_id: 's1',
@@ -140,10 +142,57 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
       await store.close()
     })
 
+    it('has exactly the columns the table specs name, with their nullability (the specs drive every writer)', async () => {
+      const store = await open('spec')
+      await store.migrate()
+      const db = store.conn.db
+      for (const spec of Object.values(TABLES)) {
+        const live =
+          store.conn.dialect === 'postgres'
+            ? (await sql<{ name: string; nullable: string }>`select column_name as name, is_nullable as nullable from information_schema.columns where table_name = ${spec.name}`.execute(db)).rows.map(
+                (r) => [r.name, r.nullable === 'YES'],
+              )
+            : (await sql<{ name: string; notnull: number; pk: number }>`select name, "notnull", pk from pragma_table_info(${spec.name})`.execute(db)).rows.map((r) => [
+                r.name,
+                r.notnull === 0 && r.pk === 0,
+              ])
+        const specified = spec.columns.map(([name, , nullable]) => [name, nullable === 'null'])
+        expect(new Map(live as [string, boolean][]), spec.name).toEqual(new Map(specified as [string, boolean][]))
+      }
+      await store.close()
+    })
+
+    it("carries a run on from the last run on the same account: its orders and positions, no other run's", async () => {
+      const conn = await kind.open()
+      const first = kind.store(conn, 'acct-1')
+      await first.migrate()
+      await first.startRun({}, 1_000, { exchange: 'binance:A' })
+      await first.write([...lifecycle('p', 2), ...lifecycle('q', 1)])
+      const other = kind.store(conn, 'acct-other')
+      await other.startRun({}, 2_000, { exchange: 'binance:B' })
+      await other.write(lifecycle('z', 3))
+      const next = kind.store(conn, 'acct-2')
+      expect(await next.lastRunOn('binance:A')).toBe('acct-1')
+      expect(await next.lastRunOn('binance:C')).toBeNull()
+      await next.startRun({}, 3_000, { exchange: 'binance:A', resumes: 'acct-1' })
+      await next.write(lifecycle('r', 1))
+      const third = kind.store(conn, 'acct-3')
+      await third.startRun({}, 4_000, { exchange: 'binance:A', resumes: await third.lastRunOn('binance:A') })
+      const lineage = await third.lineage()
+      expect(lineage).toEqual(['acct-3', 'acct-2', 'acct-1'])
+      const orders = await third.ordersOf(lineage)
+      expect(orders.map((o) => `${o.id}:${o.status}:${o.tradeIds.join('+')}`).sort()).toEqual(['p:filled:p-t0+p-t1', 'q:filled:q-t0', 'r:filled:r-t0'])
+      const positions = await third.positionsOf(lineage)
+      // p bought 1 @100 and 1 @101; z (another account) is not ours.
+      expect(positions.get('s-p')).toEqual({ position: 2, avgPrice: 100.5, realizedPnl: 0, fees: 0.1 })
+      expect([...positions.keys()].sort()).toEqual(['s-p', 's-q', 's-r'])
+      await third.close()
+    })
+
     it("migrates a database that has the core engine's v1 schema and data", async () => {
       const store = await open('r5')
       expect(await store.migrate('001_orders_fills')).toEqual(['001_orders_fills'])
-      await store.db
+      await store.conn.db
         .insertInto('orders')
         .values({
           id: 'old',
@@ -164,8 +213,8 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
           exchange_id: null,
         } as never)
         .execute()
-      expect(await store.migrate()).toEqual(['002_runs_events_positions', '003_position_marks', '004_executions'])
-      expect(await store.db.selectFrom('orders').select(['id', 'run_id', 'filled']).execute()).toEqual([{ id: 'old', run_id: null, filled: 1 }])
+      expect(await store.migrate()).toEqual(['002_runs_events_positions', '003_position_marks', '004_executions', '005_run_lineage'])
+      expect(await store.conn.db.selectFrom('orders').select(['id', 'run_id', 'filled']).execute()).toEqual([{ id: 'old', run_id: null, filled: 1 }])
       await store.close()
     })
   })

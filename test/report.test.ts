@@ -85,7 +85,7 @@ for (const [dialect, open] of Object.entries(DIALECTS)) {
       await store.startRun({}, 0)
       const events = randomHistory(17)
       await store.write(events)
-      const report = await strategyReport(store.db)
+      const report = await strategyReport(store.conn.db)
       const expected = recompute(events)
       expect(report.map((r) => r.strategyId)).toEqual(['s0', 's1', 's2', 's3', 's4', 's5'])
       for (const r of report) {
@@ -100,8 +100,8 @@ for (const [dialect, open] of Object.entries(DIALECTS)) {
         expect(r.winRate).toBeCloseTo(e.wins / e.trips, 12)
       }
       expect(report.some((r) => r.roundTrips > 3)).toBe(true)
-      expect(await strategyReport(store.db, { strategyId: 's3' })).toEqual([report[3]])
-      expect(await strategyReport(store.db, { runId: 'other' })).toEqual([])
+      expect(await strategyReport(store.conn.db, { strategyId: 's3' })).toEqual([report[3]])
+      expect(await strategyReport(store.conn.db, { runId: 'other' })).toEqual([])
       await store.close()
     })
 
@@ -115,13 +115,13 @@ for (const [dialect, open] of Object.entries(DIALECTS)) {
         return [{ type: 'OrderFilled', ts, order: evolveOrder(o, { type: 'OrderFilled', ts, fill }).order, fill, reason: null }]
       }
       await store.write([...mk('a', 60_000, 10, 1), ...mk('b', 60_500, 12, 2), ...mk('c', 119_999, 9, 1), ...mk('d', 120_000, 11, 3), ...mk('e', 240_001, 5, 1)])
-      expect(await candles(store.db, 'BTC/USDT', parseInterval('1m'))).toEqual([
+      expect(await candles(store.conn.db, 'BTC/USDT', parseInterval('1m'))).toEqual([
         { ts: 60_000, open: 10, high: 12, low: 9, close: 9, volume: 4, trades: 3 },
         { ts: 120_000, open: 11, high: 11, low: 11, close: 11, volume: 3, trades: 1 },
         { ts: 240_000, open: 5, high: 5, low: 5, close: 5, volume: 1, trades: 1 },
       ])
-      expect(await candles(store.db, 'BTC/USDT', parseInterval('2m'))).toMatchObject([{ ts: 0, open: 10, close: 9, volume: 4 }, { ts: 120_000, volume: 3 }, { ts: 240_000 }])
-      expect(await candles(store.db, 'ETH/USDT', 60_000)).toEqual([])
+      expect(await candles(store.conn.db, 'BTC/USDT', parseInterval('2m'))).toMatchObject([{ ts: 0, open: 10, close: 9, volume: 4 }, { ts: 120_000, volume: 3 }, { ts: 240_000 }])
+      expect(await candles(store.conn.db, 'ETH/USDT', 60_000)).toEqual([])
       await store.close()
     })
   })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import { firstValueFrom } from 'rxjs'
 import { ConfigError } from '../domain/errors.ts'
@@ -33,6 +34,8 @@ export interface OpenExchange {
   readonly record: Record<string, unknown>
   /** The venue outlives us (a real or standalone one): reconcile with it and carry positions over at start. */
   readonly persistent: boolean
+  /** A persistent venue's account, without secrets (exchange id, base URL, a hash of the API key): a run resumes the last run on the same account. */
+  readonly account: string | null
   /** Stream health and repairs, for the summary (ccxt venues). */
   health?(): unknown
   stop(): Promise<void> | void
@@ -57,6 +60,7 @@ export async function openExchange(v: ExchangeSpec, env: NodeJS.ProcessEnv = pro
       answerMs: v.options.latencyMs,
       record: { exchange: 'sim', seed: v.options.seed, symbols: v.options.symbols },
       persistent: false,
+      account: null,
       stop: () => sim.stop(),
     }
   }
@@ -102,6 +106,7 @@ export async function openExchange(v: ExchangeSpec, env: NodeJS.ProcessEnv = pro
     answerMs: v.pollMs,
     record: { exchange: v.id, baseUrl: v.baseUrl, symbols: markets.length, streams },
     persistent: true,
+    account: `${v.id}:${v.baseUrl ?? 'default'}:${createHash('sha256').update(apiKey).digest('hex').slice(0, 12)}`,
     health: () => port.health(),
     stop: () => port.stop(),
   }

@@ -15,7 +15,6 @@ import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats.ts
 import type { Market } from '../domain/market.ts'
 import { openExchange, type OpenExchange, type ExchangeSpec } from './open-exchange.ts'
 import { reconcile, type ReconcileResult } from '../engine/reconcile.ts'
-import { strategyReport } from '../report/strategy-report.ts'
 import { isPostgresUrl, openStore, redactUrl } from '../store/database.ts'
 import { createOrderStore } from '../store/sqlite-worker-store.ts'
 import { forcedExitCode, StopSignals } from './stop-signals.ts'
@@ -115,8 +114,10 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   })
   const store = await createOrderStore(await openStore(dbPath), runId)
   await store.migrate()
-  await store.startRun({ command: c.command, ...c.record, dbPath: redactUrl(dbPath) }, Date.now())
   const exchange = await openExchange(c.exchange, process.env, log)
+  // On a venue that outlives us, this run carries on from the last one on the same account.
+  const resumes = exchange.account === null ? null : await store.lastRunOn(exchange.account)
+  await store.startRun({ command: c.command, ...c.record, dbPath: redactUrl(dbPath) }, Date.now(), { exchange: exchange.account, resumes })
   const t0 = performance.now()
   const { engine, risk, specs } = sessionEngine(c, exchange, store, log, c.signals === null ? undefined : signalSchedule(c.signals))
   engineRef = engine
@@ -139,7 +140,8 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
       now: () => Date.now(),
       log,
     })
-    restored = engine.restore(new Map((await strategyReport(store.db)).map((r) => [r.strategyId, r])))
+    restored = engine.restore(await store.positionsOf(await store.lineage()))
+    if (resumes !== null) log.info({ resumes, restored }, 'carried on from the last run on this account')
   }
   const lag = new LagMonitor().start()
   engine.start()

@@ -1,12 +1,10 @@
 import { firstValueFrom } from 'rxjs'
 import type { Logger } from 'pino'
 import { FinalExchangeError } from '../domain/errors.ts'
-import { copyOrder, isFinal, newOrder, type Order, type OrderEvent, type OrderStatus } from '../domain/order.ts'
+import { copyOrder, isFinal, newOrder, type Order, type OrderEvent } from '../domain/order.ts'
 import { evolveOrder } from '../domain/order-state.ts'
 import type { ExchangeOrder, ExchangePort, ExchangeTrade } from '../exchange/port.ts'
-import type { Selectable } from 'kysely'
 import type { OrderStore } from '../store/order-store.ts'
-import type { OrdersTable } from '../store/schema.ts'
 import { updatesFrom } from '../../streams/track-order.ts'
 
 export interface ReconcileOptions {
@@ -33,42 +31,17 @@ export interface ReconcileResult {
   readonly neverReached: number
 }
 
-type OrderRow = Selectable<OrdersTable>
-
-const fromRow = (r: OrderRow, tradeIds: string[]): Order => ({
-  id: r.id,
-  exchangeId: r.exchange_id,
-  strategyId: r.strategy_id,
-  actor: -1,
-  symbol: r.symbol,
-  side: r.side as Order['side'],
-  type: r.type as Order['type'],
-  amount: r.amount,
-  price: r.price,
-  status: r.status as OrderStatus,
-  filled: r.filled,
-  avgPrice: r.avg_price,
-  fee: r.fee,
-  tradeIds,
-  createdAt: r.created_at,
-  closedAt: r.closed_at,
-  reason: r.reason,
-})
-
 /**
  * Start-up (and reconnect) reconciliation: everything the venue knows of our orders since `since`
- * is matched to the store by client order id, before any new order is sent. Fills missed while we
+ * is matched to the store's orders of this run lineage by client order id, before any new order is sent. Fills missed while we
  * were away are applied; orders the venue has but the store does not (a crash between sending and
  * persisting) are adopted and flagged; orders the store left in flight that the venue never
  * received are closed as rejected — after looking each up by client order id, never by resending.
  * Corrections are written as ordinary order events, so the event log shows what reconciliation did.
  */
 export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
-  const db = o.store.db
-  const rows: OrderRow[] = await db.selectFrom('orders').selectAll().execute()
-  const fillRows = await db.selectFrom('fills').select(['order_id', 'trade_id']).execute()
-  const tradeIds = new Map<string, string[]>()
-  for (const f of fillRows) (tradeIds.get(f.order_id) ?? tradeIds.set(f.order_id, []).get(f.order_id)!).push(f.trade_id)
+  // Our orders are those of the run lineage being resumed (this run and the runs it carries on from).
+  const rows = await o.store.ordersOf(await o.store.lineage())
   const stored = new Map(rows.map((r) => [r.id, r]))
 
   const events: OrderEvent[] = []
@@ -100,8 +73,8 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
       venueOrders++
       seen.add(v.clientOrderId)
       const report: ExchangeOrder = { ...v, trades: byOrder.get(v.id) ?? [] }
-      const row = stored.get(v.clientOrderId)
-      if (row === undefined) {
+      const known = stored.get(v.clientOrderId)
+      if (known === undefined) {
         const owner = o.strategyOf(v.clientOrderId)
         const start = copyOrder(
           newOrder(
@@ -116,20 +89,18 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
         continue
       }
       const before = events.length
-      const order = fromRow(row, tradeIds.get(row.id) ?? [])
-      if (!isFinal(order.status) || order.filled < v.filled - 1e-12) catchUp(order, report)
+      if (!isFinal(known.status) || known.filled < v.filled - 1e-12) catchUp(known, report)
       if (events.length > before) updated++
     }
   }
 
   // Left in flight by the last run and not among the venue's recent orders: ask by client order id.
   let neverReached = 0
-  for (const row of rows) {
-    if (isFinal(row.status as OrderStatus) || seen.has(row.id)) continue
-    const order = fromRow(row, tradeIds.get(row.id) ?? [])
+  for (const order of rows) {
+    if (isFinal(order.status) || seen.has(order.id)) continue
     try {
-      const v = await firstValueFrom(o.port.fetchOrder(row.id, row.symbol))
-      const trades = (await firstValueFrom(o.port.fetchMyTrades(row.symbol, row.created_at))).filter((t) => t.orderId === v.id)
+      const v = await firstValueFrom(o.port.fetchOrder(order.id, order.symbol))
+      const trades = (await firstValueFrom(o.port.fetchMyTrades(order.symbol, order.createdAt))).filter((t) => t.orderId === v.id)
       if (catchUp(order, { ...v, trades }) !== order) updated++
     } catch (err) {
       if (!(err instanceof FinalExchangeError && err.code === 'not_found')) throw err

@@ -1,10 +1,12 @@
-import type { OrderEvent } from '../domain/order.ts'
+import type { Fill, Order, OrderEvent } from '../domain/order.ts'
 
 /**
  * Order events flattened into one array of primitives, STRIDE values each, so a batch crosses to
  * the writer thread as a single cheap structured clone instead of thousands of nested objects.
+ * decodeEvents is its inverse (on the writer thread); both sit here so the slot order is written
+ * in one file. What an event becomes in the tables is event-rows.ts's job, on either side.
  */
-export const STRIDE = 24
+export const STRIDE = 26
 
 export function encodeEvents(batch: readonly OrderEvent[]): unknown[] {
   const out: unknown[] = new Array(batch.length * STRIDE)
@@ -14,8 +16,11 @@ export function encodeEvents(batch: readonly OrderEvent[]): unknown[] {
     const f = e.fill
     out[i++] = e.type
     out[i++] = e.ts
+    out[i++] = e.reason
     out[i++] = o.id
+    out[i++] = o.exchangeId
     out[i++] = o.strategyId
+    out[i++] = o.actor
     out[i++] = o.symbol
     out[i++] = o.side
     out[i++] = o.type
@@ -25,17 +30,57 @@ export function encodeEvents(batch: readonly OrderEvent[]): unknown[] {
     out[i++] = o.filled
     out[i++] = o.avgPrice
     out[i++] = o.fee
-    out[i++] = o.reason
     out[i++] = o.createdAt
     out[i++] = o.closedAt
-    out[i++] = o.exchangeId
+    out[i++] = o.reason
     out[i++] = f === null ? null : f.tradeId
+    out[i++] = f === null ? null : f.orderId
     out[i++] = f === null ? null : f.price
     out[i++] = f === null ? null : f.amount
     out[i++] = f === null ? null : f.fee
     out[i++] = f === null ? null : f.liquidity
     out[i++] = f === null ? null : f.ts
-    out[i++] = e.reason
+  }
+  return out
+}
+
+const NO_TRADES: readonly string[] = []
+
+/** The events encodeEvents flattened (an order's trade ids are not carried: no table stores them). */
+export function decodeEvents(v: readonly unknown[]): OrderEvent[] {
+  const n = v.length / STRIDE
+  if (!Number.isInteger(n)) throw new Error(`encoded events: ${v.length} values is not a multiple of ${STRIDE}`)
+  const out: OrderEvent[] = new Array(n)
+  for (let e = 0, i = 0; e < n; e++) {
+    const type = v[i++] as OrderEvent['type']
+    const ts = v[i++] as number
+    const reason = v[i++] as string | null
+    const order: Order = {
+      id: v[i++] as string,
+      exchangeId: v[i++] as string | null,
+      strategyId: v[i++] as string,
+      actor: v[i++] as number,
+      symbol: v[i++] as string,
+      side: v[i++] as Order['side'],
+      type: v[i++] as Order['type'],
+      amount: v[i++] as number,
+      price: v[i++] as number | null,
+      status: v[i++] as Order['status'],
+      filled: v[i++] as number,
+      avgPrice: v[i++] as number | null,
+      fee: v[i++] as number,
+      tradeIds: NO_TRADES,
+      createdAt: v[i++] as number,
+      closedAt: v[i++] as number | null,
+      reason: v[i++] as string | null,
+    }
+    const tradeId = v[i++] as string | null
+    const fill: Fill | null =
+      tradeId === null
+        ? null
+        : { tradeId, orderId: v[i++] as string, price: v[i++] as number, amount: v[i++] as number, fee: v[i++] as number, liquidity: v[i++] as Fill['liquidity'], ts: v[i++] as number }
+    if (fill === null) i += 6
+    out[e] = { type, ts, order, fill, reason }
   }
   return out
 }

@@ -131,6 +131,20 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('executions').execute()
     },
   },
+  '005_run_lineage': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('runs').addColumn('exchange', 'text').execute()
+      await db.schema.alterTable('runs').addColumn('resumes', 'text').execute()
+      await db.schema.createIndex('orders_run').on('orders').column('run_id').execute()
+      await db.schema.createIndex('fills_run').on('fills').columns(['run_id', 'strategy_id']).execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('fills_run').execute()
+      await db.schema.dropIndex('orders_run').execute()
+      await db.schema.alterTable('runs').dropColumn('resumes').execute()
+      await db.schema.alterTable('runs').dropColumn('exchange').execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }

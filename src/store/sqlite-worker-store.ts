@@ -4,6 +4,7 @@ import type { StoreConnection } from './database.ts'
 import { encodeEvents } from './event-encoding.ts'
 import type { ExecutionReport } from '../domain/execution-report.ts'
 import { OrderStore, type WriteResult } from './order-store.ts'
+import { EXECUTIONS, valuesOf } from './tables.ts'
 
 interface Reply {
   readonly id: number
@@ -60,14 +61,9 @@ export class SqliteWorkerStore extends OrderStore {
     })
     if (!reply.ok) throw new Error(`SQLite write failed: ${reply.message}`)
     // As in OrderStore: sequence numbers advance only once the batch is committed.
-    this.seq += batch.length
     let created = 0
     for (const e of batch) if (e.type === 'OrderSubmitted') created++
-    this.written.orders += created
-    this.written.orderUpserts += reply.orders!
-    this.written.fills += reply.fills!
-    this.written.events += batch.length
-    this.written.batches++
+    this.committed(batch.length, created, reply.orders!, reply.fills!)
     return { orders: reply.orders!, fills: reply.fills! }
   }
 
@@ -77,26 +73,7 @@ export class SqliteWorkerStore extends OrderStore {
     if (this.dead) throw this.dead
     const rows = this.executionRows(reports)
     const flat: unknown[] = []
-    for (const r of rows)
-      flat.push(
-        r.run_id,
-        r.seq,
-        r.strategy_id,
-        r.symbol,
-        r.algo,
-        r.side,
-        r.requested,
-        r.filled,
-        r.arrival_mid,
-        r.avg_price,
-        r.slippage_bps,
-        r.maker_amount,
-        r.taker_amount,
-        r.fees,
-        r.time_to_fill_ms,
-        r.amendments,
-        r.ts,
-      )
+    for (const r of rows) valuesOf(EXECUTIONS, r, flat)
     const id = ++this.nextId
     const reply = await new Promise<Reply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject })

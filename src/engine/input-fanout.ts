@@ -1,0 +1,68 @@
+import type { StrategyActor } from '../../actors/strategy-actor.ts'
+import { Router } from '../../streams/router.ts'
+import { signalOf } from '../../streams/signal-schedule.ts'
+import type { Intent, StrategyInput } from '../domain/intent.ts'
+import type { MarketEvent } from '../domain/market.ts'
+import type { SignalRound } from '../domain/signal.ts'
+import type { Metrics } from './metrics.ts'
+import type { StrategyInstance, StrategyInstances } from './strategy-instances.ts'
+
+/**
+ * Inputs to pipelines to actors: market events routed by symbol and signal rounds by group to the
+ * shared pipelines that read them, and each pipeline's intents fanned out to its actors, stamped
+ * with when the input was dispatched (for reaction times). `offer` hands an actor with a new
+ * intent to its one-in-flight lane (lock mode); await mode acts on intents chunk by chunk instead.
+ */
+export class InputFanout {
+  readonly signals = new Router<number, StrategyInput>()
+  readonly market = new Router<string, StrategyInput>()
+  private originAt = 0
+
+  constructor(
+    private readonly pipes: StrategyInstances,
+    private readonly groups: number,
+    private readonly metrics: Metrics,
+    private readonly clock: () => number,
+    private readonly offer: ((actor: StrategyActor) => void) | null,
+  ) {}
+
+  /** One market event to the pipelines of its symbol. */
+  marketEvent(e: MarketEvent): void {
+    const n = this.pipes.marketActors.get(e.symbol)
+    if (n === undefined) return
+    this.originAt = this.clock()
+    this.metrics.w.evaluations += n
+    this.market.dispatch(e.symbol, e)
+  }
+
+  /** One signal round to every group's pipelines, synchronously; returns when it began. */
+  round(r: SignalRound): number {
+    const t0 = (this.originAt = this.clock())
+    this.metrics.w.signals++
+    for (let g = 0; g < this.groups; g++) {
+      const n = this.pipes.signalActors[g]!
+      if (n === 0) continue
+      this.metrics.w.evaluations += n
+      this.signals.dispatch(g, signalOf(r, g))
+    }
+    return t0
+  }
+
+  /** Fans one intent of a shared pipeline out to its actors. */
+  deliver(inst: StrategyInstance, intent: Intent): void {
+    const at = this.originAt
+    const actors = inst.actors
+    const offer = this.offer
+    for (let i = 0; i < actors.length; i++) {
+      const actor = actors[i]!
+      actor.intent = intent
+      actor.intentAt = at
+      if (offer !== null && actor.state.running) offer(actor)
+    }
+  }
+
+  dispose(): void {
+    this.signals.dispose()
+    this.market.dispose()
+  }
+}

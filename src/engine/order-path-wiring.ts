@@ -1,0 +1,81 @@
+import type { SchedulerLike } from 'rxjs'
+import { DEFAULT_ALGO_OPTIONS } from '../../actors/algos/algo.ts'
+import type { OrderActionContext } from '../../actors/order-action.ts'
+import { OrderFactory } from '../../actors/order-factory.ts'
+import { OrderGate } from '../../actors/order-gate.ts'
+import { OrderPath } from '../../actors/order-path.ts'
+import type { StrategyActor } from '../../actors/strategy-actor.ts'
+import type { OrderUpdateHub } from '../../streams/order-update-hub.ts'
+import type { OrderReport } from '../../streams/track-order.ts'
+import type { Market } from '../domain/market.ts'
+import type { OrderEvent } from '../domain/order.ts'
+import type { ExchangePort } from '../exchange/port.ts'
+import type { EngineOptions } from './engine-options.ts'
+import type { EventPersistence } from './event-persistence.ts'
+import type { ExecutionMetrics } from './execution-metrics.ts'
+import type { MarketView } from './market-view.ts'
+import type { Metrics } from './metrics.ts'
+
+/** What the engine hands the order path: its own parts, already built. */
+export interface OrderPathParts {
+  readonly port: ExchangePort
+  readonly orderUpdates: OrderUpdateHub<OrderReport>
+  readonly market: MarketView
+  readonly metrics: Metrics
+  readonly persistence: EventPersistence | null
+  readonly execution: ExecutionMetrics | null
+  readonly scheduler: SchedulerLike
+  readonly clock: () => number
+  /** Where denials and other events the path makes itself go (the engine's intake). */
+  readonly accept: (e: OrderEvent) => void
+  readonly onFault: (actor: StrategyActor, err: unknown) => void
+  readonly stopping: () => boolean
+}
+
+/** Builds the one order path from the engine's options: factory, risk gate, order action and, if configured, the execution algorithm. */
+export function orderPathFor(o: EngineOptions, p: OrderPathParts): OrderPath {
+  const markets = new Map<string, Market>(o.markets.map((m) => [m.symbol, m]))
+  const exec: OrderActionContext = {
+    exchange: p.port,
+    orderUpdates: p.orderUpdates,
+    scheduler: p.scheduler,
+    orderTimeoutMs: o.orderTimeoutMs ?? 30_000,
+    maxAttempts: o.maxAttempts ?? 5,
+    retryDelayMs: o.retryDelayMs ?? 250,
+    recvWindowMs: o.recvWindowMs,
+    onSkip: (order, reason) => {
+      p.metrics.w.skipped++
+      o.logger?.debug({ orderId: order.id, status: order.status, reason }, 'order update skipped')
+    },
+  }
+  const execution = p.execution
+  return new OrderPath({
+    markets,
+    lastPrice: (s) => p.market.lastPrice(s),
+    lastQuote: (s) => p.market.lastQuote(s),
+    factory: new OrderFactory(o.runTag ?? 'sh'),
+    gate: new OrderGate({ risk: o.risk, now: () => p.scheduler.now(), openOrders: () => p.metrics.inFlight, onDenied: p.accept }),
+    exec,
+    algo:
+      o.execution === undefined || execution === null
+        ? null
+        : {
+            name: o.execution.algo,
+            ctx: {
+              exec,
+              quotes: (symbol) => p.market.quotes.select(symbol),
+              scheduler: p.scheduler,
+              options: { ...DEFAULT_ALGO_OPTIONS, ...o.execution.options },
+              onReport: (r) => execution.record(r),
+              stopping: p.stopping,
+            },
+          },
+    scheduler: p.scheduler,
+    clock: p.clock,
+    entriesHalted: () => p.persistence?.entriesHalted ?? false,
+    onHaltedEntry: () => p.metrics.w.haltedEntries++,
+    onReaction: (ms) => p.metrics.reaction.record(ms),
+    onFault: p.onFault,
+    log: o.logger,
+  })
+}

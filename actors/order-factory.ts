@@ -33,6 +33,25 @@ export class OrderFactory {
     return `${this.runTag}-${actor.toString(36)}-${seq.toString(36)}`
   }
 
+  /**
+   * The netting desk's ids, per symbol (by its index): a block's venue order `<runTag>-N<symbol>-<seq>`
+   * (an algorithm's later orders for the same block add `.<k>`), an internal cross `<runTag>-X<symbol>-<seq>`.
+   * The upper-case letter keeps them apart from any strategy's order id.
+   */
+  blockId(symbol: number, seq: number): string {
+    return `${this.runTag}-N${symbol.toString(36)}-${seq.toString(36)}`
+  }
+
+  crossId(symbol: number, seq: number): string {
+    return `${this.runTag}-X${symbol.toString(36)}-${seq.toString(36)}`
+  }
+
+  /** The block a venue client order id belongs to (its own id, or the id before `.<k>`); null if it is not a block's. */
+  static blockOf(clientOrderId: string): string | null {
+    const base = clientOrderId.replace(/\.[0-9]+$/, '')
+    return /-N[0-9a-z]+-[0-9a-z]+$/.test(base) ? base : null
+  }
+
   /** Reads an id made by any OrderFactory (any run); null for ids shoal did not make. */
   static parse(id: string): ClientOrderIdParts | null {
     const parts = id.split('-')

@@ -20,13 +20,20 @@ export interface OrderGateOptions {
 export class OrderGate {
   constructor(private readonly o: OrderGateOptions) {}
 
-  /** null: `order` may go (a rate token was spent); otherwise why not (already recorded). */
-  check(subject: RiskSubject, order: Order): string | null {
+  /** null: `order` may go (a rate token was spent); otherwise why not (already recorded). A netting `child` is checked as one (see RiskManager.check). */
+  check(subject: RiskSubject, order: Order, child = false): string | null {
     const risk = this.o.risk
     if (risk === undefined) return null
-    const reason = risk.check(subject, { side: order.side, type: order.type, amount: order.amount, price: order.price }, this.o.now(), this.o.openOrders())
+    const reason = risk.check(subject, { side: order.side, type: order.type, amount: order.amount, price: order.price }, this.o.now(), this.o.openOrders(), child)
     if (reason !== null) this.deny(order, reason)
     return reason
+  }
+
+  /** A netting block's venue order, at the account level; a refusal is the block's to record (it has no strategy). */
+  checkBlock(order: Order): string | null {
+    const risk = this.o.risk
+    if (risk === undefined) return null
+    return risk.checkBlock(order.symbol, { side: order.side, type: order.type, amount: order.amount, price: order.price }, this.o.now())
   }
 
   private deny(order: Order, reason: string): void {

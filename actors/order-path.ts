@@ -9,6 +9,7 @@ import { decide, increasesExposure, type OrderCommand } from './decide.ts'
 import { runOrder, type OrderActionContext } from './order-action.ts'
 import type { OrderFactory } from './order-factory.ts'
 import type { OrderGate } from './order-gate.ts'
+import type { NettingDesk } from './netting/netting-desk.ts'
 import type { StrategyActor } from './strategy-actor.ts'
 
 export interface OrderPathOptions {
@@ -19,6 +20,8 @@ export interface OrderPathOptions {
   readonly factory: OrderFactory
   readonly gate: OrderGate
   readonly exec: OrderActionContext
+  /** Netting on: every market order becomes a child of this desk (which works the blocks with the algorithm). */
+  readonly desk?: NettingDesk | null
   /** Work orders with an execution algorithm; null: one plain order per action. */
   readonly algo: { readonly name: AlgoName; readonly ctx: AlgoContext } | null
   readonly scheduler: SchedulerLike
@@ -57,6 +60,13 @@ export class OrderPath {
       o.onHaltedEntry()
       return false
     }
+    const desk = o.desk ?? null
+    if (desk !== null && cmd.type === 'market') {
+      const child = o.factory.order(actor, actor.state.orderSeq + 1, intent.symbol, cmd.side, 'market', cmd.amount, null, market, o.scheduler.now())
+      if (o.gate.check(actor, child, true) !== null) return false
+      actor.next = child
+      return true
+    }
     // An algorithm sends each of its orders through the gate itself.
     if (o.algo !== null && market !== undefined && o.lastQuote(intent.symbol) !== undefined) {
       actor.next = cmd
@@ -77,7 +87,8 @@ export class OrderPath {
       const { o } = this
       if (isOrder(next)) {
         o.onReaction(o.clock() - actor.intentAt)
-        return runOrder(o.exec, next)
+        const desk = o.desk ?? null
+        return desk !== null && next.type === 'market' ? desk.child(actor, next) : runOrder(o.exec, next)
       }
       const symbol = actor.intent!.symbol
       const job = this.job(actor, o.markets.get(symbol)!, o.lastQuote(symbol)!, next)
@@ -92,6 +103,7 @@ export class OrderPath {
   /** Asks the venue to cancel every resting limit order of `actors`; the owning actions see the answers. */
   cancelResting(actors: readonly StrategyActor[], why: string): void {
     const { exchange, orderUpdates } = this.o.exec
+    this.o.desk?.cancelResting(why)
     for (const a of actors) {
       const order = a.state.order
       if (order === null || order.type !== 'limit' || order.status === 'pending_cancel') continue

@@ -114,7 +114,7 @@ describe('order store faults', () => {
     const { unwritten } = await engine.stop(1_000, 300)
     expect(unwritten.length).toBe(engine.acceptedEvents - written)
     expect(unwritten.length).toBe(600)
-    expect(new Set(unwritten.map((e) => `${e.order.id}:${e.type}:${e.fill?.tradeId ?? ''}`)).size).toBe(600)
+    expect(new Set((unwritten as OrderEvent[]).map((e) => `${e.order.id}:${e.type}:${e.fill?.tradeId ?? ''}`)).size).toBe(600)
     expect(await count('order_events')).toBe(written)
     sim.stop()
     await inner.close()

@@ -21,11 +21,11 @@ describe('event encoding for the SQLite writer thread', () => {
     expect(wire.length).toBe(batch.length * STRIDE)
     const decoded = decodeEvents(wire)
     expect(eventRows(decoded, 'run', 10)).toEqual(eventRows(batch, 'run', 10))
-    expect(decoded[2]!.order.actor).toBe(7)
-    expect(decoded[2]!.fill).toEqual(fill)
+    expect((decoded[2] as OrderEvent).order.actor).toBe(7)
+    expect((decoded[2] as OrderEvent).fill).toEqual(fill)
   })
 
   it('refuses a payload that is not whole events', () => {
-    expect(() => decodeEvents(new Array(STRIDE + 1).fill(null))).toThrow(/not a multiple of 26/)
+    expect(() => decodeEvents(new Array(STRIDE + 1).fill(null))).toThrow(/not a multiple of 29/)
   })
 })

@@ -65,9 +65,10 @@ const onGrid = (x: number, step: number): boolean => Math.abs(x / step - Math.ro
  * The stateless pre-trade checks, strictest first: trading states, the volatility gate, precision and
  * minimum notional, then the limits. Exposure-reducing orders skip the exposure limits and the
  * volatility gate (they may always get smaller). Returns the first reason to refuse, or null.
- * Rate limits are stateful and checked by the caller after this passes.
+ * Rate limits are stateful and checked by the caller after this passes. For a netting child the venue
+ * minimum is left to its block.
  */
-export function preTradeCheck(o: OrderCheck, v: RiskView, l: RiskLimits): DenyReason | null {
+export function preTradeCheck(o: OrderCheck, v: RiskView, l: RiskLimits, child = false): DenyReason | null {
   const kind = kindOf(o.position, o.side, o.amount)
   const state = strictest(strictest(v.strategyState, v.symbolState), v.globalState)
   if (!allows(state, kind)) return state === 'HALTED' ? 'halted' : 'reducing_only'
@@ -75,7 +76,8 @@ export function preTradeCheck(o: OrderCheck, v: RiskView, l: RiskLimits): DenyRe
   if (!onGrid(o.amount, m.lotSize) || (o.price !== null && !onGrid(o.price, m.tickSize)) || !(o.amount > 0)) return 'precision'
   const price = o.price ?? v.lastPrice
   const notional = o.amount * price
-  if (notional < m.minNotional) return 'min_notional'
+  // A child of the netting desk may be under the venue minimum: its block is what reaches the venue.
+  if (!child && notional < m.minNotional) return 'min_notional'
   if (o.price !== null && Math.abs(o.price - v.lastPrice) / v.lastPrice > l.priceBandBps / 1e4) return 'price_band'
   if (v.openOrders >= l.maxOpenOrders) return 'max_open_orders'
   if (kind === 'reduce') return null

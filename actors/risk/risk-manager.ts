@@ -121,8 +121,12 @@ export class RiskManager {
     return this.portfolioNow
   }
 
-  /** Checks one order of `a`; null to let it through (and spend a rate token), or why not. */
-  check(a: RiskSubject, o: { side: Side; type: 'market' | 'limit'; amount: number; price: number | null }, now: number, openOrders: number): DenyReason | null {
+  /**
+   * Checks one order of `a`; null to let it through (and spend a rate token), or why not. A netting
+   * `child` never reaches the venue itself: it skips the venue minimum and the account's order rate,
+   * which its block is checked against (`checkBlock`).
+   */
+  check(a: RiskSubject, o: { side: Side; type: 'market' | 'limit'; amount: number; price: number | null }, now: number, openOrders: number, child = false): DenyReason | null {
     const market = this.markets.get(a.symbol)
     const lastPrice = this.lastPrice.get(a.symbol)
     // Never pass what cannot be checked: an order with no reference price could breach any limit.
@@ -143,6 +147,7 @@ export class RiskManager {
         openOrders,
       },
       this.limits,
+      child,
     )
     if (reason !== null) return this.deny(reason)
     // Rate limits last, and both buckets must have a token before either is spent.
@@ -150,8 +155,31 @@ export class RiskManager {
     if (bucket === undefined && Number.isFinite(this.limits.strategyOrdersPerSec))
       this.buckets.set(a.index, (bucket = new TokenBucket(this.limits.strategyOrdersPerSec, this.limits.strategyOrderBurst, now)))
     if (bucket !== undefined && !bucket.peek(now)) return this.deny('rate_limit_strategy')
-    if (!this.globalBucket.take(now)) return this.deny('rate_limit_global')
+    if (!child && !this.globalBucket.take(now)) return this.deny('rate_limit_global')
     bucket?.take(now)
+    return null
+  }
+
+  /**
+   * The account-level check of a netting block's venue order: a known, priced symbol, not halted,
+   * on the grid, at least the venue minimum, within the order notional and price band, and a token
+   * of the account's order rate. Strategy limits were checked on each child.
+   */
+  checkBlock(symbol: string, o: { side: Side; type: 'market' | 'limit'; amount: number; price: number | null }, now: number): DenyReason | null {
+    const m = this.markets.get(symbol)
+    const last = this.lastPrice.get(symbol)
+    if (m === undefined) return this.deny('unknown_symbol')
+    if (last === undefined) return this.deny('no_price')
+    const state = this.globalState === 'HALTED' || this.symbolState.get(symbol) === 'HALTED'
+    if (state) return this.deny('halted')
+    const onGrid = (x: number, step: number) => Math.abs(x / step - Math.round(x / step)) < 1e-6
+    if (!(o.amount > 0) || !onGrid(o.amount, m.lotSize) || (o.price !== null && !onGrid(o.price, m.tickSize))) return this.deny('precision')
+    const price = o.price ?? last
+    const notional = o.amount * price
+    if (notional < m.minNotional) return this.deny('min_notional')
+    if (notional > this.limits.maxOrderNotional) return this.deny('max_order_notional')
+    if (o.price !== null && Math.abs(o.price - last) / last > this.limits.priceBandBps / 1e4) return this.deny('price_band')
+    if (!this.globalBucket.take(now)) return this.deny('rate_limit_global')
     return null
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { ALGO_NAMES, DEFAULT_ALGO_OPTIONS, type AlgoName, type AlgoOptions } from '../../actors/algos/algo.ts'
 import { DEFAULT_LIMITS, validateLimits, type RiskLimits } from '../../actors/risk/limits.ts'
+import type { NettingOptions } from '../../actors/netting/netting-desk.ts'
 import { expandGrid, type GridSpec, type StrategySpec } from '../../streams/strategies/grid.ts'
 import { ConfigError } from '../domain/errors.ts'
 import type { EngineMode } from '../engine/engine.ts'
@@ -38,6 +39,10 @@ export const DEMO_FLAGS = {
   fallback: { type: 'string', default: 'market' },
   'peg-offset': { type: 'string', default: '0' },
   'peg-to': { type: 'string', default: 'best' },
+  netting: { type: 'boolean' },
+  'net-window-ms': { type: 'string', default: '0' },
+  'net-hold-ms': { type: 'string', default: '5000' },
+  'internal-fee-rate': { type: 'string', default: '0' },
   'max-drawdown': { type: 'string', default: '0.05' },
   'breaker-window': { type: 'string', default: '3600' },
   'breaker-action': { type: 'string', default: 'reduce' },
@@ -92,6 +97,10 @@ execution:
   --max-slippage-bps B      chase: stop chasing once the touch ran this far against us (default 25)
   --fallback F              market (send the rest at market) | cancel (give up) (default market)
   --peg-offset T, --peg-to best|mid   peg: ticks on the passive side of the reference (default 0, best)
+  --netting                 net the strategies' orders per symbol into block orders (crossing internally)
+  --net-window-ms MS        children arriving within MS net together (default 0: the same sweep or tick)
+  --net-hold-ms MS          a net below the venue minimum waits this long for more (default 5000)
+  --internal-fee-rate R     fee rate of an internal cross, both sides (default 0)
 
 risk (quote currency; a limit left out is off):
   --capital USDT            each strategy's sub-ledger (default 2 × --notional)
@@ -141,6 +150,7 @@ export interface DemoConfig {
   positionsEverySec: number
   risk: RiskLimits
   execution: { algo: AlgoName; options: AlgoOptions }
+  netting: NettingOptions | null
 }
 
 /** Validates the demo's flags; every error names its flag. */
@@ -185,6 +195,14 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
         pegTo: choiceFlag(v['peg-to'], '--peg-to', ['best', 'mid'] as const),
       },
     },
+    netting:
+      v.netting === true
+        ? {
+            windowMs: numFlag(v['net-window-ms'], '--net-window-ms', 0, 3_600_000),
+            holdMs: numFlag(v['net-hold-ms'], '--net-hold-ms', 0, 86_400_000),
+            internalFeeRate: numFlag(v['internal-fee-rate'], '--internal-fee-rate', 0, 0.1),
+          }
+        : null,
   }
 }
 
@@ -271,6 +289,7 @@ export function demoSession(c: DemoConfig): SessionConfig {
     stopGraceSec: c.stopGraceSec,
     risk: c.risk,
     execution: c.execution,
+    netting: c.netting,
   }
 }
 

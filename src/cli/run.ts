@@ -1,3 +1,4 @@
+import { DEFAULT_NETTING } from '../../actors/netting/netting-desk.ts'
 import { DEFAULT_ALGO_OPTIONS, type AlgoName } from '../../actors/algos/algo.ts'
 import { DEFAULT_LIMITS, validateLimits } from '../../actors/risk/limits.ts'
 import { expandGrid, type StrategySpec } from '../../streams/strategies/grid.ts'
@@ -125,6 +126,10 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
         ...(e.pegTo !== undefined ? { pegTo: e.pegTo } : {}),
       },
     },
+    netting:
+      e.netting === true
+        ? { windowMs: e.netWindowMs ?? DEFAULT_NETTING.windowMs, holdMs: e.netHoldMs ?? DEFAULT_NETTING.holdMs, internalFeeRate: e.internalFeeRate ?? DEFAULT_NETTING.internalFeeRate }
+        : null,
   }
 }
 
@@ -154,5 +159,5 @@ export async function dryRunReport(cmd: RunCommand): Promise<string> {
   for (const s of specs) byName.set(s.strategy, (byName.get(s.strategy) ?? 0) + 1)
   const parts = [...byName].map(([k, n]) => `${k} ${n}`).join(', ')
   const c = cmd.config
-  return `${cmd.file}: OK\n  strategies: ${specs.length} (${parts})\n  exchange: ${c.exchange.type === 'sim' ? 'sim' : `ccxt ${c.exchange.id}${c.exchange.baseUrl ? ` at ${c.exchange.baseUrl}` : ''}`}, ${exchange.markets.length} symbols\n  signals: ${c.signals ? `every ${c.signals.everyS} s to ${c.signals.groups} groups` : 'none'}\n  execution: ${c.execution.algo}, mode: ${c.engine.mode}\n  database: ${c.database}\n`
+  return `${cmd.file}: OK\n  strategies: ${specs.length} (${parts})\n  exchange: ${c.exchange.type === 'sim' ? 'sim' : `ccxt ${c.exchange.id}${c.exchange.baseUrl ? ` at ${c.exchange.baseUrl}` : ''}`}, ${exchange.markets.length} symbols\n  signals: ${c.signals ? `every ${c.signals.everyS} s to ${c.signals.groups} groups` : 'none'}\n  execution: ${c.execution.algo}${c.execution.netting === true ? ' (netting)' : ''}, mode: ${c.engine.mode}\n  database: ${c.database}\n`
 }

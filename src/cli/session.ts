@@ -3,13 +3,15 @@ import { resolve } from 'node:path'
 import { asyncScheduler, type Observable } from 'rxjs'
 import type { Logger } from 'pino'
 import type { AlgoName, AlgoOptions } from '../../actors/algos/algo.ts'
+import type { NettingOptions } from '../../actors/netting/netting-desk.ts'
 import type { RiskLimits } from '../../actors/risk/limits.ts'
 import { OrderFactory } from '../../actors/order-factory.ts'
 import { RiskManager } from '../../actors/risk/risk-manager.ts'
 import { signalSchedule, type SignalScheduleOptions } from '../../streams/signal-schedule.ts'
 import type { StrategySpec } from '../../streams/strategies/grid.ts'
 import { Engine, type EngineMode, type EventStore } from '../engine/engine.ts'
-import type { OrderEvent } from '../domain/order.ts'
+import { nettingSummary } from '../engine/netting-summary.ts'
+import type { StoredEvent } from '../domain/netting.ts'
 import type { SignalRound } from '../domain/signal.ts'
 import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats.ts'
 import type { Market } from '../domain/market.ts'
@@ -48,6 +50,8 @@ export interface SessionConfig {
   readonly stopGraceSec: number
   readonly risk: RiskLimits
   readonly execution: { algo: AlgoName; options: AlgoOptions }
+  /** Net orders per symbol into block orders; null: every strategy sends its own. */
+  readonly netting: NettingOptions | null
 }
 
 /**
@@ -73,6 +77,7 @@ export function sessionEngine(
     store,
     risk,
     execution: c.execution,
+    netting: c.netting ?? undefined,
     maxQueuedEvents: c.maxQueued,
     callTimeoutMs: c.callTimeoutMs,
     runTag: `d${Date.now().toString(36)}`,
@@ -92,7 +97,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   const runId = `${c.command}-${Date.now().toString(36)}`
   const spillPath = resolve(`shoal-unwritten-${runId}.jsonl`)
   /** Keeps events the store could not take, one JSON line each; returns where. */
-  const spill = (events: readonly OrderEvent[]): string => {
+  const spill = (events: readonly StoredEvent[]): string => {
     writeFileSync(spillPath, `${events.map((e) => JSON.stringify(e)).join('\n')}\n`)
     return spillPath
   }
@@ -222,8 +227,9 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
     positionsOpen: engine.metrics.positionsOpen,
     failedActors: t.failedActors,
     persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events, orderUpserts: store.written.orderUpserts, batches: store.written.batches },
-    unpersistedEvents: engine.acceptedEvents - engine.persistedEvents,
+    unpersistedEvents: p.counts.accepted - p.counts.written,
     execution: engine.execution?.summary() ?? null,
+    netting: engine.desk === null ? null : nettingSummary(engine.desk.counts),
     risk: risk.summary(),
     sink: {
       durableMs: pick(p.durableSummary()),

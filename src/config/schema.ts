@@ -127,6 +127,10 @@ export const configSchema = z
         fallback: z.enum(['market', 'cancel']).optional(),
         pegOffsetTicks: z.number().int().min(0).optional(),
         pegTo: z.enum(['best', 'mid']).optional(),
+        netting: z.boolean().optional(),
+        netWindowMs: z.number().min(0).max(3_600_000).optional(),
+        netHoldMs: z.number().min(0).max(86_400_000).optional(),
+        internalFeeRate: z.number().min(0).max(0.1).optional(),
       })
       .strict()
       .default({ algo: 'market' }),

@@ -12,6 +12,18 @@ export type OrderStatus = 'pending_new' | 'unknown' | 'new' | 'partially_filled'
 export const FINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(['filled', 'canceled', 'rejected', 'denied', 'expired'])
 export const isFinal = (s: OrderStatus): boolean => FINAL_STATUSES.has(s)
 
+/** Where a strategy's fill came from under netting: a venue fill of a block, an internal cross, or (house only) a lot remainder. */
+export type AllocationKind = 'venue' | 'internal' | 'house'
+
+/** Carried by a child order's fill: what it was allocated from. */
+export interface Allocation {
+  readonly kind: AllocationKind
+  /** The block (its venue client order id); null for an internal cross. */
+  readonly blockId: string | null
+  /** The internal cross; null for a venue allocation. */
+  readonly crossId: string | null
+}
+
 export interface Fill {
   readonly tradeId: string
   readonly orderId: string
@@ -21,6 +33,8 @@ export interface Fill {
   readonly fee: number
   readonly liquidity: 'maker' | 'taker'
   readonly ts: number
+  /** Under netting: the block or internal cross this fill was allocated from. */
+  readonly alloc?: Allocation
 }
 
 /** An order as shoal tracks it. Immutable: every transition makes a new record. `id` is our client order id. */

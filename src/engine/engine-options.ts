@@ -1,6 +1,7 @@
 import type { Observable, SchedulerLike } from 'rxjs'
 import type { Logger } from 'pino'
 import type { AlgoName, AlgoOptions } from '../../actors/algos/algo.ts'
+import type { NettingOptions } from '../../actors/netting/netting-desk.ts'
 import type { RiskManager } from '../../actors/risk/risk-manager.ts'
 import type { StrategySpec } from '../../streams/strategies/grid.ts'
 import type { Market } from '../domain/market.ts'
@@ -38,6 +39,11 @@ export interface EngineOptions {
   readonly risk?: RiskManager
   /** How often the risk manager re-marks exposure and runs its breakers. */
   readonly riskEveryMs?: number
+  /**
+   * Net the strategies' orders per symbol into block orders (crossing opposite interest internally and
+   * allocating fills back); none = every strategy sends its own venue orders.
+   */
+  readonly netting?: Partial<NettingOptions>
   /** Work orders with an execution algorithm (and measure execution quality); none = plain market orders. */
   readonly execution?: { readonly algo: AlgoName; readonly options?: Partial<AlgoOptions> }
   readonly orderTimeoutMs?: number

@@ -1,6 +1,7 @@
 import { asyncScheduler, concatMap, finalize, share, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
 import type { Logger } from 'pino'
 import type { OrderPath } from '../../actors/order-path.ts'
+import type { NettingDesk } from '../../actors/netting/netting-desk.ts'
 import type { RiskManager } from '../../actors/risk/risk-manager.ts'
 import { StrategyActor } from '../../actors/strategy-actor.ts'
 import { exhaustLatestBy } from '../../streams/exhaust-latest-by.ts'
@@ -9,7 +10,7 @@ import { periodic } from '../../streams/periodic.ts'
 import type { OrderReport } from '../../streams/track-order.ts'
 import { target, type Intent } from '../domain/intent.ts'
 import type { MarketEvent } from '../domain/market.ts'
-import type { OrderEvent } from '../domain/order.ts'
+import type { StoredEvent } from '../domain/netting.ts'
 import type { SignalRound } from '../domain/signal.ts'
 import { withCallTimeout } from '../exchange/call-timeout.ts'
 import type { ExchangePort } from '../exchange/port.ts'
@@ -58,6 +59,8 @@ export class Engine {
   private readonly port: ExchangePort
   /** Intent → decided → built → risk-checked → sent: the one order path. */
   private readonly path: OrderPath
+  /** Present when netting is on. */
+  readonly desk: NettingDesk | null
   private readonly intake: OrderEventIntake
   private readonly roster: ActorRoster
   /** Inputs (market, signals): stopped first on shutdown. */
@@ -65,7 +68,7 @@ export class Engine {
   /** Intents and the sink: stopped after in-flight actions drain. */
   private readonly coreSubs: Subscription[] = []
   private started = false
-  private stopping: Promise<{ unwritten: OrderEvent[] }> | null = null
+  private stopping: Promise<{ unwritten: StoredEvent[] }> | null = null
   private actionsDone: Promise<void> = Promise.resolve()
   private readonly log: Logger | undefined
 
@@ -98,7 +101,7 @@ export class Engine {
     this.roster = new ActorRoster(this.actors, { metrics: this.metrics, risk: o.risk, now: () => this.scheduler.now(), log: o.logger })
     this.intake = new OrderEventIntake({ actors: this.actors, metrics: this.metrics, risk: o.risk, persistence: this.persistence, onFault: (a, err) => this.failActor(a, err) })
     this.market = new MarketView(o.risk)
-    this.path = orderPathFor(o, {
+    const wired = orderPathFor(o, {
       port: this.port,
       orderUpdates: this.orderUpdates,
       market: this.market,
@@ -111,6 +114,8 @@ export class Engine {
       onFault: (a, err) => this.failActor(a, err),
       stopping: () => this.stopping !== null,
     })
+    this.path = wired.path
+    this.desk = wired.desk
   }
 
   /** Order events accepted from actions (and risk denials). */
@@ -199,11 +204,12 @@ export class Engine {
    * event is written. If the store still fails after `flushTimeoutMs`, the events it could not take
    * are returned (oldest first) for the caller to keep elsewhere; otherwise `unwritten` is empty.
    */
-  stop(drainMs = 10_000, flushTimeoutMs = 30_000): Promise<{ unwritten: OrderEvent[] }> {
+  stop(drainMs = 10_000, flushTimeoutMs = 30_000): Promise<{ unwritten: StoredEvent[] }> {
     this.stopping ??= (async () => {
       for (const s of this.inputSubs) s.unsubscribe()
       // Resting orders are cancelled on shutdown; their actions see the answers and end.
       this.path.cancelResting(this.actors, 'shutdown')
+      this.desk?.shutdown('shutdown')
       this.inputs.dispose()
       this.intents$.complete()
       const drained = await Promise.race([this.actionsDone.then(() => true), new Promise<boolean>((resolve) => this.scheduler.schedule(() => resolve(false), drainMs))])

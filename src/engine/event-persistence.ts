@@ -1,12 +1,12 @@
 import { defer, retry, Subject, timer, type SchedulerLike, type Subscription } from 'rxjs'
 import type { Logger } from 'pino'
-import type { OrderEvent } from '../domain/order.ts'
+import type { StoredEvent } from '../domain/netting.ts'
 import { orderSink } from '../../streams/order-sink.ts'
 import { LatencyHistogram } from './latency-histogram.ts'
 
 /** Where order events go: one call per batch, one transaction per call. */
 export interface EventStore {
-  write(batch: readonly OrderEvent[]): Promise<unknown>
+  write(batch: readonly StoredEvent[]): Promise<unknown>
 }
 
 export interface PersistenceOptions {
@@ -33,8 +33,8 @@ export interface PersistenceOptions {
  * events not yet written are handed back to the caller (`unwritten`) to be saved elsewhere.
  */
 export class EventPersistence {
-  private readonly events$ = new Subject<OrderEvent>()
-  private readonly queue: OrderEvent[] = []
+  private readonly events$ = new Subject<StoredEvent>()
+  private readonly queue: StoredEvent[] = []
   private readonly acceptedAt: number[] = []
   private head = 0
   private sub: Subscription | null = null
@@ -81,7 +81,7 @@ export class EventPersistence {
   }
 
   /** Takes one event; it is written in a later batch. */
-  accept(e: OrderEvent): void {
+  accept(e: StoredEvent): void {
     this.queue.push(e)
     this.acceptedAt.push(this.o.clock())
     this.counts.accepted++
@@ -136,7 +136,7 @@ export class EventPersistence {
   }
 
   /** Events accepted and not written, oldest first. */
-  unwritten(): OrderEvent[] {
+  unwritten(): StoredEvent[] {
     return this.queue.slice(this.head)
   }
 

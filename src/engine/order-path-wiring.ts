@@ -4,6 +4,8 @@ import type { OrderActionContext } from '../../actors/order-action.ts'
 import { OrderFactory } from '../../actors/order-factory.ts'
 import { OrderGate } from '../../actors/order-gate.ts'
 import { OrderPath } from '../../actors/order-path.ts'
+import { DEFAULT_NETTING, NettingDesk } from '../../actors/netting/netting-desk.ts'
+import type { ExecutionReport } from '../domain/execution-report.ts'
 import type { StrategyActor } from '../../actors/strategy-actor.ts'
 import type { OrderUpdateHub } from '../../streams/order-update-hub.ts'
 import type { OrderReport } from '../../streams/track-order.ts'
@@ -32,8 +34,8 @@ export interface OrderPathParts {
   readonly stopping: () => boolean
 }
 
-/** Builds the one order path from the engine's options: factory, risk gate, order action and, if configured, the execution algorithm. */
-export function orderPathFor(o: EngineOptions, p: OrderPathParts): OrderPath {
+/** Builds the one order path from the engine's options: factory, risk gate, order action and, if configured, the execution algorithm and the netting desk. */
+export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: OrderPath; desk: NettingDesk | null } {
   const markets = new Map<string, Market>(o.markets.map((m) => [m.symbol, m]))
   const exec: OrderActionContext = {
     exchange: p.port,
@@ -49,27 +51,50 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): OrderPath {
     },
   }
   const execution = p.execution
-  return new OrderPath({
+  const factory = new OrderFactory(o.runTag ?? 'sh')
+  const gate = new OrderGate({ risk: o.risk, now: () => p.scheduler.now(), openOrders: () => p.metrics.inFlight, onDenied: p.accept })
+  const algo =
+    o.execution === undefined || execution === null
+      ? null
+      : {
+          name: o.execution.algo,
+          ctx: {
+            exec,
+            quotes: (symbol: string) => p.market.quotes.select(symbol),
+            scheduler: p.scheduler,
+            options: { ...DEFAULT_ALGO_OPTIONS, ...o.execution.options },
+            onReport: (r: ExecutionReport) => execution.record(r),
+            stopping: p.stopping,
+          },
+        }
+  const desk =
+    o.netting === undefined
+      ? null
+      : new NettingDesk(
+          {
+            markets,
+            lastPrice: (s) => p.market.lastPrice(s),
+            lastQuote: (s) => p.market.lastQuote(s),
+            factory,
+            scheduler: p.scheduler,
+            exec,
+            algo,
+            checkBlock: (order) => gate.checkBlock(order),
+            record: (e) => p.persistence?.accept(e),
+            onSkip: exec.onSkip,
+            log: o.logger,
+          },
+          { ...DEFAULT_NETTING, ...o.netting },
+        )
+  const path = new OrderPath({
     markets,
     lastPrice: (s) => p.market.lastPrice(s),
     lastQuote: (s) => p.market.lastQuote(s),
-    factory: new OrderFactory(o.runTag ?? 'sh'),
-    gate: new OrderGate({ risk: o.risk, now: () => p.scheduler.now(), openOrders: () => p.metrics.inFlight, onDenied: p.accept }),
+    factory,
+    gate,
     exec,
-    algo:
-      o.execution === undefined || execution === null
-        ? null
-        : {
-            name: o.execution.algo,
-            ctx: {
-              exec,
-              quotes: (symbol) => p.market.quotes.select(symbol),
-              scheduler: p.scheduler,
-              options: { ...DEFAULT_ALGO_OPTIONS, ...o.execution.options },
-              onReport: (r) => execution.record(r),
-              stopping: p.stopping,
-            },
-          },
+    desk,
+    algo,
     scheduler: p.scheduler,
     clock: p.clock,
     entriesHalted: () => p.persistence?.entriesHalted ?? false,
@@ -78,4 +103,5 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): OrderPath {
     onFault: p.onFault,
     log: o.logger,
   })
+  return { path, desk }
 }

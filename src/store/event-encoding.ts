@@ -1,3 +1,4 @@
+import { isDeskEvent, type DeskEvent, type StoredEvent } from '../domain/netting.ts'
 import type { Fill, Order, OrderEvent } from '../domain/order.ts'
 
 /**
@@ -6,12 +7,20 @@ import type { Fill, Order, OrderEvent } from '../domain/order.ts'
  * decodeEvents is its inverse (on the writer thread); both sit here so the slot order is written
  * in one file. What an event becomes in the tables is event-rows.ts's job, on either side.
  */
-export const STRIDE = 26
+export const STRIDE = 29
 
-export function encodeEvents(batch: readonly OrderEvent[]): unknown[] {
-  const out: unknown[] = new Array(batch.length * STRIDE)
+export function encodeEvents(batch: readonly StoredEvent[]): unknown[] {
+  const out: unknown[] = new Array(batch.length * STRIDE).fill(null)
   let i = 0
   for (const e of batch) {
+    if (isDeskEvent(e)) {
+      // Few (a block's updates, a house remainder): their payload travels as JSON in the reason slot.
+      out[i] = e.type
+      out[i + 1] = e.ts
+      out[i + 2] = JSON.stringify(e.type === 'BlockUpdated' ? e.block : e.house)
+      i += STRIDE
+      continue
+    }
     const o = e.order
     const f = e.fill
     out[i++] = e.type
@@ -40,6 +49,10 @@ export function encodeEvents(batch: readonly OrderEvent[]): unknown[] {
     out[i++] = f === null ? null : f.fee
     out[i++] = f === null ? null : f.liquidity
     out[i++] = f === null ? null : f.ts
+    const a = f?.alloc
+    out[i++] = a === undefined ? null : a.kind
+    out[i++] = a === undefined ? null : a.blockId
+    out[i++] = a === undefined ? null : a.crossId
   }
   return out
 }
@@ -47,13 +60,19 @@ export function encodeEvents(batch: readonly OrderEvent[]): unknown[] {
 const NO_TRADES: readonly string[] = []
 
 /** The events encodeEvents flattened (an order's trade ids are not carried: no table stores them). */
-export function decodeEvents(v: readonly unknown[]): OrderEvent[] {
+export function decodeEvents(v: readonly unknown[]): StoredEvent[] {
   const n = v.length / STRIDE
   if (!Number.isInteger(n)) throw new Error(`encoded events: ${v.length} values is not a multiple of ${STRIDE}`)
-  const out: OrderEvent[] = new Array(n)
+  const out: StoredEvent[] = new Array(n)
   for (let e = 0, i = 0; e < n; e++) {
-    const type = v[i++] as OrderEvent['type']
+    const type = v[i++] as StoredEvent['type']
     const ts = v[i++] as number
+    if (type === 'BlockUpdated' || type === 'HouseAllocated') {
+      const payload = JSON.parse(v[i] as string)
+      out[e] = (type === 'BlockUpdated' ? { type, ts, block: payload } : { type, ts, house: payload }) as DeskEvent
+      i += STRIDE - 2
+      continue
+    }
     const reason = v[i++] as string | null
     const order: Order = {
       id: v[i++] as string,
@@ -75,12 +94,16 @@ export function decodeEvents(v: readonly unknown[]): OrderEvent[] {
       reason: v[i++] as string | null,
     }
     const tradeId = v[i++] as string | null
-    const fill: Fill | null =
-      tradeId === null
-        ? null
-        : { tradeId, orderId: v[i++] as string, price: v[i++] as number, amount: v[i++] as number, fee: v[i++] as number, liquidity: v[i++] as Fill['liquidity'], ts: v[i++] as number }
-    if (fill === null) i += 6
-    out[e] = { type, ts, order, fill, reason }
+    let fill: Fill | null = null
+    if (tradeId === null) i += 9
+    else {
+      fill = { tradeId, orderId: v[i++] as string, price: v[i++] as number, amount: v[i++] as number, fee: v[i++] as number, liquidity: v[i++] as Fill['liquidity'], ts: v[i++] as number }
+      const kind = v[i++] as NonNullable<Fill['alloc']>['kind'] | null
+      const blockId = v[i++] as string | null
+      const crossId = v[i++] as string | null
+      if (kind !== null) fill = { ...fill, alloc: { kind, blockId, crossId } }
+    }
+    out[e] = { type: type as OrderEvent['type'], ts, order, fill, reason }
   }
   return out
 }

@@ -145,6 +145,48 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('runs').dropColumn('exchange').execute()
     },
   },
+  '006_netting': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('blocks')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('run_id', 'text')
+        .addColumn('symbol', 'text', (c) => c.notNull())
+        .addColumn('side', 'text', (c) => c.notNull())
+        .addColumn('amount', 'double precision', (c) => c.notNull())
+        .addColumn('filled', 'double precision', (c) => c.notNull())
+        .addColumn('avg_price', 'double precision')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('closed_at', 'bigint')
+        .addColumn('children', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('blocks_run').on('blocks').columns(['run_id', 'symbol']).execute()
+      await db.schema
+        .createTable('allocations')
+        .addColumn('trade_id', 'text', (c) => c.primaryKey())
+        .addColumn('run_id', 'text')
+        .addColumn('block_id', 'text')
+        .addColumn('cross_id', 'text')
+        .addColumn('order_id', 'text')
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('symbol', 'text', (c) => c.notNull())
+        .addColumn('side', 'text', (c) => c.notNull())
+        .addColumn('amount', 'double precision', (c) => c.notNull())
+        .addColumn('price', 'double precision', (c) => c.notNull())
+        .addColumn('fee', 'double precision', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('allocations_block').on('allocations').column('block_id').execute()
+      await db.schema.createIndex('allocations_strategy').on('allocations').columns(['strategy_id', 'ts']).execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('allocations').execute()
+      await db.schema.dropTable('blocks').execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }

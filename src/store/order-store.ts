@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely'
 import { applyFill, type PositionFigures } from '../../actors/position.ts'
 import { slippageBps, type ExecutionReport } from '../domain/execution-report.ts'
-import type { Order, OrderEvent, OrderStatus } from '../domain/order.ts'
+import type { StoredEvent } from '../domain/netting.ts'
+import type { Order, OrderStatus } from '../domain/order.ts'
 import { insertRows, unnestRows } from './bulk-insert.ts'
 import type { StoreConnection } from './database.ts'
 import { eventRows, type EventRows } from './event-rows.ts'
 import { migrateToLatest } from './migrations.ts'
 import type { Database, ExecutionsTable, OrdersTable, PositionsTable } from './schema.ts'
-import { EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, type TableSpec } from './tables.ts'
+import { ALLOCATIONS, BLOCKS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, type TableSpec } from './tables.ts'
 
 export interface WriteResult {
   readonly orders: number
@@ -146,7 +147,7 @@ export class OrderStore {
     return out
   }
 
-  async write(batch: readonly OrderEvent[]): Promise<WriteResult> {
+  async write(batch: readonly StoredEvent[]): Promise<WriteResult> {
     const rows = eventRows(batch, this.runId, this.seq)
     await this.writeRows(rows)
     // Only after the commit: a failed batch is retried whole, with the same sequence numbers.
@@ -169,6 +170,8 @@ export class OrderStore {
       [ORDER_EVENTS, rows.events],
       [ORDERS, rows.orders],
       [FILLS, rows.fills],
+      [BLOCKS, rows.blocks],
+      [ALLOCATIONS, rows.allocations],
     ])
   }
 

@@ -1,4 +1,4 @@
-import type { EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, RowOf, RUNS } from './tables.ts'
+import type { ALLOCATIONS, BLOCKS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, RowOf, RUNS } from './tables.ts'
 
 /** Row types, derived from the table specs in tables.ts (times are epoch milliseconds). */
 export type OrdersTable = RowOf<typeof ORDERS>
@@ -7,6 +7,8 @@ export type RunsTable = RowOf<typeof RUNS>
 export type OrderEventsTable = RowOf<typeof ORDER_EVENTS>
 export type PositionsTable = RowOf<typeof POSITIONS>
 export type ExecutionsTable = RowOf<typeof EXECUTIONS>
+export type BlocksTable = RowOf<typeof BLOCKS>
+export type AllocationsTable = RowOf<typeof ALLOCATIONS>
 
 export interface Database {
   runs: RunsTable
@@ -15,4 +17,6 @@ export interface Database {
   fills: FillsTable
   positions: PositionsTable
   executions: ExecutionsTable
+  blocks: BlocksTable
+  allocations: AllocationsTable
 }

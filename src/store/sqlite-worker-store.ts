@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import type { OrderEvent } from '../domain/order.ts'
+import type { StoredEvent } from '../domain/netting.ts'
 import type { StoreConnection } from './database.ts'
 import { encodeEvents } from './event-encoding.ts'
 import type { ExecutionReport } from '../domain/execution-report.ts'
@@ -51,7 +51,7 @@ export class SqliteWorkerStore extends OrderStore {
     this.worker.on('exit', (code) => code !== 0 && fail(new Error(`exit code ${code}`)))
   }
 
-  override async write(batch: readonly OrderEvent[]): Promise<WriteResult> {
+  override async write(batch: readonly StoredEvent[]): Promise<WriteResult> {
     if (this.dead) throw this.dead
     const id = ++this.nextId
     const reply = await new Promise<Reply>((resolve, reject) => {

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { sqliteInsertText } from './bulk-insert.ts'
 import { decodeEvents } from './event-encoding.ts'
 import { eventRows } from './event-rows.ts'
-import { EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, type TableSpec, valuesOf } from './tables.ts'
+import { ALLOCATIONS, BLOCKS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, type TableSpec, valuesOf } from './tables.ts'
 
 /**
  * The SQLite writer thread: takes encoded batches and writes each in one transaction with cached
@@ -60,6 +60,8 @@ const write = db.transaction((m: WriteMessage) => {
   insertRows(ORDER_EVENTS, rows.events)
   insertRows(ORDERS, rows.orders)
   insertRows(FILLS, rows.fills)
+  insertRows(BLOCKS, rows.blocks)
+  insertRows(ALLOCATIONS, rows.allocations)
   return { orders: rows.orders.length, fills: rows.fills.length }
 })
 

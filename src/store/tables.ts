@@ -146,8 +146,54 @@ export const RUNS = spec({
   conflict: { keys: ['id'], update: 'nothing' },
 })
 
+/** Netting: one row per block order (the net of a window's children of one symbol), its latest state. */
+export const BLOCKS = spec({
+  name: 'blocks',
+  columns: [
+    // The venue client order id of the block's (first) order.
+    ['id', 'text'],
+    ['run_id', 'text', 'null'],
+    ['symbol', 'text'],
+    ['side', 'text'],
+    ['amount', 'float8'],
+    ['filled', 'float8'],
+    ['avg_price', 'float8', 'null'],
+    ['status', 'text'],
+    ['reason', 'text', 'null'],
+    ['created_at', 'bigint'],
+    ['closed_at', 'bigint', 'null'],
+    // JSON [[order id, strategy id, actor, amount], …]: the children the block nets.
+    ['children', 'text'],
+  ],
+  conflict: { keys: ['id'], update: ['filled', 'avg_price', 'status', 'reason', 'closed_at'] },
+})
+
+/** Netting: every amount a strategy (or the house) got from a block's venue fills or an internal cross. */
+export const ALLOCATIONS = spec({
+  name: 'allocations',
+  columns: [
+    // The fill's trade id in `fills` (the house's: '<block>:house').
+    ['trade_id', 'text'],
+    ['run_id', 'text', 'null'],
+    // Null for an internal cross.
+    ['block_id', 'text', 'null'],
+    ['cross_id', 'text', 'null'],
+    ['order_id', 'text', 'null'],
+    ['strategy_id', 'text'],
+    ['symbol', 'text'],
+    ['side', 'text'],
+    ['amount', 'float8'],
+    ['price', 'float8'],
+    ['fee', 'float8'],
+    // venue | internal | house
+    ['kind', 'text'],
+    ['ts', 'bigint'],
+  ],
+  conflict: { keys: ['trade_id'], update: 'nothing' },
+})
+
 /** Every table the bulk writers know, by name. */
-export const TABLES = { orders: ORDERS, fills: FILLS, order_events: ORDER_EVENTS, positions: POSITIONS, executions: EXECUTIONS, runs: RUNS } as const
+export const TABLES = { orders: ORDERS, fills: FILLS, order_events: ORDER_EVENTS, positions: POSITIONS, executions: EXECUTIONS, runs: RUNS, blocks: BLOCKS, allocations: ALLOCATIONS } as const
 
 /** The spec's conflict clause as SQL (the same text on SQLite and PostgreSQL); '' when it has none. */
 export function conflictSql(s: TableSpec): string {

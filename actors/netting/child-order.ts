@@ -1,0 +1,69 @@
+import type { Subscriber } from 'rxjs'
+import type { AllocationKind } from '../../src/domain/netting.ts'
+import type { Order, OrderEvent, OrderUpdate } from '../../src/domain/order.ts'
+import { OrderTracker } from '../../streams/track-order.ts'
+import type { StrategyActor } from '../strategy-actor.ts'
+
+/**
+ * One strategy's order handed to the netting desk: still its actor's one in-flight action (the
+ * inner observable of its lane), with its own lifecycle — submitted, accepted when its block is
+ * (or when it is crossed), filled by allocations, and ended — applied through the order state table.
+ */
+export class ChildOrder {
+  private readonly tracker: OrderTracker
+  /** The lane stopped listening (engine stop, or the actor failed): the desk drops it. */
+  dead = false
+  /** Whole lots it still wants from its block (set when the block is made). */
+  wantLots = 0
+
+  constructor(
+    readonly actor: StrategyActor,
+    order: Order,
+    private readonly out: Subscriber<OrderEvent>,
+    onSkip?: (order: Order, reason: string) => void,
+  ) {
+    this.tracker = new OrderTracker(order, { now: () => 0 }, out, onSkip)
+    out.next({ type: 'OrderSubmitted', ts: order.createdAt, order, fill: null, reason: null })
+  }
+
+  get order(): Order {
+    return this.tracker.order
+  }
+
+  get final(): boolean {
+    return this.tracker.final
+  }
+
+  /** Amount not yet filled. */
+  get remaining(): number {
+    const o = this.tracker.order
+    return o.amount - o.filled
+  }
+
+  /** Applies one step; completes the action once the order is final. */
+  apply(u: OrderUpdate): void {
+    if (this.dead || this.tracker.final) return
+    if (this.tracker.report(u)) this.out.complete()
+  }
+
+  accept(exchangeId: string, ts: number): void {
+    if (this.order.status === 'pending_new') this.apply({ type: 'OrderAccepted', ts, exchangeId })
+  }
+
+  /** One allocation: `amount` at `price`, as a fill of this child with its own trade id. */
+  fill(tradeId: string, amount: number, price: number, fee: number, ts: number, kind: AllocationKind, blockId: string | null, crossId: string | null): void {
+    this.apply({ type: 'OrderFilled', ts, fill: { tradeId, orderId: this.order.id, price, amount, fee, liquidity: kind === 'internal' ? 'maker' : 'taker', ts, alloc: { kind, blockId, crossId } } })
+  }
+
+  /** Ends an order that will get nothing more: rejected if it never traded and was never accepted, canceled otherwise. */
+  end(reason: string, ts: number): void {
+    if (this.final) return
+    if (this.order.status === 'pending_new' && this.order.filled === 0) this.apply({ type: 'OrderRejected', ts, reason })
+    else this.apply({ type: 'OrderCanceled', ts, reason })
+  }
+
+  /** Teardown from the lane. */
+  unsubscribe(): void {
+    this.dead = true
+  }
+}

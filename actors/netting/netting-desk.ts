@@ -1,0 +1,416 @@
+import { Observable, type SchedulerLike, type Subscription } from 'rxjs'
+import type { Logger } from 'pino'
+import type { Market, Quote, Side } from '../../src/domain/market.ts'
+import type { BlockState, DeskEvent } from '../../src/domain/netting.ts'
+import type { Order, OrderEvent } from '../../src/domain/order.ts'
+import type { AlgoContext, AlgoJob, AlgoName } from '../algos/algo.ts'
+import { ALGOS } from '../algos/algos.ts'
+import { runOrder, type OrderActionContext } from '../order-action.ts'
+import type { OrderFactory } from '../order-factory.ts'
+import type { StrategyActor } from '../strategy-actor.ts'
+import { allocateLots, lotsIn } from './allocate.ts'
+import { ChildOrder } from './child-order.ts'
+
+/** The strategy id of the desk's own (block) orders and of the house ledger. */
+export const HOUSE = '_house'
+
+export interface NettingOptions {
+  /** Children of one symbol arriving within this window net together; 0 = those of the same sweep or tick. */
+  readonly windowMs: number
+  /** A net below the venue's minimum notional waits for more children up to this long; then its children end unfilled. */
+  readonly holdMs: number
+  /** Fee rate both sides of an internal cross pay (default 0). */
+  readonly internalFeeRate: number
+}
+
+export const DEFAULT_NETTING: NettingOptions = { windowMs: 0, holdMs: 5_000, internalFeeRate: 0 }
+
+export interface DeskContext {
+  readonly markets: ReadonlyMap<string, Market>
+  readonly lastPrice: (symbol: string) => number | undefined
+  readonly lastQuote: (symbol: string) => Quote | undefined
+  readonly factory: OrderFactory
+  readonly scheduler: SchedulerLike
+  readonly exec: OrderActionContext
+  /** Work blocks with this algorithm; null: one market order per block. */
+  readonly algo: { readonly name: AlgoName; readonly ctx: AlgoContext } | null
+  /** The account-level risk gate for a block's venue order: null passes, otherwise why not. */
+  readonly checkBlock: (order: Order) => string | null
+  /** Block states and house remainders, to the store (through the engine's sink). */
+  readonly record: (e: DeskEvent) => void
+  readonly onSkip?: (order: Order, reason: string) => void
+  readonly log?: Logger
+}
+
+/** Counters for the summary. */
+export interface NettingCounts {
+  blocks: number
+  venueOrders: number
+  childOrders: number
+  allocations: number
+  crosses: number
+  readonly crossedAmount: Record<string, number>
+  readonly house: Record<string, number>
+  /** Venue orders sent per flush that had children (the last 1,000 flushes). */
+  readonly venueOrdersPerFlush: number[]
+}
+
+interface SymbolBook {
+  readonly market: Market
+  readonly index: number
+  pool: ChildOrder[]
+  /** Since when the pool's net has been below the venue minimum. */
+  heldSince: number | null
+  blockSeq: number
+  crossSeq: number
+}
+
+const EPS = 1e-9
+
+/**
+ * The netting desk: children of many strategies, per symbol, over a window — crossed against each
+ * other at the mid (last trade without a book), the net sent as one block order worked by the
+ * configured algorithm, and the block's venue fills allocated back to its children pro rata in
+ * whole lots (largest remainder, ties by actor index) as they arrive. What no child can take whole
+ * goes to the house ledger when the block ends. Every child stays its actor's one in-flight action.
+ */
+export class NettingDesk {
+  private readonly books = new Map<string, SymbolBook>()
+  private readonly dirty = new Set<SymbolBook>()
+  private flushing: Subscription | null = null
+  private readonly blocks = new Set<Block>()
+  private venueOrdersThisFlush = 0
+  readonly counts: NettingCounts = { blocks: 0, venueOrders: 0, childOrders: 0, allocations: 0, crosses: 0, crossedAmount: {}, house: {}, venueOrdersPerFlush: [] }
+
+  constructor(
+    readonly ctx: DeskContext,
+    readonly options: NettingOptions = DEFAULT_NETTING,
+  ) {
+    let i = 0
+    for (const m of ctx.markets.values()) this.books.set(m.symbol, { market: m, index: i++, pool: [], heldSince: null, blockSeq: 0, crossSeq: 0 })
+  }
+
+  /** `actor`'s order as a child: the action that ends when the child is final. */
+  child(actor: StrategyActor, order: Order): Observable<OrderEvent> {
+    return new Observable<OrderEvent>((out) => {
+      const book = this.books.get(order.symbol)
+      const c = new ChildOrder(actor, order, out, this.ctx.onSkip)
+      this.counts.childOrders++
+      if (book === undefined) {
+        c.end(`netting: unknown symbol ${order.symbol}`, this.ctx.scheduler.now())
+        return c
+      }
+      book.pool.push(c)
+      this.dirty.add(book)
+      this.flushing ??= this.ctx.scheduler.schedule(() => this.flush(), this.options.windowMs)
+      return c
+    })
+  }
+
+  /** Blocks being worked now. */
+  get activeBlocks(): number {
+    return this.blocks.size
+  }
+
+  /** Nets every symbol with children waiting. */
+  flush(): void {
+    this.flushing = null
+    this.venueOrdersThisFlush = 0
+    const books = [...this.dirty]
+    this.dirty.clear()
+    for (const book of books) this.net(book)
+    const per = this.counts.venueOrdersPerFlush
+    per.push(this.venueOrdersThisFlush)
+    if (per.length > 1_000) per.splice(0, per.length - 1_000)
+    // Held children come back for another look (more may arrive; the hold bound runs out).
+    for (const book of books) if (book.pool.length > 0) this.dirty.add(book)
+    if (this.dirty.size > 0) this.flushing = this.ctx.scheduler.schedule(() => this.flush(), Math.max(this.options.windowMs, 250))
+  }
+
+  /** Shutdown: children still waiting end unfilled, and blocks' resting venue orders are cancelled (their answers end the blocks). */
+  shutdown(why: string): void {
+    this.flushing?.unsubscribe()
+    this.flushing = null
+    const now = this.ctx.scheduler.now()
+    for (const book of this.books.values()) {
+      for (const c of book.pool) c.end(`netting: ${why} before the child was netted`, now)
+      book.pool = []
+    }
+    this.dirty.clear()
+    this.cancelResting(why)
+  }
+
+  /** Asks the venue to cancel every block's resting order (a risk trip, the kill switch, shutdown). */
+  cancelResting(why: string): void {
+    for (const b of this.blocks) b.cancelResting(why)
+  }
+
+  private net(book: SymbolBook): void {
+    const now = this.ctx.scheduler.now()
+    const pool = book.pool.filter((c) => !c.dead && !c.final)
+    book.pool = []
+    if (pool.length === 0) return
+    const m = book.market
+    const q = this.ctx.lastQuote(m.symbol)
+    const price = q !== undefined ? (q.bid + q.ask) / 2 : this.ctx.lastPrice(m.symbol)
+    if (price === undefined || !(price > 0)) {
+      this.hold(book, pool, now, 'no price to net at')
+      return
+    }
+    const lot = m.lotSize
+    const buys = pool.filter((c) => c.order.side === 'buy')
+    const sells = pool.filter((c) => c.order.side === 'sell')
+    const buyLots = buys.map((c) => lotsIn(c.remaining, lot))
+    const sellLots = sells.map((c) => lotsIn(c.remaining, lot))
+    const b = sum(buyLots)
+    const s = sum(sellLots)
+    const crossed = Math.min(b, s)
+    if (crossed > 0) this.cross(book, buys, buyLots, sells, sellLots, crossed, price, now)
+    const netSide: Side = b > s ? 'buy' : 'sell'
+    const netLots = Math.abs(b - s)
+    const rest = (netSide === 'buy' ? buys : sells).filter((c) => !c.final && lotsIn(c.remaining, lot) > 0)
+    // Dust under a lot (never the case for lot-grid children) cannot go anywhere: end it.
+    for (const c of pool) if (!c.final && !rest.includes(c)) c.end('netting: less than one lot left', now)
+    if (netLots === 0 || rest.length === 0) {
+      book.heldSince = null
+      return
+    }
+    if (netLots * lot * price < m.minNotional) {
+      this.hold(book, rest, now, `net ${+(netLots * lot).toFixed(12)} ${m.base} below the venue minimum notional ${m.minNotional}`)
+      return
+    }
+    book.heldSince = null
+    this.sendBlock(book, netSide, rest, netLots, q, price, now)
+  }
+
+  private hold(book: SymbolBook, children: ChildOrder[], now: number, why: string): void {
+    book.heldSince ??= now
+    if (now - book.heldSince >= this.options.holdMs) {
+      for (const c of children) c.end(`netting: ${why} for ${this.options.holdMs} ms`, now)
+      book.heldSince = null
+      return
+    }
+    book.pool.push(...children)
+  }
+
+  /** Crosses `crossed` lots internally at `price`: the smaller side whole, the larger side pro rata. */
+  private cross(book: SymbolBook, buys: ChildOrder[], buyLots: number[], sells: ChildOrder[], sellLots: number[], crossed: number, price: number, now: number): void {
+    const m = book.market
+    const crossId = this.ctx.factory.crossId(book.index, ++book.crossSeq)
+    const fee = this.options.internalFeeRate
+    const give = (children: ChildOrder[], lots: number[]) => {
+      const got = allocateLots(
+        crossed,
+        lots,
+        children.map((c) => c.actor.index),
+      )
+      for (let i = 0; i < children.length; i++) {
+        const n = got[i]!
+        if (n === 0) continue
+        const c = children[i]!
+        const amount = n * m.lotSize
+        c.accept(crossId, now)
+        c.fill(`${crossId}/${c.actor.index.toString(36)}`, amount, price, amount * price * fee, now, 'internal', null, crossId)
+        this.counts.allocations++
+      }
+    }
+    give(buys, buyLots)
+    give(sells, sellLots)
+    this.counts.crosses++
+    this.counts.crossedAmount[m.symbol] = (this.counts.crossedAmount[m.symbol] ?? 0) + crossed * m.lotSize
+  }
+
+  private sendBlock(book: SymbolBook, side: Side, children: ChildOrder[], netLots: number, quote: Quote | undefined, price: number, now: number): void {
+    const id = this.ctx.factory.blockId(book.index, ++book.blockSeq)
+    for (const c of children) c.wantLots = lotsIn(c.remaining, book.market.lotSize)
+    const block = new Block(this, id, book.market, side, netLots, children, now)
+    this.blocks.add(block)
+    this.counts.blocks++
+    block.start(quote ?? { kind: 'quote', symbol: book.market.symbol, bid: price, ask: price, bidSize: 0, askSize: 0, ts: now })
+  }
+
+  /** @internal a block's venue order went out */
+  _venueOrder(): void {
+    this.counts.venueOrders++
+    this.venueOrdersThisFlush++
+  }
+
+  /** @internal */
+  _ended(b: Block): void {
+    this.blocks.delete(b)
+  }
+}
+
+/** One block: the net of a window's children of one symbol, its venue work and the allocation of its fills. */
+class Block {
+  private filled = 0
+  private cost = 0
+  private fees = 0
+  private allocatedLots = 0
+  private allocatedFees = 0
+  private orders = 0
+  private current: Order | null = null
+  private denial: string | null = null
+  private status: BlockState['status'] = 'open'
+  private closedAt: number | null = null
+  private reason: string | null = null
+
+  constructor(
+    private readonly desk: NettingDesk,
+    readonly id: string,
+    private readonly market: Market,
+    private readonly side: Side,
+    private readonly lots: number,
+    private readonly children: ChildOrder[],
+    private readonly createdAt: number,
+  ) {
+    this.wants = children.map((c) => c.wantLots)
+  }
+
+  /** Each child's share of the net at the start, in lots. */
+  private readonly wants: number[]
+
+  private get amount(): number {
+    return this.lots * this.market.lotSize
+  }
+
+  start(arrival: Quote): void {
+    const { ctx } = this.desk
+    this.record()
+    const job: AlgoJob = {
+      strategyId: HOUSE,
+      side: this.side,
+      amount: this.amount,
+      market: this.market,
+      arrival,
+      newOrder: (type, amount, price) => this.newOrder(type, amount, price),
+      check: (order) => {
+        const why = ctx.checkBlock(order)
+        if (why !== null) this.denial = `risk: ${why}`
+        return why
+      },
+    }
+    const work: Observable<OrderEvent> =
+      ctx.algo === null
+        ? new Observable<OrderEvent>((out) => {
+            const order = job.newOrder('market', job.amount, null)
+            if (job.check(order) !== null) return out.complete()
+            return runOrder(ctx.exec, order).subscribe(out)
+          })
+        : ALGOS[ctx.algo.name](ctx.algo.ctx, job)
+    work.subscribe({ next: (e) => this.onVenueEvent(e), error: (err) => this.end(`block failed: ${err instanceof Error ? err.message : String(err)}`), complete: () => this.end(null) })
+  }
+
+  private newOrder(type: Order['type'], amount: number, price: number | null): Order {
+    const { ctx } = this.desk
+    const k = this.orders++
+    const o = ctx.factory.order({ index: -1, id: HOUSE }, 0, this.market.symbol, this.side, type, amount, price, this.market, ctx.scheduler.now())
+    // Deterministic per block: its first order carries the block's id, an algorithm's later ones `.<k>`.
+    return { ...o, id: k === 0 ? this.id : `${this.id}.${k}` }
+  }
+
+  private onVenueEvent(e: OrderEvent): void {
+    const now = this.desk.ctx.scheduler.now()
+    if (e.type === 'OrderSubmitted') {
+      this.desk._venueOrder()
+      this.current = e.order
+      return
+    }
+    this.current = e.order
+    if (e.type === 'OrderRejected') this.reason = e.reason
+    // The venue took it (acknowledged or traded): the children are accepted as part of this block.
+    if (e.type === 'OrderAccepted' || e.fill !== null) for (const c of this.children) c.accept(this.id, now)
+    if (e.fill === null) return
+    const f = e.fill
+    this.filled += f.amount
+    this.cost += f.amount * f.price
+    this.fees += f.fee
+    const lot = this.market.lotSize
+    const wholeLots = Math.min(this.lots, lotsIn(this.filled, lot))
+    const increment = wholeLots - this.allocatedLots
+    if (increment > 0) {
+      const live = this.children.filter((c) => !c.final && c.wantLots > 0)
+      const got = allocateLots(
+        increment,
+        live.map((c) => c.wantLots),
+        live.map((c) => c.actor.index),
+      )
+      const feePerUnit = f.amount > 0 ? f.fee / f.amount : 0
+      for (let i = 0; i < live.length; i++) {
+        const n = got[i]!
+        if (n === 0) continue
+        const c = live[i]!
+        const amount = n * lot
+        const fee = feePerUnit * amount
+        c.wantLots -= n
+        c.fill(`${f.tradeId}/${c.actor.index.toString(36)}`, amount, f.price, fee, f.ts, 'venue', this.id, null)
+        this.allocatedFees += fee
+        this.desk.counts.allocations++
+      }
+      this.allocatedLots = wholeLots
+    }
+    this.record()
+  }
+
+  cancelResting(why: string): void {
+    const o = this.current
+    if (o === null || o.type !== 'limit' || o.status === 'pending_cancel' || o.status === 'filled' || o.status === 'canceled') return
+    const { exec } = this.desk.ctx
+    exec.exchange.cancelOrder(o.id, o.symbol).subscribe({
+      next: (r) => exec.orderUpdates.dispatch(o.id, r),
+      error: () => this.desk.ctx.log?.debug({ blockId: this.id, why }, 'block order already final'),
+    })
+  }
+
+  private end(failure: string | null): void {
+    const { ctx } = this.desk
+    const now = ctx.scheduler.now()
+    const lot = this.market.lotSize
+    const done = this.allocatedLots >= this.lots
+    this.status = done ? 'filled' : this.filled > EPS ? 'canceled' : 'rejected'
+    this.reason = failure ?? this.denial ?? this.reason ?? (done ? null : 'block ended short')
+    this.closedAt = now
+    // What the venue filled beyond the whole lots given to children: the house's.
+    const rest = this.filled - this.allocatedLots * lot
+    if (rest > EPS) {
+      const avg = this.cost / this.filled
+      ctx.record({
+        type: 'HouseAllocated',
+        ts: now,
+        house: { blockId: this.id, symbol: this.market.symbol, side: this.side, amount: rest, price: avg, fee: Math.max(0, this.fees - this.allocatedFees), ts: now },
+      })
+      const h = this.desk.counts.house
+      h[this.market.symbol] = (h[this.market.symbol] ?? 0) + (this.side === 'buy' ? rest : -rest)
+    }
+    this.record()
+    for (const c of this.children) c.end(`block ${this.id} ${this.status}${this.reason ? `: ${this.reason}` : ''}`, now)
+    this.desk._ended(this)
+  }
+
+  private record(): void {
+    const ts = this.desk.ctx.scheduler.now()
+    this.desk.ctx.record({
+      type: 'BlockUpdated',
+      ts,
+      block: {
+        id: this.id,
+        symbol: this.market.symbol,
+        side: this.side,
+        amount: this.amount,
+        filled: this.filled,
+        avgPrice: this.filled > 0 ? this.cost / this.filled : null,
+        status: this.status,
+        reason: this.reason,
+        createdAt: this.createdAt,
+        closedAt: this.closedAt,
+        children: this.children.map((c, i) => [c.order.id, c.actor.id, c.actor.index, this.wants[i]! * this.market.lotSize] as const),
+      },
+    })
+  }
+}
+
+const sum = (xs: readonly number[]): number => {
+  let s = 0
+  for (const x of xs) s += x
+  return s
+}

@@ -1,0 +1,22 @@
+import type { NettingCounts } from '../../actors/netting/netting-desk.ts'
+
+const round = (x: number) => +x.toPrecision(12)
+
+/** The summary's `netting` section. */
+export function nettingSummary(c: NettingCounts) {
+  const per = c.venueOrdersPerFlush.filter((n) => n > 0).sort((a, b) => a - b)
+  const house: Record<string, number> = {}
+  for (const [s, v] of Object.entries(c.house)) house[s] = round(v)
+  const crossed: Record<string, number> = {}
+  for (const [s, v] of Object.entries(c.crossedAmount)) crossed[s] = round(v)
+  return {
+    blocks: c.blocks,
+    venueOrders: c.venueOrders,
+    childOrders: c.childOrders,
+    crosses: c.crosses,
+    crossedAmount: crossed,
+    allocations: c.allocations,
+    house,
+    venueOrdersPerRound: { p50: per.length === 0 ? 0 : per[Math.floor((per.length - 1) / 2)]!, max: per.length === 0 ? 0 : per[per.length - 1]! },
+  }
+}

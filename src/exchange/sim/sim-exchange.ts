@@ -40,8 +40,12 @@ export interface SimExchangeOptions {
   /** Starting quote (USDT) balance of the account. */
   readonly quoteBalance?: number
   readonly scenario?: Scenario
-  /** Relative spread of the simulated book, in basis points. */
+  /** Relative spread of the simulated book, in basis points (0: none at all). */
   readonly spreadBps?: number
+  /** Quote-currency size displayed at the touch before its random factor of 1–5 (default 1,000). */
+  readonly levelNotional?: number
+  /** Maker and taker fee rates of every market (default 0.02 % / 0.05 %). */
+  readonly fees?: { readonly maker: number; readonly taker: number }
   /**
    * Closed orders the venue remembers (for look-ups by client order id and duplicate checks); older
    * ones are forgotten first, as venues archive. Open orders are always kept.

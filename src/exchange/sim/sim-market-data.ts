@@ -16,8 +16,12 @@ export interface SimMarketDataOptions {
   readonly symbols: number
   readonly seed: number
   readonly scenario?: Scenario
-  /** Relative spread of the book, in basis points (default 2). */
+  /** Relative spread of the book, in basis points (default 2; at least two ticks, except 0: no spread at all). */
   readonly spreadBps?: number
+  /** Quote-currency size displayed at the touch before its random factor of 1–5 (default 1,000). */
+  readonly levelNotional?: number
+  /** Maker and taker fee rates of every market, instead of the defaults (0.02 % / 0.05 %). */
+  readonly fees?: { readonly maker: number; readonly taker: number }
 }
 
 /**
@@ -35,7 +39,9 @@ export class SimMarketData {
     private readonly rand: () => number,
     private tradeSeq: { n: number },
   ) {
-    const { markets, startPrices } = simMarkets(o.symbols, o.seed)
+    const { markets: listed, startPrices } = simMarkets(o.symbols, o.seed)
+    const fees = o.fees
+    const markets = fees === undefined ? listed : listed.map((m) => ({ ...m, makerFee: fees.maker, takerFee: fees.taker }))
     this.markets = markets
     markets.forEach((m, i) => {
       const path = new PricePath(startPrices[i]!, (o.seed * 7919 + i) >>> 0, o.scenario)
@@ -96,8 +102,9 @@ export class SimMarketData {
   }
 
   private quoteAt(m: Market, price: number, ts: number): Quote {
-    const half = Math.max(m.tickSize, (price * (this.o.spreadBps ?? 2)) / 2e4)
-    const size = (1000 / price) * (1 + this.rand() * 4)
+    const bps = this.o.spreadBps ?? 2
+    const half = bps === 0 ? 0 : Math.max(m.tickSize, (price * bps) / 2e4)
+    const size = ((this.o.levelNotional ?? 1000) / price) * (1 + this.rand() * 4)
     return { kind: 'quote', symbol: m.symbol, bid: roundTo(price - half, m.tickSize), ask: roundTo(price + half, m.tickSize), bidSize: size, askSize: size, ts }
   }
 }

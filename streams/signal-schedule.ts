@@ -1,4 +1,4 @@
-import { asyncScheduler, map, type Observable, type SchedulerLike } from 'rxjs'
+import { asyncScheduler, map, take, type Observable, type SchedulerLike } from 'rxjs'
 import { periodic } from './periodic.ts'
 import type { Signal, SignalRound, SignalValue } from '../src/domain/signal.ts'
 import { hash01 } from '../src/util/random.ts'
@@ -12,6 +12,8 @@ export interface SignalScheduleOptions {
   readonly pEnter?: number
   /** Probability of an exit signal (default 0.4); the rest is "none". */
   readonly pExit?: number
+  /** Stop after this many rounds (default: never). */
+  readonly rounds?: number
   readonly scheduler?: SchedulerLike
 }
 
@@ -33,7 +35,8 @@ export function signalRound(o: SignalScheduleOptions, round: number, ts: number)
  */
 export const signalSchedule = (o: SignalScheduleOptions): Observable<SignalRound> => {
   const scheduler = o.scheduler ?? asyncScheduler
-  return periodic(o.everyMs, scheduler).pipe(map((i) => signalRound(o, i + 1, scheduler.now())))
+  const rounds$ = periodic(o.everyMs, scheduler).pipe(map((i) => signalRound(o, i + 1, scheduler.now())))
+  return o.rounds === undefined ? rounds$ : rounds$.pipe(take(o.rounds))
 }
 
 /** Group `group`'s signal out of a round. */

@@ -102,4 +102,85 @@ describe('crash and restart against a venue that outlives the engine', () => {
       sim.stop()
     }
   })
+
+  it('with netting: kill -9 mid-round, restart: every block reconciled, missed fills allocated once, positions = allocations, venue = strategies + house', async () => {
+    const sim = new SimExchange({ symbols: 3, seed: 29, latencyMs: 3 }).start()
+    const venue = new BinanceVenue({ sim, credentials: { apiKey: 'nk', secret: 'ns' } })
+    const port = await venue.listen()
+    const env = { ...process.env, SHOAL_BINANCE_API_KEY: 'nk', SHOAL_BINANCE_SECRET: 'ns' }
+    const db = join(dir, 'crash-netting.sqlite')
+    const cfg = join(dir, 'crash-netting.yaml')
+    writeFileSync(
+      cfg,
+      `exchange: { type: ccxt, id: binance, baseUrl: 'http://127.0.0.1:${port}', pollMs: 200 }\ndatabase: ${db}\nsignals: { everyS: 0.3, groups: 6, pEnter: 0.45, pExit: 0.45 }\nstrategies:\n  - { strategy: followSignal, count: 120, notional: 40 }\nexecution: { algo: market, netting: true }\nengine: { statsEveryS: 1 }\n`,
+    )
+    try {
+      const first = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      let log = ''
+      await new Promise<void>((resolve, reject) => {
+        first.stderr.on('data', (b) => {
+          log += b
+          if (log.includes('"msg":"run started"')) resolve()
+        })
+        first.on('exit', (code) => reject(new Error(`first run exited early (${code}): ${log.slice(-500)}`)))
+        setTimeout(() => reject(new Error(`first run did not start: ${log.slice(-1500)}`)), 20_000)
+      })
+      await until(() => sim.knownOrders().length > 12, 'block orders at the venue', 30_000, 5)
+      const exited = new Promise((r) => first.once('exit', r))
+      process.kill(-first.pid!, 'SIGKILL')
+      await exited
+      await until(async () => sim.requestsInFlight === 0 && (await venue.connections()) === 0, 'the venue to settle after the crash')
+      const summaryPath = join(dir, 'restart-netting.json')
+      const second = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg, '--duration', '2', '--summary', summaryPath], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+      let err2 = ''
+      second.stderr.on('data', (b) => (err2 += b))
+      const code = await new Promise<number | null>((r) => second.once('exit', r))
+      expect(code, err2.slice(-800)).toBe(0)
+      const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
+      expect(s.reconciliation.blocks).toBeGreaterThan(0)
+
+      const d = new BetterSqlite3(db, { readonly: true })
+      const blocks = new Map((d.prepare('select id, filled, status from blocks').all() as { id: string; filled: number; status: string }[]).map((b) => [b.id, b]))
+      const allocated = new Map(
+        (d.prepare('select block_id, sum(amount) n from allocations where block_id is not null group by block_id').all() as { block_id: string; n: number }[]).map((r) => [r.block_id, r.n]),
+      )
+      // Every order on the venue is a block the store knows, with the venue's fills, all allocated (children + house).
+      const venueOrders = sim.knownOrders()
+      expect(venueOrders.length).toBeGreaterThan(12)
+      for (const v of venueOrders) {
+        const b = blocks.get(v.clientOrderId)
+        expect(b, `block ${v.clientOrderId} missing from the store`).toBeDefined()
+        expect(b!.filled, v.clientOrderId).toBeCloseTo(v.filled, 9)
+        expect(allocated.get(v.clientOrderId) ?? 0, `allocations of ${v.clientOrderId}`).toBeCloseTo(v.filled, 9)
+        expect(b!.status).not.toBe('open')
+      }
+      // Each fill once: no trade id twice, and every strategy's position at the restarted run's stop is the sum of its allocations.
+      const dup = d.prepare('select count(*) n from (select trade_id from allocations group by trade_id having count(*) > 1)').get() as { n: number }
+      expect(dup.n).toBe(0)
+      const byStrategy = new Map(
+        (
+          d.prepare("select strategy_id s, sum(case when side = 'buy' then amount else -amount end) n from allocations where kind != 'house' group by strategy_id").all() as { s: string; n: number }[]
+        ).map((r) => [r.s, r.n]),
+      )
+      const runId = (d.prepare('select id from runs order by started_at desc limit 1').get() as { id: string }).id
+      const positions = d.prepare("select strategy_id, symbol, position from positions where run_id = ? and kind = 'stop'").all(runId) as { strategy_id: string; symbol: string; position: number }[]
+      expect(positions).toHaveLength(120)
+      for (const p of positions) expect(p.position, p.strategy_id).toBeCloseTo(byStrategy.get(p.strategy_id) ?? 0, 9)
+      // The venue's net per symbol is the strategies' plus the house's.
+      const house = new Map(
+        (d.prepare("select symbol, sum(case when side = 'buy' then amount else -amount end) n from allocations where kind = 'house' group by symbol").all() as { symbol: string; n: number }[]).map(
+          (r) => [r.symbol, r.n],
+        ),
+      )
+      d.close()
+      const venueNet = new Map<string, number>()
+      for (const v of venueOrders) venueNet.set(v.symbol, (venueNet.get(v.symbol) ?? 0) + (v.side === 'buy' ? v.filled : -v.filled))
+      const strategiesNet = new Map<string, number>()
+      for (const p of positions) strategiesNet.set(p.symbol, (strategiesNet.get(p.symbol) ?? 0) + p.position)
+      for (const m of sim.markets) expect(venueNet.get(m.symbol) ?? 0, m.symbol).toBeCloseTo((strategiesNet.get(m.symbol) ?? 0) + (house.get(m.symbol) ?? 0), 9)
+    } finally {
+      await venue.close()
+      sim.stop()
+    }
+  })
 })

@@ -36,6 +36,8 @@ export interface OpenExchange {
   readonly persistent: boolean
   /** A persistent venue's account, without secrets (exchange id, base URL, a hash of the API key): a run resumes the last run on the same account. */
   readonly account: string | null
+  /** The venue's advertised order limits (Binance's exchangeInfo ORDERS entries), when it publishes them. */
+  readonly orderLimits: readonly { readonly limit: number; readonly intervalMs: number }[]
   /** Stream health and repairs, for the summary (ccxt venues). */
   health?(): unknown
   stop(): Promise<void> | void
@@ -61,6 +63,7 @@ export async function openExchange(v: ExchangeSpec, env: NodeJS.ProcessEnv = pro
       record: { exchange: 'sim', seed: v.options.seed, symbols: v.options.symbols },
       persistent: false,
       account: null,
+      orderLimits: [],
       stop: () => sim.stop(),
     }
   }
@@ -94,6 +97,7 @@ export async function openExchange(v: ExchangeSpec, env: NodeJS.ProcessEnv = pro
   const all = await firstValueFrom(new CcxtExchange(ex, { streams: 'poll' }).loadMarkets())
   const markets = v.symbols === 'all' ? all : all.filter((m) => (v.symbols as readonly string[]).includes(m.symbol))
   const port = new CcxtExchange(ex, { streams, pollMs: v.pollMs, auditMs: v.auditMs, symbols: markets.map((m) => m.symbol), log })
+  const orderLimits = await advertisedOrderLimits(ex as unknown as { publicGetExchangeInfo?: () => Promise<unknown> }, log)
   const prices = new Map<string, number>()
   for (const m of markets) {
     const t = await ex.fetchTicker(m.symbol)
@@ -106,8 +110,39 @@ export async function openExchange(v: ExchangeSpec, env: NodeJS.ProcessEnv = pro
     answerMs: v.pollMs,
     record: { exchange: v.id, baseUrl: v.baseUrl, symbols: markets.length, streams },
     persistent: true,
+    orderLimits,
     account: `${v.id}:${v.baseUrl ?? 'default'}:${createHash('sha256').update(apiKey).digest('hex').slice(0, 12)}`,
     health: () => port.health(),
     stop: () => port.stop(),
   }
+}
+
+const INTERVAL_MS: Record<string, number> = { SECOND: 1_000, MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000 }
+
+/** Binance-style `exchangeInfo.rateLimits` ORDERS entries, read once at start; none when the venue does not publish them. */
+async function advertisedOrderLimits(ex: { publicGetExchangeInfo?: () => Promise<unknown> }, log?: Logger): Promise<{ limit: number; intervalMs: number }[]> {
+  if (typeof ex.publicGetExchangeInfo !== 'function') return []
+  try {
+    const info = (await ex.publicGetExchangeInfo()) as { rateLimits?: { rateLimitType?: string; interval?: string; intervalNum?: number; limit?: number }[] }
+    return (info.rateLimits ?? [])
+      .filter((r) => r.rateLimitType === 'ORDERS' && INTERVAL_MS[r.interval ?? ''] !== undefined && Number(r.limit) > 0)
+      .map((r) => ({ limit: Number(r.limit), intervalMs: INTERVAL_MS[r.interval!]! * Number(r.intervalNum ?? 1) }))
+  } catch (err) {
+    log?.warn({ err: String(err) }, "could not read the venue's rate limits")
+    return []
+  }
+}
+
+/**
+ * The account order rate that keeps within every advertised ORDERS limit, as a token bucket: a burst
+ * of half the smallest limit, and a rate at which burst + rate × interval stays within each limit —
+ * so no fixed window of the venue ever sees more than its limit. Null when nothing is advertised.
+ */
+export function orderRateWithin(limits: readonly { limit: number; intervalMs: number }[]): { perSec: number; burst: number } | null {
+  if (limits.length === 0) return null
+  let burst = Infinity
+  for (const l of limits) burst = Math.min(burst, Math.max(1, Math.floor(l.limit / 2)))
+  let perSec = Infinity
+  for (const l of limits) perSec = Math.min(perSec, Math.max(0, l.limit - burst) / (l.intervalMs / 1000))
+  return { perSec, burst }
 }

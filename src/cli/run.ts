@@ -82,7 +82,8 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
           },
     callTimeoutMs: callTimeoutOf(c.exchange),
     strategies: (markets, priceOf) => configStrategies(c, markets, priceOf),
-    signals: c.signals === undefined ? null : { groups: c.signals.groups, everyMs: c.signals.everyS * 1000, seed: c.signals.seed, pEnter: c.signals.pEnter, pExit: c.signals.pExit },
+    signals:
+      c.signals === undefined ? null : { groups: c.signals.groups, everyMs: c.signals.everyS * 1000, seed: c.signals.seed, pEnter: c.signals.pEnter, pExit: c.signals.pExit, rounds: c.signals.rounds },
     mode: c.engine.mode,
     chunkSize: c.engine.chunkSize,
     dbPath: c.database,
@@ -126,6 +127,7 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
         ...(e.pegTo !== undefined ? { pegTo: e.pegTo } : {}),
       },
     },
+    orderRateFromVenue: r.orderRateFromVenue === true,
     netting:
       e.netting === true
         ? { windowMs: e.netWindowMs ?? DEFAULT_NETTING.windowMs, holdMs: e.netHoldMs ?? DEFAULT_NETTING.holdMs, internalFeeRate: e.internalFeeRate ?? DEFAULT_NETTING.internalFeeRate }

@@ -15,7 +15,7 @@ import type { StoredEvent } from '../domain/netting.ts'
 import type { SignalRound } from '../domain/signal.ts'
 import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats.ts'
 import type { Market } from '../domain/market.ts'
-import { openExchange, type OpenExchange, type ExchangeSpec } from './open-exchange.ts'
+import { openExchange, orderRateWithin, type OpenExchange, type ExchangeSpec } from './open-exchange.ts'
 import { reconcile, type ReconcileResult } from '../engine/reconcile.ts'
 import { isPostgresUrl, openStore, redactUrl } from '../store/database.ts'
 import { createOrderStore } from '../store/sqlite-worker-store.ts'
@@ -49,6 +49,8 @@ export interface SessionConfig {
   /** Into a graceful stop, how long before another SIGINT/SIGTERM forces the exit. */
   readonly stopGraceSec: number
   readonly risk: RiskLimits
+  /** Set the account's order rate (the risk gate's global bucket) from the venue's advertised ORDERS limits. */
+  readonly orderRateFromVenue?: boolean
   readonly execution: { algo: AlgoName; options: AlgoOptions }
   /** Net orders per symbol into block orders; null: every strategy sends its own. */
   readonly netting: NettingOptions | null
@@ -92,7 +94,8 @@ export function sessionEngine(
  * switch on SIGUSR2, and on the duration's end or SIGINT/SIGTERM a graceful stop that writes every
  * accepted event (or saves them to a file if the store stays down). Returns the summary.
  */
-export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.WriteStream = process.stdout): Promise<Record<string, unknown>> {
+export async function runSession(config: SessionConfig, log: Logger, out: NodeJS.WriteStream = process.stdout): Promise<Record<string, unknown>> {
+  let c = config
   const dbPath = isPostgresUrl(c.dbPath) ? c.dbPath : resolve(c.dbPath)
   const runId = `${c.command}-${Date.now().toString(36)}`
   const spillPath = resolve(`shoal-unwritten-${runId}.jsonl`)
@@ -124,6 +127,14 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
   const resumes = exchange.account === null ? null : await store.lastRunOn(exchange.account)
   await store.startRun({ command: c.command, ...c.record, dbPath: redactUrl(dbPath) }, Date.now(), { exchange: exchange.account, resumes })
   const t0 = performance.now()
+  const venueRate = c.orderRateFromVenue === true ? orderRateWithin(exchange.orderLimits) : null
+  if (c.orderRateFromVenue === true) {
+    if (venueRate === null) log.warn('risk.orderRateFromVenue: the venue advertises no order limits; the configured rate stays')
+    else {
+      c = { ...c, risk: { ...c.risk, globalOrdersPerSec: Math.min(c.risk.globalOrdersPerSec, venueRate.perSec), globalOrderBurst: Math.min(c.risk.globalOrderBurst, venueRate.burst) } }
+      log.info({ limits: exchange.orderLimits, ordersPerSec: venueRate.perSec, burst: venueRate.burst }, 'account order rate set from the venue')
+    }
+  }
   const { engine, risk, specs } = sessionEngine(c, exchange, store, log, c.signals === null ? undefined : signalSchedule(c.signals))
   engineRef = engine
   // An exchange that outlives us may know orders we never stored (a crash): reconcile, and carry the
@@ -143,6 +154,7 @@ export async function runSession(c: SessionConfig, log: Logger, out: NodeJS.Writ
         return spec === undefined ? null : { strategyId: spec.id, actor: parts!.actor }
       },
       now: () => Date.now(),
+      lotOf: (symbol) => exchange.markets.find((m) => m.symbol === symbol)?.lotSize ?? 1e-8,
       log,
     })
     restored = engine.restore(await store.positionsOf(await store.lineage()))

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { ConfigError } from '../domain/errors.ts'
 import type { Scenario } from '../exchange/sim/price-path.ts'
 import { SimExchange } from '../exchange/sim/sim-exchange.ts'
+import { BINANCE_LIMITS, type RateLimitOptions } from '../venue/binance-rate-limits.ts'
 import { BinanceVenue } from '../venue/binance-venue.ts'
 import { choiceFlag, intFlag, numFlag, parseFlags } from './flags.ts'
 import { forcedExitCode, StopSignals } from './stop-signals.ts'
@@ -22,6 +23,12 @@ export const VENUE_HELP = `shoal exchange — the simulator as a standalone venu
                     (0.5–1.5 × --delay-ms, default 200) so later ones overtake, or the
                     connection cut instead (default 0)
   --fault-market    apply those to market streams too (default: user data only)
+  --limits on|off   Binance's rate limits (default on): request weight per minute and raw
+                    requests per 5 minutes per client IP, orders per 10 s and per day per
+                    account; over a limit 429 with -1003/-1015 and Retry-After, then 418 and a
+                    ban for a client that keeps going. Each can be set:
+  --weight-limit N (6000/min), --orders-10s N (100), --orders-day N (200000),
+  --raw-limit N (61000/5 min), --ban-after N (50 refusals in a minute), --ban-ms MS (120000)
 
   Websockets on the same port: market streams at ws://127.0.0.1:P/ws (SUBSCRIBE), the
   WebSocket API (user data) at ws://127.0.0.1:P/ws-api/v3.
@@ -47,6 +54,13 @@ const FLAGS = {
   'delay-ms': { type: 'string', default: '200' },
   'disconnect-rate': { type: 'string', default: '0' },
   'fault-market': { type: 'boolean', default: false },
+  limits: { type: 'string', default: 'on' },
+  'weight-limit': { type: 'string' },
+  'orders-10s': { type: 'string' },
+  'orders-day': { type: 'string' },
+  'raw-limit': { type: 'string' },
+  'ban-after': { type: 'string' },
+  'ban-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -88,13 +102,30 @@ export async function runVenue(argv: string[], log: Logger, env: NodeJS.ProcessE
       seed,
     },
     faultMarketData: v['fault-market'] === true,
+    limits: limitsFrom(v),
   })
   const port = await venue.listen(intFlag(v.port, '--port', 0, 65_535))
   // The secret is never logged; pino's redaction covers it should it ever be passed in.
+  log.info({ limits: venue.limits?.advertised() ?? 'off' }, 'venue rate limits')
   log.info({ url: `http://127.0.0.1:${port}/api/v3`, streams: `ws://127.0.0.1:${port}/ws`, wsApi: `ws://127.0.0.1:${port}/ws-api/v3`, symbols: sim.markets.length }, 'venue listening')
   process.stdout.write(`listening on http://127.0.0.1:${port}\n`)
   await stopped
-  log.info({ faults: venue.faults.counts }, 'venue stopping')
+  log.info({ faults: venue.faults.counts, rateLimited: venue.limits?.counts ?? null }, 'venue stopping')
   await venue.close()
   sim.stop()
+}
+
+/** `--limits on|off` and the per-limit overrides; every error names its flag. */
+function limitsFrom(v: Record<string, string | boolean | undefined>): RateLimitOptions | null {
+  if (choiceFlag(v.limits, '--limits', ['on', 'off'] as const) === 'off') return null
+  const n = (flag: string, fallback: number) => (v[flag] === undefined ? fallback : intFlag(v[flag], `--${flag}`, 0, 1_000_000_000))
+  const b = BINANCE_LIMITS
+  return {
+    weightPerMinute: n('weight-limit', b.weightPerMinute),
+    ordersPer10s: n('orders-10s', b.ordersPer10s),
+    ordersPerDay: n('orders-day', b.ordersPerDay),
+    rawPer5m: n('raw-limit', b.rawPer5m),
+    banAfter: n('ban-after', b.banAfter),
+    banMs: n('ban-ms', b.banMs),
+  }
 }

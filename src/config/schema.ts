@@ -75,6 +75,8 @@ export const configSchema = z
         seed: z.number().int().min(0).default(1),
         pEnter: fraction.optional(),
         pExit: fraction.optional(),
+        /** Stop after this many rounds (default: until the run ends). */
+        rounds: count.optional(),
       })
       .strict()
       .optional(),
@@ -101,6 +103,8 @@ export const configSchema = z
         maxOpenOrders: count.optional(),
         strategyOrdersPerSec: positive.optional(),
         globalOrdersPerSec: positive.optional(),
+        /** Take the account's order rate from the venue's advertised ORDERS limits (ccxt venues that publish them). */
+        orderRateFromVenue: z.boolean().optional(),
         priceBandBps: positive.optional(),
         breaker: z
           .object({

@@ -21,10 +21,24 @@ export class RetryableExchangeError extends ShoalError {
 export class FinalExchangeError extends ShoalError {
   constructor(
     message: string,
-    readonly code: 'rejected' | 'invalid' | 'insufficient_funds' | 'not_found' | 'duplicate',
+    readonly code: 'rejected' | 'invalid' | 'insufficient_funds' | 'not_found' | 'duplicate' | 'rate_limited',
     options?: { cause?: unknown },
   ) {
     super(message, options)
+  }
+}
+
+/**
+ * A new order the venue refused for its rate limits (HTTP 429/418): it was not placed — the outcome
+ * is known — and no order should go out again before `retryAfterMs`.
+ */
+export class RateLimitedError extends FinalExchangeError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, 'rate_limited', options)
   }
 }
 

@@ -6,6 +6,9 @@ import { evolveOrder } from '../domain/order-state.ts'
 import type { ExchangeOrder, ExchangePort, ExchangeTrade } from '../exchange/port.ts'
 import type { OrderStore } from '../store/order-store.ts'
 import { updatesFrom } from '../../streams/track-order.ts'
+import { OrderFactory } from '../../actors/order-factory.ts'
+import type { StoredEvent } from '../domain/netting.ts'
+import { reconcileBlock } from './reconcile-blocks.ts'
 
 export interface ReconcileOptions {
   readonly port: ExchangePort
@@ -16,6 +19,8 @@ export interface ReconcileOptions {
   /** Which strategy (and actor) a client order id of ours belongs to; null for an order we cannot place. */
   readonly strategyOf: (clientOrderId: string) => { strategyId: string; actor: number } | null
   readonly now: () => number
+  /** Lot size by symbol: netting blocks' missed fills are allocated in whole lots. */
+  readonly lotOf?: (symbol: string) => number
   readonly log?: Logger
 }
 
@@ -29,6 +34,9 @@ export interface ReconcileResult {
   readonly missedFills: number
   /** In the store as not final, never received by the venue: closed as rejected. */
   readonly neverReached: number
+  /** Netting blocks found on the venue (each reconciled through its children), and those unknown to the store. */
+  readonly blocks: number
+  readonly adoptedBlocks: number
 }
 
 /**
@@ -41,10 +49,12 @@ export interface ReconcileResult {
  */
 export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
   // Our orders are those of the run lineage being resumed (this run and the runs it carries on from).
-  const rows = await o.store.ordersOf(await o.store.lineage())
+  const lineage = await o.store.lineage()
+  const rows = await o.store.ordersOf(lineage)
+  const blockVenue = new Map<string, ExchangeOrder[]>()
   const stored = new Map(rows.map((r) => [r.id, r]))
 
-  const events: OrderEvent[] = []
+  const events: StoredEvent[] = []
   const emit = (order: Order, type: OrderEvent['type'], ts: number, fill: OrderEvent['fill'], reason: string | null) => events.push({ type, ts, order, fill, reason })
   let adopted = 0
   let updated = 0
@@ -73,6 +83,12 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
       venueOrders++
       seen.add(v.clientOrderId)
       const report: ExchangeOrder = { ...v, trades: byOrder.get(v.id) ?? [] }
+      // A netting block's venue order: reconciled with its block, through the block's children.
+      const block = OrderFactory.blockOf(v.clientOrderId)
+      if (block !== null) {
+        ;(blockVenue.get(block) ?? blockVenue.set(block, []).get(block)!).push(report)
+        continue
+      }
       const known = stored.get(v.clientOrderId)
       if (known === undefined) {
         const owner = o.strategyOf(v.clientOrderId)
@@ -94,6 +110,24 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
     }
   }
 
+  // Blocks: those on the venue, and those the store left open that the venue never received.
+  const storedBlocks = new Map((await o.store.blocksOf(lineage)).map((b) => [b.state.id, b]))
+  const orderById = new Map(rows.map((r) => [r.id, r]))
+  let blocks = 0
+  let adoptedBlocks = 0
+  for (const [id, b] of storedBlocks) if (!blockVenue.has(id) && b.state.status === 'open') blockVenue.set(id, [])
+  for (const [id, venue] of blockVenue) {
+    const stored = storedBlocks.get(id)
+    const symbol = stored?.state.symbol ?? venue[0]!.symbol
+    const r = reconcileBlock(id, stored, venue, orderById, o.lotOf?.(symbol) ?? 1e-8, o.now())
+    for (const [orderId] of stored?.state.children ?? []) seen.add(orderId)
+    events.push(...r.events)
+    missedFills += r.missedFills
+    if (venue.length > 0) blocks++
+    if (r.adopted) adoptedBlocks++
+    if (r.events.length > 0 && !r.adopted) updated++
+  }
+
   // Left in flight by the last run and not among the venue's recent orders: ask by client order id.
   let neverReached = 0
   for (const order of rows) {
@@ -111,7 +145,7 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
   }
 
   if (events.length > 0) await o.store.write(events)
-  const result = { venueOrders, adopted, updated, missedFills, neverReached }
+  const result = { venueOrders, adopted, updated, missedFills, neverReached, blocks, adoptedBlocks }
   o.log?.info(result, 'reconciled with the venue')
   return result
 }

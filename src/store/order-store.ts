@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { applyFill, type PositionFigures } from '../../actors/position.ts'
 import { slippageBps, type ExecutionReport } from '../domain/execution-report.ts'
-import type { StoredEvent } from '../domain/netting.ts'
+import type { BlockState, StoredEvent } from '../domain/netting.ts'
 import type { Order, OrderStatus } from '../domain/order.ts'
 import { insertRows, unnestRows } from './bulk-insert.ts'
 import type { StoreConnection } from './database.ts'
@@ -31,6 +31,13 @@ export interface PositionRow {
 /** A strategy's figures recomputed from its stored fills. */
 export interface StoredPosition extends PositionFigures {
   readonly fees: number
+}
+
+/** A netting block as stored: its last state, each child's allocations so far (by order id), and the house's amount. */
+export interface StoredBlock {
+  readonly state: BlockState
+  readonly allocated: Map<string, { amount: number; fee: number }>
+  house: number
 }
 
 /** Where a run came from: the venue account it trades on, and the earlier run on that account it carries on. */
@@ -145,6 +152,44 @@ export class OrderStore {
       out.set(f.strategy_id, { ...applyFill(p, f.side as Order['side'], f.price, f.amount), fees: p.fees + f.fee })
     }
     return out
+  }
+
+  /** The netting blocks of these runs at their stored state, with what each child (by order id) and the house were allocated from them. */
+  async blocksOf(runIds: readonly string[]): Promise<StoredBlock[]> {
+    if (runIds.length === 0) return []
+    const [blocks, allocs] = await Promise.all([
+      this.db.selectFrom('blocks').selectAll().where('run_id', 'in', runIds).execute(),
+      this.db.selectFrom('allocations').select(['block_id', 'order_id', 'kind', 'amount', 'fee']).where('run_id', 'in', runIds).where('block_id', 'is not', null).execute(),
+    ])
+    const byBlock = new Map<string, StoredBlock>()
+    for (const b of blocks)
+      byBlock.set(b.id, {
+        state: {
+          id: b.id,
+          symbol: b.symbol,
+          side: b.side as BlockState['side'],
+          amount: b.amount,
+          filled: b.filled,
+          avgPrice: b.avg_price,
+          status: b.status as BlockState['status'],
+          reason: b.reason,
+          createdAt: b.created_at,
+          closedAt: b.closed_at,
+          children: JSON.parse(b.children) as BlockState['children'],
+        },
+        allocated: new Map(),
+        house: 0,
+      })
+    for (const a of allocs) {
+      const b = byBlock.get(a.block_id!)
+      if (b === undefined) continue
+      if (a.kind === 'house') b.house += a.amount
+      else if (a.order_id !== null) {
+        const got = b.allocated.get(a.order_id) ?? { amount: 0, fee: 0 }
+        b.allocated.set(a.order_id, { amount: got.amount + a.amount, fee: got.fee + a.fee })
+      }
+    }
+    return [...byBlock.values()]
   }
 
   async write(batch: readonly StoredEvent[]): Promise<WriteResult> {

@@ -2,6 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 
 /** A Binance error: HTTP status, Binance code, message — what ccxt's binance class parses. */
 export class BinanceError extends Error {
+  /** Extra response headers (Retry-After and the used-weight counters on a 429/418). */
+  headers: Record<string, string> = {}
   constructor(
     readonly status: number,
     readonly code: number,

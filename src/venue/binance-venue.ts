@@ -7,6 +7,7 @@ import type { Market } from '../domain/market.ts'
 import type { ExchangeOrder, OrderRequest } from '../exchange/port.ts'
 import type { SimExchange } from '../exchange/sim/sim-exchange.ts'
 import { BinanceError, checkSigned, INVALID_KEY, type VenueCredentials } from './binance-auth.ts'
+import { BINANCE_LIMITS, BinanceRateLimits, type RateLimitOptions } from './binance-rate-limits.ts'
 import { MarketStreams } from './binance-market-streams.ts'
 import { binanceStatus, binanceSymbol, depthSnapshot, num, numericId, ticker24h } from './binance-messages.ts'
 import { WsApi } from './binance-ws-api.ts'
@@ -20,6 +21,8 @@ export interface BinanceVenueOptions {
   /** Faults on pushed websocket messages (user data, and market data unless `faultMarketData` is false). */
   readonly faults?: MessageFaultOptions
   readonly faultMarketData?: boolean
+  /** Binance's request and order limits (default on, at Binance's values); null turns them off. */
+  readonly limits?: RateLimitOptions | null
 }
 
 const decimals = (step: number) => Math.max(0, -Math.floor(Math.log10(step)))
@@ -39,6 +42,8 @@ export class BinanceVenue {
   readonly faults: MessageFaults
   readonly streams: MarketStreams
   readonly wsApi: WsApi
+  /** Present while the venue enforces rate limits. */
+  readonly limits: BinanceRateLimits | null
 
   constructor(private readonly o: BinanceVenueOptions) {
     for (const m of o.sim.markets) this.bySymbol.set(binanceSymbol(m.symbol), m)
@@ -47,6 +52,7 @@ export class BinanceVenue {
     const faulty = this.faults.active ? this.faults : null
     this.streams = new MarketStreams(o.sim, o.faultMarketData === false ? null : faulty)
     this.wsApi = new WsApi(o.sim, this.bySymbol, o.credentials, this.recvWindowMs, faulty)
+    this.limits = o.limits === null ? null : new BinanceRateLimits(o.limits ?? BINANCE_LIMITS)
   }
 
   /** Open HTTP connections (a client that died leaves none once the kernel has closed its sockets). */
@@ -97,17 +103,19 @@ export class BinanceVenue {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let headers: Record<string, string> = {}
     try {
       const url = new URL(req.url ?? '/', 'http://venue')
       const body = await readBody(req)
       const raw = req.method === 'POST' || (req.method === 'PUT' && body) ? body : url.search.slice(1)
       const params = Object.fromEntries(new URLSearchParams(raw))
       const route = `${req.method} ${url.pathname}`
+      if (this.limits !== null) headers = this.limits.admit(req.socket.remoteAddress ?? 'unknown', route, params)
       const result = await this.route(route, params, raw, req)
-      send(res, 200, result)
+      send(res, 200, result, headers)
     } catch (err) {
-      if (err instanceof BinanceError) send(res, err.status, { code: err.code, msg: err.message })
-      else send(res, 500, { code: -1000, msg: err instanceof Error ? err.message : String(err) })
+      if (err instanceof BinanceError) send(res, err.status, { code: err.code, msg: err.message }, { ...headers, ...err.headers })
+      else send(res, 500, { code: -1000, msg: err instanceof Error ? err.message : String(err) }, headers)
     }
   }
 
@@ -128,9 +136,37 @@ export class BinanceVenue {
         const m = this.market(p.symbol)
         return depthSnapshot(this.streams.state(binanceSymbol(m.symbol))!, Math.min(Number(p.limit ?? 100), 5000))
       }
+      // What ccxt's default market loading asks besides spot: this venue lists no futures, options or delivery contracts.
+      case 'GET /fapi/v1/exchangeInfo':
+      case 'GET /dapi/v1/exchangeInfo':
+        return { timezone: 'UTC', serverTime: Date.now(), rateLimits: [], exchangeFilters: [], assets: [], symbols: [] }
     }
     this.authenticate(raw, req)
     switch (route) {
+      // An account without margin: no cross or isolated margin pairs.
+      case 'GET /sapi/v1/margin/allPairs':
+      case 'GET /sapi/v1/margin/isolated/allPairs':
+        return []
+      case 'GET /sapi/v1/capital/config/getall': {
+        const b = await firstValueFrom(sim.fetchBalance())
+        // Every asset the venue holds, tradable, with no deposit or withdrawal networks.
+        return Object.entries(b).map(([coin, x]) => ({
+          coin,
+          name: coin,
+          depositAllEnable: false,
+          withdrawAllEnable: false,
+          free: num(x.free),
+          locked: num(x.used),
+          freeze: '0',
+          withdrawing: '0',
+          ipoing: '0',
+          ipoable: '0',
+          storage: '0',
+          isLegalMoney: false,
+          trading: true,
+          networkList: [],
+        }))
+      }
       case 'GET /api/v3/account': {
         const b = await firstValueFrom(sim.fetchBalance())
         return {
@@ -259,7 +295,7 @@ export class BinanceVenue {
     return {
       timezone: 'UTC',
       serverTime: Date.now(),
-      rateLimits: [{ rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000 }],
+      rateLimits: this.limits?.advertised() ?? [],
       exchangeFilters: [],
       symbols: [...this.bySymbol].map(([s, m]) => ({
         symbol: s,
@@ -339,8 +375,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   })
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
   res.end(text)
 }

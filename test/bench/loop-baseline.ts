@@ -13,6 +13,9 @@ import { arg, emit, round, sleep } from './util.ts'
 const actors = arg('actors', 10_000)
 const latencyMs = arg('latency', 200)
 const rounds = arg('rounds', 6)
+// --netting 1: the hand-written counterpart of the netting desk: acting strategies are collected per
+// symbol, crossed, and the net sent as one order whose fill is shared out pro rata.
+const netting = arg('netting', 0) === 1
 const groups = 100
 const sim = new SimExchange({ symbols: 20, seed: 1, latencyMs, tickMs: 1_000 })
 const specs = followSpecs(sim, actors, groups)
@@ -37,6 +40,41 @@ function onAnswer(p: Plain, r: ExchangeOrder): void {
   inFlight--
 }
 
+const symbols = sim.markets.map((m) => m.symbol)
+const symbolIndex = new Map(symbols.map((s, i) => [s, i]))
+const members: Plain[][] = symbols.map(() => [])
+const wants: number[][] = symbols.map(() => [])
+let blockSeq = 0
+
+/** Netting: one order per symbol for the net; the crossed part and the fill are shared out pro rata, every member done. */
+function sendNets(): void {
+  for (let s = 0; s < symbols.length; s++) {
+    const ms = members[s]!
+    if (ms.length === 0) continue
+    const ws = wants[s]!
+    let net = 0
+    for (const w of ws) net += w
+    const done = (filled: number) => {
+      // Each member gets its want, scaled by how much of the net side filled (crossed parts in full).
+      const ratio = net === 0 ? 1 : Math.abs(filled / net)
+      for (let k = 0; k < ms.length; k++) {
+        const w = ws[k]!
+        const sameSideAsNet = Math.sign(w) === Math.sign(net)
+        ms[k]!.position += sameSideAsNet ? w * ratio : w
+        ms[k]!.busy = false
+        inFlight--
+      }
+    }
+    members[s] = []
+    wants[s] = []
+    if (Math.abs(net) < 1e-12) done(0)
+    else
+      sim
+        .createOrder({ clientOrderId: `L-N${s}-${++blockSeq}`, symbol: symbols[s]!, side: net > 0 ? 'buy' : 'sell', type: 'market', amount: Math.abs(net) })
+        .subscribe({ next: (a) => done(a.filled), error: () => done(0) })
+  }
+}
+
 function runRound(n: number): void {
   const r = signalRound({ groups, everyMs: 1, seed: 1 }, n, Date.now())
   const t0 = performance.now()
@@ -50,10 +88,17 @@ function runRound(n: number): void {
     p.busy = true
     inFlight++
     reaction.record(performance.now() - t0)
+    if (netting) {
+      const s = symbolIndex.get(p.symbol)!
+      members[s]!.push(p)
+      wants[s]!.push(delta)
+      continue
+    }
     sim
       .createOrder({ clientOrderId: `L-${p.index.toString(36)}-${(++p.seq).toString(36)}`, symbol: p.symbol, side: delta > 0 ? 'buy' : 'sell', type: 'market', amount: Math.abs(delta) })
       .subscribe({ next: (a) => onAnswer(p, a), error: () => ((p.busy = false), inFlight--) })
   }
+  if (netting) sendNets()
   sweep.record(performance.now() - t0)
 }
 
@@ -71,6 +116,7 @@ const rx = reaction.summary()
 const sw = sweep.summary()
 emit({
   scenario: 'loop-baseline',
+  netting,
   actors,
   latencyMs,
   rounds,

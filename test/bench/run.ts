@@ -51,6 +51,8 @@ if (want('signalSweep'))
     const shipped = run('shipped-path.ts', ['--actors', n, '--latency', 200, '--rounds', rounds])
     const actor = run('signal-sweep.ts', ['--actors', n, '--latency', 200, '--rounds', rounds])
     const loop = run('loop-baseline.ts', ['--actors', n, '--latency', 200, '--rounds', rounds])
+    const netted = run('shipped-path.ts', ['--actors', n, '--latency', 200, '--rounds', rounds, '--netting', 1])
+    const nettedLoop = run('loop-baseline.ts', ['--actors', n, '--latency', 200, '--rounds', rounds, '--netting', 1])
     const r2 = (a: number, b: number) => +(a / b).toFixed(2)
     return {
       actors: n,
@@ -62,6 +64,10 @@ if (want('signalSweep'))
       shippedOverLoopReactionP99: r2(shipped.reactionMs.p99, loop.reactionMs.p99),
       shippedOverStrippedReactionP99: r2(shipped.reactionMs.p99, actor.reactionMs.p99),
       shippedOverLoopSweepP50: r2(shipped.sweepMs.p50, loop.sweepMs.p50),
+      netted,
+      nettedLoop,
+      nettedOverLoopReactionP99: r2(netted.reactionMs.p99, nettedLoop.reactionMs.p99),
+      nettedOverLoopSweepP50: r2(netted.sweepMs.p50, nettedLoop.sweepMs.p50),
     }
   })
 if (want('lockVsAwait')) {

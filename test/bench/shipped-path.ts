@@ -10,7 +10,7 @@ import type { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
 import { openStore } from '../../src/store/database.ts'
 import { createOrderStore } from '../../src/store/sqlite-worker-store.ts'
 import { signalRound } from '../../streams/signal-schedule.ts'
-import { arg, emit, round, sleep } from './util.ts'
+import { arg, emit, gc, round, sleep } from './util.ts'
 
 /**
  * The path users run: the engine exactly as `npm run demo` builds it (its default flags: SQLite
@@ -20,9 +20,11 @@ import { arg, emit, round, sleep } from './util.ts'
 const actors = arg('actors', 10_000)
 const latencyMs = arg('latency', 200)
 const rounds = arg('rounds', 30)
+// --netting 1: the same path with the netting desk (demo's --netting).
+const netting = arg('netting', 0) === 1
 const dir = mkdtempSync(join(tmpdir(), 'shoal-shipped-'))
 const db = join(dir, 'shipped.sqlite')
-const c = demoConfig(['--strategies', String(actors), '--latency', String(latencyMs), '--db', db])
+const c = demoConfig(['--strategies', String(actors), '--latency', String(latencyMs), '--db', db, ...(netting ? ['--netting'] : [])])
 if (c === 'help') throw new Error('unreachable')
 const session = demoSession(c)
 const venue = await openExchange(session.exchange)
@@ -34,26 +36,33 @@ const rounds$ = new Subject<SignalRound>()
 const { engine } = sessionEngine(session, venue, store, undefined, rounds$)
 engine.start()
 const groups = c.groups
+const unpersisted = () => engine.persistence!.counts.accepted - engine.persistence!.counts.written
 let n = 0
 const next = async () => {
   n++
   rounds$.next(signalRound({ groups, everyMs: 1, seed: c.seed }, n, Date.now()))
   await sleep(1)
   // The round is over once its actions ended and the sink has written what they produced.
-  while (engine.metrics.inFlight > 0 || sim.pending > 0 || engine.acceptedEvents > engine.persistedEvents) await sleep(5)
+  while (engine.metrics.inFlight > 0 || sim.pending > 0 || (engine.desk?.activeBlocks ?? 0) > 0 || unpersisted() > 0) await sleep(5)
   // What a session's stats timer does every window: execution reports leave memory for the store.
   await store.writeExecutions(engine.execution?.drain() ?? [])
 }
 for (let i = 0; i < 3; i++) await next()
 engine.metrics.window()
 const before = engine.metrics.totals().submitted
+const venueBefore = sim.counts.calls
+const perFlushBefore = engine.desk?.counts.venueOrdersPerFlush.length ?? 0
 for (let i = 0; i < rounds; i++) await next()
 const w = engine.metrics.window()
 const sub = engine.metrics.totals().submitted - before
+const venueCalls = sim.counts.calls - venueBefore
+const perRound = (engine.desk?.counts.venueOrdersPerFlush.slice(perFlushBefore) ?? []).filter((x) => x > 0).sort((a, b) => a - b)
+gc()
 const heapMB = process.memoryUsage().heapUsed / 1048576
 await engine.stop(10_000, 30_000)
 emit({
   scenario: 'shipped-path',
+  netting,
   actors,
   latencyMs,
   rounds,
@@ -63,8 +72,11 @@ emit({
   sweepMs: { p50: round(w.sweepMs.p50), p99: round(w.sweepMs.p99), max: round(w.sweepMs.max), samples: w.sweepMs.count },
   nsPerActor: round((w.sweepMs.p50 * 1e6) / actors, 0),
   ordersPerRound: Math.round(sub / rounds),
+  venueCallsPerRound: Math.round(venueCalls / rounds),
+  venueOrdersPerRound: netting ? { p50: perRound[Math.floor((perRound.length - 1) / 2)] ?? 0, max: perRound.at(-1) ?? 0 } : null,
   persistedEvents: engine.persistedEvents,
-  unpersistedEvents: engine.acceptedEvents - engine.persistedEvents,
+  unpersistedEvents: unpersisted(),
+  // After a forced GC: what the engine keeps, not the garbage of the last round.
   heapMB: round(heapMB, 1),
 })
 await store.close()

@@ -1,4 +1,5 @@
 import { catchError, defer, from, map, Subject, switchMap, throwError, type Observable } from 'rxjs'
+import { RateLimitedError, RetryableExchangeError } from '../../domain/errors.ts'
 import type { Market, MarketEvent } from '../../domain/market.ts'
 import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port.ts'
 import { toBalances, toExchangeError, toExchangeOrder, toExchangeTrade, toMarket, type CcxtMarketLike, type CcxtOrderLike, type CcxtTradeLike } from './ccxt-mapper.ts'
@@ -62,6 +63,8 @@ export interface CcxtStreamHealth {
   readonly repaired: number
   readonly gaps: number
   readonly late: number
+  /** New orders the venue refused for its rate limits (429/418). */
+  readonly rateLimited: number
 }
 
 /**
@@ -116,6 +119,25 @@ export class CcxtExchange implements ExchangePort {
     return typeof this.ex[method] === 'function' && (has === true || has === 'emulated')
   }
 
+  /**
+   * A refused new order: a 429/418 means the venue did not take it (the outcome is known), so it is a
+   * RateLimitedError carrying the venue's Retry-After, which holds further orders back until then.
+   */
+  private orderError(err: unknown): Error {
+    const e = toExchangeError(err)
+    if (!(e instanceof RetryableExchangeError && e.code === 'rate_limit')) return e
+    const h = (this.ex as { last_response_headers?: Record<string, string> }).last_response_headers ?? {}
+    const after = Number(h['Retry-After'] ?? h['retry-after'] ?? 1)
+    const ms = (Number.isFinite(after) && after > 0 ? after : 1) * 1000
+    this.rateLimitedUntil = Math.max(this.rateLimitedUntil, Date.now() + ms)
+    this.rateLimited++
+    return new RateLimitedError(e.message, ms, { cause: err })
+  }
+
+  /** New orders the venue refused for its rate limits. */
+  rateLimited = 0
+  private rateLimitedUntil = 0
+
   private call<T>(f: () => Promise<T>): Observable<T> {
     return defer(f).pipe(catchError((err: unknown) => throwError(() => toExchangeError(err))))
   }
@@ -139,7 +161,17 @@ export class CcxtExchange implements ExchangePort {
   health(): CcxtStreamHealth {
     const user = this.mode === 'poll' ? 'polled' : (this.userLoops[0]?.state ?? 'starting')
     const c = this.feed.counts
-    return { streams: this.mode, userStream: user, disconnects: this.disconnects, reconnects: this.reconnects, audits: c.audits, repaired: c.repaired, gaps: c.gaps, late: c.late }
+    return {
+      streams: this.mode,
+      userStream: user,
+      disconnects: this.disconnects,
+      reconnects: this.reconnects,
+      audits: c.audits,
+      repaired: c.repaired,
+      gaps: c.gaps,
+      late: c.late,
+      rateLimited: this.rateLimited,
+    }
   }
 
   loadMarkets(): Observable<readonly Market[]> {
@@ -153,14 +185,19 @@ export class CcxtExchange implements ExchangePort {
   }
 
   createOrder(req: OrderRequest): Observable<ExchangeOrder> {
-    const send = () =>
-      this.call(() => this.ex.createOrder(req.symbol, req.type, req.side, req.amount, req.price, { clientOrderId: req.clientOrderId })).pipe(
+    const send = () => {
+      // The venue said to wait: nothing goes out before then (it would only be refused again, and count towards a ban).
+      const wait = this.rateLimitedUntil - Date.now()
+      if (wait > 0) return throwError(() => new RateLimitedError(`rate limited by the venue for another ${Math.ceil(wait)} ms`, wait))
+      return defer(() => this.ex.createOrder(req.symbol, req.type, req.side, req.amount, req.price, { clientOrderId: req.clientOrderId })).pipe(
+        catchError((err: unknown) => throwError(() => this.orderError(err))),
         map((o) => {
           const r = toExchangeOrder(o, req.clientOrderId)
           this.feed.acknowledged(r)
           return r
         }),
       )
+    }
     // After a reconnect, nothing new goes out before the audit has caught up with the venue.
     return defer(() => (this.gate === null ? send() : from(this.gate).pipe(switchMap(send))))
   }

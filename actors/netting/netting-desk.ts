@@ -209,7 +209,6 @@ export class NettingDesk {
         if (n === 0) continue
         const c = children[i]!
         const amount = n * m.lotSize
-        c.accept(crossId, now)
         c.fill(`${crossId}/${c.actor.index.toString(36)}`, amount, price, amount * price * fee, now, 'internal', null, crossId)
         this.counts.allocations++
       }
@@ -254,6 +253,11 @@ class Block {
   private status: BlockState['status'] = 'open'
   private closedAt: number | null = null
   private reason: string | null = null
+  private accepted = false
+  private settling = false
+  private ended = false
+  /** Venue fills not yet allocated. */
+  private readonly burst = { amount: 0, cost: 0, fee: 0, tradeId: '', ts: 0 }
 
   constructor(
     private readonly desk: NettingDesk,
@@ -310,7 +314,6 @@ class Block {
   }
 
   private onVenueEvent(e: OrderEvent): void {
-    const now = this.desk.ctx.scheduler.now()
     if (e.type === 'OrderSubmitted') {
       this.desk._venueOrder()
       this.current = e.order
@@ -318,24 +321,43 @@ class Block {
     }
     this.current = e.order
     if (e.type === 'OrderRejected') this.reason = e.reason
-    // The venue took it (acknowledged or traded): the children are accepted as part of this block.
-    if (e.type === 'OrderAccepted' || e.fill !== null) for (const c of this.children) c.accept(this.id, now)
+    if (e.type === 'OrderAccepted') this.accepted = true
     if (e.fill === null) return
+    // One venue answer carries every trade it made: they are allocated together, once the answer is
+    // through (a burst of trades becomes one fill per child, not one per trade).
     const f = e.fill
     this.filled += f.amount
     this.cost += f.amount * f.price
     this.fees += f.fee
+    this.burst.amount += f.amount
+    this.burst.cost += f.amount * f.price
+    this.burst.fee += f.fee
+    this.burst.tradeId = f.tradeId
+    this.burst.ts = f.ts
+    if (!this.settling) {
+      this.settling = true
+      this.desk.ctx.scheduler.schedule(() => this.settle(), 0)
+    }
+  }
+
+  /** Allocates what the venue filled since the last time, in whole lots; accepts the children of a block the venue took. */
+  private settle(): void {
+    if (!this.settling && this.burst.amount === 0) return
+    this.settling = false
+    const now = this.desk.ctx.scheduler.now()
+    const b = this.burst
     const lot = this.market.lotSize
     const wholeLots = Math.min(this.lots, lotsIn(this.filled, lot))
     const increment = wholeLots - this.allocatedLots
-    if (increment > 0) {
+    if (increment > 0 && b.amount > 0) {
       const live = this.children.filter((c) => !c.final && c.wantLots > 0)
       const got = allocateLots(
         increment,
         live.map((c) => c.wantLots),
         live.map((c) => c.actor.index),
       )
-      const feePerUnit = f.amount > 0 ? f.fee / f.amount : 0
+      const price = b.cost / b.amount
+      const feePerUnit = b.fee / b.amount
       for (let i = 0; i < live.length; i++) {
         const n = got[i]!
         if (n === 0) continue
@@ -343,13 +365,16 @@ class Block {
         const amount = n * lot
         const fee = feePerUnit * amount
         c.wantLots -= n
-        c.fill(`${f.tradeId}/${c.actor.index.toString(36)}`, amount, f.price, fee, f.ts, 'venue', this.id, null)
+        c.fill(`${b.tradeId}/${c.actor.index.toString(36)}`, amount, price, fee, b.ts, 'venue', this.id, null)
         this.allocatedFees += fee
         this.desk.counts.allocations++
       }
       this.allocatedLots = wholeLots
     }
-    this.record()
+    // The venue has the block: children still without a fill are accepted as part of it.
+    if (this.accepted || this.filled > 0) for (const c of this.children) c.accept(this.id, now)
+    b.amount = b.cost = b.fee = 0
+    if (!this.ended) this.record()
   }
 
   cancelResting(why: string): void {
@@ -363,6 +388,8 @@ class Block {
   }
 
   private end(failure: string | null): void {
+    this.ended = true
+    this.settle()
     const { ctx } = this.desk
     const now = ctx.scheduler.now()
     const lot = this.market.lotSize

@@ -116,6 +116,12 @@ export class RiskManager {
     }
   }
 
+  /** Quote left in `a`'s sub-ledger (as in `ledger`, without building the rest of it: this runs for every order). */
+  private freeCapital(a: RiskSubject): number {
+    const s = a.state
+    return this.limits.capitalPerStrategy + s.realizedPnl - s.fees - Math.abs(s.position) * s.avgPrice
+  }
+
   /** The account as of the last evaluation. */
   portfolio(): PortfolioFigures {
     return this.portfolioNow
@@ -134,7 +140,7 @@ export class RiskManager {
     if (lastPrice === undefined) return this.deny('no_price')
     const st = this.stateOf(a)
     const reason = preTradeCheck(
-      { side: o.side, type: o.type, amount: o.amount, price: o.price, position: a.state.position, avgPrice: a.state.avgPrice, freeCapital: this.ledger(a).freeCapital },
+      { side: o.side, type: o.type, amount: o.amount, price: o.price, position: a.state.position, avgPrice: a.state.avgPrice, freeCapital: this.freeCapital(a) },
       {
         market,
         lastPrice,

@@ -64,8 +64,10 @@ export class EventPersistence {
             windowMs: this.o.windowMs ?? 250,
             maxBatch: this.o.maxBatch ?? 5_000,
             scheduler,
+            // A full batch is emitted inside the sweep that filled it: it is handed to the store (and
+            // encoded) after that sweep, never within it.
             write: (batch) =>
-              defer(() => store.write(batch)).pipe(
+              defer(() => Promise.resolve().then(() => store.write(batch))).pipe(
                 retry({
                   delay: (err, attempt) => {
                     this.onWriteFailed(err, attempt, batch.length)

@@ -12,6 +12,48 @@ const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
 const dir = mkdtempSync(join(tmpdir(), 'shoal-crash-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+/**
+ * Runs `shoal run --config cfg` in its own process group until the venue has more than `atLeast`
+ * orders, kills the whole group with SIGKILL, waits until the venue has acted on every request that
+ * reached it, then runs the same config again for 2 s. Returns the venue's order count at the crash
+ * and the restarted run's summary.
+ */
+async function crashAndRestart(cfg: string, env: NodeJS.ProcessEnv, sim: SimExchange, venue: BinanceVenue, atLeast: number, summaryPath: string) {
+  // Its own process group: tsx runs the script in a child process, and kill -9 must take both.
+  const first = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  let log = ''
+  await new Promise<void>((resolve, reject) => {
+    first.stderr.on('data', (b) => {
+      log += b
+      if (log.includes('"msg":"run started"')) resolve()
+    })
+    first.on('exit', (code) => reject(new Error(`first run exited early (${code}): ${log.slice(-500)}`)))
+    setTimeout(() => reject(new Error(`first run did not start: ${log.slice(-1500)}`)), 20_000)
+  })
+  await until(() => sim.knownOrders().length > atLeast, 'orders at the venue', 30_000, 5)
+  const exited = new Promise((r) => first.once('exit', r))
+  process.kill(-first.pid!, 'SIGKILL')
+  await exited
+  // Requests that reached the venue before the kill are still acted on: wait until none is left.
+  let seen = ''
+  await until(
+    async () => {
+      const n = await venue.connections()
+      seen = `${sim.requestsInFlight} requests not yet acted on, ${n} connections open`
+      return sim.requestsInFlight === 0 && n === 0
+    },
+    () => `the venue to settle after the crash (${seen})`,
+  )
+  const venueAtCrash = sim.knownOrders().length
+  // Restart on the same store: reconciliation runs before any new order.
+  const second = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg, '--duration', '2', '--summary', summaryPath], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+  let err2 = ''
+  second.stderr.on('data', (b) => (err2 += b))
+  const code = await new Promise<number | null>((r) => second.once('exit', r))
+  expect(code, err2.slice(-800)).toBe(0)
+  return { venueAtCrash, summary: JSON.parse(readFileSync(summaryPath, 'utf8')) }
+}
+
 describe('crash and restart against a venue that outlives the engine', () => {
   it('kill -9 mid-trading, restart: no venue order unknown to the store, positions equal the venue trades', async () => {
     // The venue keeps its state across the engine's crash, as a real exchange would.
@@ -26,44 +68,9 @@ describe('crash and restart against a venue that outlives the engine', () => {
       `exchange: { type: ccxt, id: binance, baseUrl: 'http://127.0.0.1:${port}', pollMs: 200 }\ndatabase: ${db}\nsignals: { everyS: 0.3, groups: 6, pEnter: 0.45, pExit: 0.45 }\nstrategies:\n  - { strategy: followSignal, count: 120, notional: 40 }\nengine: { statsEveryS: 1 }\n`,
     )
     try {
-      // 1. Trade, then die without warning in the middle of it.
-      // Its own process group: tsx runs the script in a child process, and kill -9 must take both.
-      const first = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-      let log = ''
-      await new Promise<void>((resolve, reject) => {
-        first.stderr.on('data', (b) => {
-          log += b
-          if (log.includes('"msg":"run started"')) resolve()
-        })
-        first.on('exit', (code) => reject(new Error(`first run exited early (${code}): ${log.slice(-500)}`)))
-        setTimeout(() => reject(new Error(`first run did not start: ${log.slice(-1500)}`)), 20_000)
-      })
-      // Mid-trading: the venue has orders from several rounds (signals every 0.3 s keep more coming).
-      await until(() => sim.knownOrders().length > 60, 'orders at the venue', 30_000, 5)
-      const exited = new Promise((r) => first.once('exit', r))
-      process.kill(-first.pid!, 'SIGKILL')
-      await exited
-      // Requests that reached the venue before the kill are still acted on: wait until none is left.
-      let seen = ''
-      await until(
-        async () => {
-          const n = await venue.connections()
-          seen = `${sim.requestsInFlight} requests not yet acted on, ${n} connections open`
-          return sim.requestsInFlight === 0 && n === 0
-        },
-        () => `the venue to settle after the crash (${seen})`,
-      )
-      const venueAtCrash = sim.knownOrders().length
+      // Trade, die without warning in the middle of it (signals every 0.3 s keep orders coming), restart.
+      const { venueAtCrash, summary: s } = await crashAndRestart(cfg, env, sim, venue, 60, join(dir, 'restart.json'))
       expect(venueAtCrash).toBeGreaterThan(20)
-
-      // 2. Restart on the same store: reconciliation runs before any new order.
-      const summaryPath = join(dir, 'restart.json')
-      const second = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg, '--duration', '2', '--summary', summaryPath], { env, stdio: ['ignore', 'ignore', 'pipe'] })
-      let err2 = ''
-      second.stderr.on('data', (b) => (err2 += b))
-      const code = await new Promise<number | null>((r) => second.once('exit', r))
-      expect(code, err2.slice(-800)).toBe(0)
-      const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
       expect(s.reconciliation.venueOrders).toBe(venueAtCrash)
       // The crash lost events: reconciliation had something to do (missed fills, adoptions or orders that never left).
       expect(s.reconciliation.missedFills + s.reconciliation.adopted + s.reconciliation.neverReached).toBeGreaterThan(0)
@@ -115,28 +122,7 @@ describe('crash and restart against a venue that outlives the engine', () => {
       `exchange: { type: ccxt, id: binance, baseUrl: 'http://127.0.0.1:${port}', pollMs: 200 }\ndatabase: ${db}\nsignals: { everyS: 0.3, groups: 6, pEnter: 0.45, pExit: 0.45 }\nstrategies:\n  - { strategy: followSignal, count: 120, notional: 40 }\nexecution: { algo: market, netting: true }\nengine: { statsEveryS: 1 }\n`,
     )
     try {
-      const first = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-      let log = ''
-      await new Promise<void>((resolve, reject) => {
-        first.stderr.on('data', (b) => {
-          log += b
-          if (log.includes('"msg":"run started"')) resolve()
-        })
-        first.on('exit', (code) => reject(new Error(`first run exited early (${code}): ${log.slice(-500)}`)))
-        setTimeout(() => reject(new Error(`first run did not start: ${log.slice(-1500)}`)), 20_000)
-      })
-      await until(() => sim.knownOrders().length > 12, 'block orders at the venue', 30_000, 5)
-      const exited = new Promise((r) => first.once('exit', r))
-      process.kill(-first.pid!, 'SIGKILL')
-      await exited
-      await until(async () => sim.requestsInFlight === 0 && (await venue.connections()) === 0, 'the venue to settle after the crash')
-      const summaryPath = join(dir, 'restart-netting.json')
-      const second = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg, '--duration', '2', '--summary', summaryPath], { env, stdio: ['ignore', 'ignore', 'pipe'] })
-      let err2 = ''
-      second.stderr.on('data', (b) => (err2 += b))
-      const code = await new Promise<number | null>((r) => second.once('exit', r))
-      expect(code, err2.slice(-800)).toBe(0)
-      const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
+      const { summary: s } = await crashAndRestart(cfg, env, sim, venue, 12, join(dir, 'restart-netting.json'))
       expect(s.reconciliation.blocks).toBeGreaterThan(0)
 
       const d = new BetterSqlite3(db, { readonly: true })

@@ -4,14 +4,10 @@ import type { StrategyActor } from '../../actors/strategy-actor.ts'
 import type { Metrics } from './metrics.ts'
 import type { StrategyInstance } from './strategy-instances.ts'
 
-export interface PositionFiguresRow {
-  readonly strategyId: string
-  readonly symbol: string
-  readonly position: number
-  readonly avgPrice: number
-  readonly realizedPnl: number
-  readonly fees: number
-}
+import type { PositionRow } from '../store/order-store.ts'
+
+/** One actor's figures, as the store's positions table takes them (without the marks). */
+export type PositionFiguresRow = Omit<PositionRow, 'markPrice' | 'unrealizedPnl' | 'equity' | 'drawdown'>
 
 /**
  * What the engine does to its actors as a set, outside the order path: stop one that failed (or

@@ -62,6 +62,58 @@ export function benchMarkdown(r: Json): string {
     `At ${big.actors / 1000}k strategies the shipped path reacts in ${f(big.shipped.reactionMs.p99, 0)} ms at p99, ${f(big.shippedOverStrippedReactionP99)}× the stripped engine and ${f(big.shippedOverLoopReactionP99)}× the hand-written loop in the same run; the targets of "Netting desk…" (≤ 25 ms at 10k, ≤ 150 ms at 100k on this path) are ${(r.signalSweep as Json[]).filter((s) => (s.actors === 10_000 && s.shipped.reactionMs.p99 <= 25) || (s.actors === 100_000 && s.shipped.reactionMs.p99 <= 150)).length === 2 ? 'met' : 'not met yet'}.`,
   )
   out.push('')
+  if ((r.signalSweep as Json[]).every((s) => s.netted !== undefined)) {
+    out.push('### Per-strategy orders vs the netting desk (shipped path, same run)')
+    out.push('')
+    out.push(
+      '*netting* = the same shipped path with `--netting` (children crossed per symbol, one block order per symbol and round, fills allocated back); its reaction is input → child handed to the desk. *net loop* = a hand-written loop that collects the acting strategies per symbol and sends one order per symbol for the net. Venue orders are per round; heap is retained heap after a forced GC at the end.',
+    )
+    out.push('')
+    const nrows = (r.signalSweep as Json[]).map((s) => [
+      `${s.actors / 1000}k`,
+      `${f(s.shipped.reactionMs.p99, 1)} / ${f(s.netted.reactionMs.p99, 1)} / ${f(s.nettedLoop.reactionMs.p99, 1)}`,
+      `${f(s.shipped.sweepMs.p50, 1)} / ${f(s.netted.sweepMs.p50, 1)} / ${f(s.nettedLoop.sweepMs.p50, 1)}`,
+      `${f(s.shipped.sweepMs.p99, 1)} / ${f(s.netted.sweepMs.p99, 1)}`,
+      `${n0(s.shipped.venueCallsPerRound ?? s.shipped.ordersPerRound)} / ${s.netted.venueOrdersPerRound.p50} (max ${s.netted.venueOrdersPerRound.max})`,
+      `${f(s.nettedOverLoopReactionP99)}× / ${f(s.nettedOverLoopSweepP50)}×`,
+      `${f(s.shipped.heapMB, 0)} / ${f(s.netted.heapMB, 0)} MB, ${s.netted.unpersistedEvents} unpersisted`,
+    ])
+    out.push(
+      table(
+        [
+          'strategies',
+          'reaction p99 ms: per-strategy / netting / net loop',
+          'sweep p50 ms: per-strategy / netting / net loop',
+          'sweep p99 ms: per-strategy / netting',
+          'venue orders per round: per-strategy / netting',
+          'netting vs net loop: reaction p99 / sweep p50',
+          'heap per-strategy / netting, events left',
+        ],
+        nrows,
+      ),
+    )
+    out.push('')
+  }
+  const rl = r.rateLimited
+  if (rl !== undefined) {
+    out.push(`### ${n0(rl.netting.actors)} strategies on one account of a venue with Binance's limits`)
+    out.push('')
+    out.push(
+      `The local venue with Binance's own limits (100 orders per 10 s, 6,000 weight a minute), through ccxt over HTTP; one signal round in which every strategy enters. *at target* = strategies holding the position their signal asked for, ${rl.netting.deadlineS} s after the round at the latest.`,
+    )
+    out.push('')
+    const at = (x: Json) => (x.allAtTargetMs === null ? `${n0(x.atTarget)} of ${n0(x.actors)} after ${x.deadlineS} s` : `all after ${f(x.allAtTargetMs / 1000, 1)} s`)
+    out.push(
+      table(
+        ['mode', 'orders the venue took', 'refused: 429 / 418 (banned)', 'at target'],
+        [
+          ['per strategy', n0(rl.perStrategy.venueOrders), `${n0(rl.perStrategy.refused429)} / ${n0(rl.perStrategy.refused418 ?? 0)}`, at(rl.perStrategy)],
+          ['netting', n0(rl.netting.venueOrders), `${n0(rl.netting.refused429)} / ${n0(rl.netting.refused418 ?? 0)}`, at(rl.netting)],
+        ],
+      ),
+    )
+    out.push('')
+  }
   out.push('### Other figures')
   out.push('')
   const o: (string | number)[][] = []

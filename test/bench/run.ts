@@ -83,6 +83,12 @@ if (want('lockVsAwait')) {
     awaitOverLockP99: +(await200.sweepMs.p99 / lock200.sweepMs.p99).toFixed(1),
   }
 }
+// One account of the local venue with Binance's own limits: 10k strategies, one round, with and without netting.
+if (want('rateLimited'))
+  results.rateLimited = {
+    perStrategy: run('rate-limited-venue.ts', ['--actors', quick ? 2_000 : 10_000, '--netting', 0, '--deadline-s', quick ? 20 : 60]),
+    netting: run('rate-limited-venue.ts', ['--actors', quick ? 2_000 : 10_000, '--netting', 1, '--deadline-s', quick ? 20 : 60]),
+  }
 // Seed 001: which way of saving every order event keeps the engine responsive.
 const steadyS = quick ? 3 : 10
 if (want('seed001'))

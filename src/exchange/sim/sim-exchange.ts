@@ -4,48 +4,18 @@ import { FinalExchangeError } from '../../domain/errors.ts'
 import type { Market, MarketEvent, Quote } from '../../domain/market.ts'
 import { prng } from '../../util/random.ts'
 import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port.ts'
-import type { Scenario } from './price-path.ts'
 import { SimAccount } from './sim-account.ts'
-import { SimMarketData } from './sim-market-data.ts'
+import { SimMarketData, type SimMarketDataOptions } from './sim-market-data.ts'
 import { SimMatching } from './sim-matching.ts'
 import { snapshot, type SimOrder } from './sim-order.ts'
-import { SimRoundTrips } from './sim-round-trips.ts'
+import { type RoundTripOptions, SimRoundTrips } from './sim-round-trips.ts'
 
-export interface SimExchangeOptions {
-  /** How many symbols to list (BTC/USDT, ETH/USDT, …). */
-  readonly symbols: number
-  readonly seed: number
-  /** Mean round trip of every call, in ms. */
-  readonly latencyMs: number
-  /** Log-normal sigma of the round trip (0.25 → most calls within ±50 % of the mean). */
-  readonly jitter?: number
+/** The simulator's market data (symbols, seed, scenario, spread, depth, fees), its wire (latency and faults), and the rest. */
+export interface SimExchangeOptions extends SimMarketDataOptions, RoundTripOptions {
   /** Market data period per symbol, in ms. */
   readonly tickMs?: number
-  /** Share of new orders the venue rejects. */
-  readonly rejectRate?: number
-  /** Share of calls whose response is lost: the caller sees a timeout, the venue may have acted. */
-  readonly timeoutRate?: number
-  /** How long a caller waits for a lost response before it errors with a timeout. */
-  readonly timeoutMs?: number
-  /**
-   * Share of calls that reach the venue late: held `lateMs` (×0.5–1.5) on the way in, so the caller has
-   * timed out and looked the order up ("not found") before the venue acts — and a resubmission under
-   * the same client order id races the original.
-   */
-  readonly lateRate?: number
-  /** Mean extra delay of a late call, ms (default 2 × timeoutMs). */
-  readonly lateMs?: number
-  /** An order request reaching the venue more than this after it was sent is refused (Binance's recvWindow; default 10 s). */
-  readonly recvWindowMs?: number
   /** Starting quote (USDT) balance of the account. */
   readonly quoteBalance?: number
-  readonly scenario?: Scenario
-  /** Relative spread of the simulated book, in basis points (0: none at all). */
-  readonly spreadBps?: number
-  /** Quote-currency size displayed at the touch before its random factor of 1–5 (default 1,000). */
-  readonly levelNotional?: number
-  /** Maker and taker fee rates of every market (default 0.02 % / 0.05 %). */
-  readonly fees?: { readonly maker: number; readonly taker: number }
   /**
    * Closed orders the venue remembers (for look-ups by client order id and duplicate checks); older
    * ones are forgotten first, as venues archive. Open orders are always kept.

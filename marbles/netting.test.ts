@@ -187,6 +187,26 @@ describe('netting desk', () => {
     })
   })
 
+  it('at shutdown, children already handed over are netted and sent, not dropped; a net under the minimum ends at once', () => {
+    const s = newScheduler()
+    s.run(({ cold }) => {
+      const r = rig(s, (req) => cold('-a|', { a: answer(req, [['v1', req.amount, 100]], 'closed') }))
+      const seen: string[] = []
+      r.child(0, 'buy', 0.5).subscribe((e) => seen.push(`${s.now()} ${r.show(e)}`))
+      r.child(1, 'sell', 0.2).subscribe((e) => seen.push(`${s.now()} ${r.show(e)}`))
+      // The stop comes in the same sweep, before the window's flush.
+      r.desk.shutdown('shutdown')
+      const small: string[] = []
+      r.child(2, 'buy', 0.001).subscribe((e) => small.push(r.show(e)))
+      r.desk.shutdown('shutdown')
+      s.schedule(() => {
+        expect(r.sent.map((x) => `${x.side} ${x.amount}`)).toEqual(['buy 0.3'])
+        expect(seen).toEqual(['0 OrderSubmitted:pending_new:0', '0 OrderSubmitted:pending_new:0', '0 OrderFilled:partially_filled:0.2', '0 OrderFilled:filled:0.2', '1 OrderFilled:filled:0.5'])
+        expect(small).toEqual(['OrderSubmitted:pending_new:0', 'OrderRejected:rejected:0'])
+      }, 10)
+    })
+  })
+
   it('holds a net under the venue minimum for more children, then ends them unfilled', () => {
     const s = newScheduler()
     s.run(({ expectObservable }) => {

@@ -80,6 +80,7 @@ export class NettingDesk {
   private flushing: Subscription | null = null
   private readonly blocks = new Set<Block>()
   private venueOrdersThisFlush = 0
+  private stopping = false
   readonly counts: NettingCounts = { blocks: 0, venueOrders: 0, childOrders: 0, allocations: 0, crosses: 0, crossedAmount: {}, house: {}, venueOrdersPerFlush: [] }
 
   constructor(
@@ -123,20 +124,22 @@ export class NettingDesk {
     per.push(this.venueOrdersThisFlush)
     if (per.length > 1_000) per.splice(0, per.length - 1_000)
     // Held children come back for another look (more may arrive; the hold bound runs out).
+    if (this.stopping) return
     for (const book of books) if (book.pool.length > 0) this.dirty.add(book)
     if (this.dirty.size > 0) this.flushing = this.ctx.scheduler.schedule(() => this.flush(), Math.max(this.options.windowMs, 250))
   }
 
-  /** Shutdown: children still waiting end unfilled, and blocks' resting venue orders are cancelled (their answers end the blocks). */
+  /**
+   * Shutdown: children handed over are actions in flight, so they are netted now and their blocks
+   * sent, as a strategy's own order already sent would complete; only a net still below the venue
+   * minimum ends at once instead of being held. Then blocks' resting venue orders are cancelled
+   * (their answers end the blocks).
+   */
   shutdown(why: string): void {
     this.flushing?.unsubscribe()
     this.flushing = null
-    const now = this.ctx.scheduler.now()
-    for (const book of this.books.values()) {
-      for (const c of book.pool) c.end(`netting: ${why} before the child was netted`, now)
-      book.pool = []
-    }
-    this.dirty.clear()
+    this.stopping = true
+    this.flush()
     this.cancelResting(why)
   }
 
@@ -185,8 +188,8 @@ export class NettingDesk {
 
   private hold(book: SymbolBook, children: ChildOrder[], now: number, why: string): void {
     book.heldSince ??= now
-    if (now - book.heldSince >= this.options.holdMs) {
-      for (const c of children) c.end(`netting: ${why} for ${this.options.holdMs} ms`, now)
+    if (this.stopping || now - book.heldSince >= this.options.holdMs) {
+      for (const c of children) c.end(this.stopping ? `netting: ${why} at shutdown` : `netting: ${why} for ${this.options.holdMs} ms`, now)
       book.heldSince = null
       return
     }

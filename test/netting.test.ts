@@ -71,6 +71,8 @@ describe('netting: 10,000 strategies, 3 simulated minutes, the store checked row
     expect(r.sim.knownOrders().length).toBe(c.venueOrders - rejected)
     expect(q<{ n: number }>('select count(*) n from orders')[0]!.n).toBe(c.childOrders)
     expect(q<{ n: number }>("select count(*) n from orders where status not in ('filled', 'canceled', 'rejected')")[0]!.n).toBe(0)
+    // Desk records share the batches but take no event sequence numbers: the log is numbered 1…N without gaps.
+    expect(q<{ n: number; m: number }>('select count(*) n, max(seq) m from order_events').map((x) => x.m - x.n)).toEqual([0])
   })
 
   it("each block's allocations plus the house's equal its filled amount, and its row matches the venue's order", () => {

@@ -118,6 +118,25 @@ describe('a signal to the whole process group stops gracefully', () => {
     expectGraceful(await c.exit, c, db, summaryPath, 'SIGINT', row.inFlight as number)
   })
 
+  it('Ctrl-C on npm run demo --netting while blocks are in flight: every child and block ends, all of it stored', async () => {
+    const db = join(dir, 'int-net.sqlite')
+    const summaryPath = join(dir, 'int-net.json')
+    const c = run('npm', ['run', '-s', 'demo', '--', ...inFlightDemo(3_000, db, summaryPath), '--netting'])
+    const row = await c.waitFor((l) => l.msg === 'stats' && (l.inFlight as number) > 0, 60_000, 'stats row with children in flight')
+    c.signalGroup('SIGINT')
+    await c.waitFor((l) => String(l.msg).startsWith('stopping:'), 30_000, 'stopping log')
+    c.signalGroup('SIGINT')
+    expectGraceful(await c.exit, c, db, summaryPath, 'SIGINT', row.inFlight as number)
+    const d = new BetterSqlite3(db, { readonly: true })
+    const n = (q: string) => (d.prepare(q).get() as { n: number }).n
+    expect(n('select count(*) n from blocks')).toBeGreaterThan(0)
+    expect(n("select count(*) n from blocks where status = 'open'")).toBe(0)
+    expect(n('select count(*) n from orders where closed_at is null')).toBe(0)
+    // Allocations plus the house add up to what each block filled.
+    expect(n('select count(*) n from blocks b where abs(b.filled - coalesce((select sum(amount) from allocations a where a.block_id = b.id), 0)) > 1e-9')).toBe(0)
+    d.close()
+  })
+
   it('systemd-style stop (SIGTERM to the group) on shoal run --config', async () => {
     const db = join(dir, 'term.sqlite')
     const summaryPath = join(dir, 'term.json')

@@ -53,8 +53,8 @@ export interface RunOrigin {
  * comes from its spec (tables.ts). Others read through the queries below, never the handle.
  */
 export class OrderStore {
-  /** Written so far: distinct orders created, order rows upserted, fill rows, events, batches. */
-  readonly written = { orders: 0, orderUpserts: 0, fills: 0, events: 0, batches: 0 }
+  /** Written so far: orders created, order rows upserted, fill rows, order events (`order_events` rows), netting desk records, batches. */
+  readonly written = { orders: 0, orderUpserts: 0, fills: 0, events: 0, deskEvents: 0, batches: 0 }
   protected readonly db: Kysely<Database>
   protected seq = 0
   protected execSeq = 0
@@ -196,12 +196,14 @@ export class OrderStore {
     const rows = eventRows(batch, this.runId, this.seq)
     await this.writeRows(rows)
     // Only after the commit: a failed batch is retried whole, with the same sequence numbers.
-    this.committed(batch.length, rows.created, rows.orders.length, rows.fills.length)
+    this.committed(rows.events.length, batch.length - rows.events.length, rows.created, rows.orders.length, rows.fills.length)
     return { orders: rows.orders.length, fills: rows.fills.length }
   }
 
-  protected committed(events: number, created: number, orders: number, fills: number): void {
+  /** Counts a committed batch; only order events take sequence numbers (desk records have none). */
+  protected committed(events: number, deskEvents: number, created: number, orders: number, fills: number): void {
     this.seq += events
+    this.written.deskEvents += deskEvents
     this.written.orders += created
     this.written.orderUpserts += orders
     this.written.fills += fills

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import type { StoredEvent } from '../domain/netting.ts'
+import { isDeskEvent, type StoredEvent } from '../domain/netting.ts'
 import type { StoreConnection } from './database.ts'
 import { encodeEvents } from './event-encoding.ts'
 import type { ExecutionReport } from '../domain/execution-report.ts'
@@ -62,8 +62,12 @@ export class SqliteWorkerStore extends OrderStore {
     if (!reply.ok) throw new Error(`SQLite write failed: ${reply.message}`)
     // As in OrderStore: sequence numbers advance only once the batch is committed.
     let created = 0
-    for (const e of batch) if (e.type === 'OrderSubmitted') created++
-    this.committed(batch.length, created, reply.orders!, reply.fills!)
+    let desk = 0
+    for (const e of batch) {
+      if (e.type === 'OrderSubmitted') created++
+      else if (isDeskEvent(e)) desk++
+    }
+    this.committed(batch.length - desk, desk, created, reply.orders!, reply.fills!)
     return { orders: reply.orders!, fills: reply.fills! }
   }
 

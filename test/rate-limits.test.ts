@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { orderRateWithin } from '../src/cli/open-exchange.ts'
+import { SendGate } from '../src/exchange/ccxt/send-gate.ts'
 import { SimExchange } from '../src/exchange/sim/sim-exchange.ts'
 import { BINANCE_LIMITS, BinanceRateLimits } from '../src/venue/binance-rate-limits.ts'
 import { BinanceVenue } from '../src/venue/binance-venue.ts'
@@ -64,6 +65,39 @@ describe("the venue's Binance limits", () => {
     expect(r.burst + r.perSec * 10).toBeLessThanOrEqual(100)
     expect(r.burst + r.perSec * 86_400).toBeLessThanOrEqual(200_000)
     expect(orderRateWithin([])).toBeNull()
+  })
+})
+
+describe("the adapter's send gate", () => {
+  it('sends a few at a time in order, refuses what waits while the venue says to wait, and drops what nobody waits for', async () => {
+    let refuse: Error | null = null
+    const gate = new SendGate(2, () => refuse)
+    const started: number[] = []
+    const finish: (() => void)[] = []
+    const task = (i: number) => () =>
+      new Promise<number>((resolve) => {
+        started.push(i)
+        finish.push(() => resolve(i))
+      })
+    const got: string[] = []
+    for (let i = 0; i < 5; i++) {
+      const sub = gate.run(task(i)).subscribe({ next: (v) => got.push(`ok ${v}`), error: (e: Error) => got.push(`refused ${i}: ${e.message}`) })
+      if (i === 3) sub.unsubscribe()
+    }
+    expect(started).toEqual([0, 1])
+    expect(gate.queued).toBe(3)
+    refuse = new Error('wait 1000 ms')
+    finish.shift()!()
+    await new Promise((r) => setTimeout(r, 0))
+    // 2 was refused at its turn, 3 was dropped (its caller left), 4 refused too; nothing more started.
+    expect(started).toEqual([0, 1])
+    expect(got).toEqual(['ok 0', 'refused 2: wait 1000 ms', 'refused 4: wait 1000 ms'])
+    refuse = null
+    finish.shift()!()
+    await new Promise((r) => setTimeout(r, 0))
+    expect(got.at(-1)).toBe('ok 1')
+    expect(gate.run(task(9)).subscribe(() => {})).toBeDefined()
+    expect(started).toEqual([0, 1, 9])
   })
 })
 
@@ -154,6 +188,8 @@ describe('shoal run over ccxt against a venue with Binance-style limits (scaled 
     expect(per.limits.orders, 'orders refused with -1015').toBeGreaterThan(0)
     expect(per.summary.venueStreams.rateLimited).toBeGreaterThan(0)
     expect(per.rejected.some((r) => /Too many new orders|rate limited/.test(r.reason))).toBe(true)
+    // Orders waiting their turn while Retry-After runs are refused at home, never sent: no ban.
+    expect(per.limits.banned, 'requests met with 418').toBe(0)
 
     const net = await runAgainstVenue(true)
     expect(net.limits.limited, 'requests refused by the venue').toBe(0)

@@ -4,6 +4,7 @@ import type { Market, MarketEvent } from '../../domain/market.ts'
 import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port.ts'
 import { toBalances, toExchangeError, toExchangeOrder, toExchangeTrade, toMarket, type CcxtMarketLike, type CcxtOrderLike, type CcxtTradeLike } from './ccxt-mapper.ts'
 import { OrderFeed } from './order-feed.ts'
+import { SendGate } from './send-gate.ts'
 import { WatchLoop } from './watch-loop.ts'
 
 type CcxtBook = { bids: [number, number][]; asks: [number, number][]; timestamp?: number }
@@ -185,22 +186,29 @@ export class CcxtExchange implements ExchangePort {
   }
 
   createOrder(req: OrderRequest): Observable<ExchangeOrder> {
-    const send = () => {
-      // The venue said to wait: nothing goes out before then (it would only be refused again, and count towards a ban).
-      const wait = this.rateLimitedUntil - Date.now()
-      if (wait > 0) return throwError(() => new RateLimitedError(`rate limited by the venue for another ${Math.ceil(wait)} ms`, wait))
-      return defer(() => this.ex.createOrder(req.symbol, req.type, req.side, req.amount, req.price, { clientOrderId: req.clientOrderId })).pipe(
-        catchError((err: unknown) => throwError(() => this.orderError(err))),
-        map((o) => {
-          const r = toExchangeOrder(o, req.clientOrderId)
-          this.feed.acknowledged(r)
-          return r
-        }),
-      )
-    }
+    const send = () =>
+      this.sends
+        .run(() => this.ex.createOrder(req.symbol, req.type, req.side, req.amount, req.price, { clientOrderId: req.clientOrderId }))
+        .pipe(
+          catchError((err: unknown) => throwError(() => (err instanceof RateLimitedError ? err : this.orderError(err)))),
+          map((o) => {
+            const r = toExchangeOrder(o, req.clientOrderId)
+            this.feed.acknowledged(r)
+            return r
+          }),
+        )
     // After a reconnect, nothing new goes out before the audit has caught up with the venue.
     return defer(() => (this.gate === null ? send() : from(this.gate).pipe(switchMap(send))))
   }
+
+  /**
+   * New orders go to ccxt a few at a time; one that waits its turn while the venue's Retry-After runs
+   * is refused here, never sent (it would only be refused again, and count towards a ban).
+   */
+  private readonly sends = new SendGate(8, () => {
+    const wait = this.rateLimitedUntil - Date.now()
+    return wait > 0 ? new RateLimitedError(`rate limited by the venue for another ${Math.ceil(wait)} ms`, wait) : null
+  })
 
   cancelOrder(clientOrderId: string, symbol: string): Observable<ExchangeOrder> {
     return this.call(() => this.ex.cancelOrder('', symbol, { clientOrderId }).then((o) => this.withTrades(toExchangeOrder(o, clientOrderId))))

@@ -99,6 +99,20 @@ describe("the adapter's send gate", () => {
     expect(gate.run(task(9)).subscribe(() => {})).toBeDefined()
     expect(started).toEqual([0, 1, 9])
   })
+
+  it('refuses 100,000 waiting orders in a row without growing the stack', async () => {
+    let refuse: Error | null = null
+    const gate = new SendGate(1, () => refuse)
+    let release: () => void = () => {}
+    gate.run(() => new Promise<void>((r) => (release = r))).subscribe()
+    let refused = 0
+    for (let i = 0; i < 100_000; i++) gate.run(() => Promise.resolve()).subscribe({ error: () => refused++ })
+    refuse = new Error('wait')
+    release()
+    await new Promise((r) => setTimeout(r, 0))
+    expect(refused).toBe(100_000)
+    expect(gate.queued).toBe(0)
+  })
 })
 
 describe('plain ccxt against the venue', () => {

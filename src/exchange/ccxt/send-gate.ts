@@ -10,7 +10,9 @@ import { Observable } from 'rxjs'
  */
 export class SendGate {
   private sending = 0
-  private readonly waiting: (() => void)[] = []
+  private waiting: (() => void)[] = []
+  private head = 0
+  private draining = false
 
   constructor(
     private readonly limit: number,
@@ -19,7 +21,7 @@ export class SendGate {
 
   /** Requests waiting for their turn. */
   get queued(): number {
-    return this.waiting.length
+    return this.waiting.length - this.head
   }
 
   run<T>(send: () => Promise<T>): Observable<T> {
@@ -53,10 +55,8 @@ export class SendGate {
           },
         )
       }
-      if (this.sending < this.limit) {
-        this.sending++
-        go()
-      } else this.waiting.push(go)
+      this.waiting.push(go)
+      this.drain()
       return () => {
         dropped = true
       }
@@ -65,10 +65,23 @@ export class SendGate {
 
   private done(): void {
     this.sending--
-    const next = this.waiting.shift()
-    if (next !== undefined) {
+    this.drain()
+  }
+
+  /** Starts waiting requests while there is room — in a loop, not by recursion: thousands may be refused in a row. */
+  private drain(): void {
+    if (this.draining) return
+    this.draining = true
+    while (this.sending < this.limit && this.head < this.waiting.length) {
+      const next = this.waiting[this.head]!
+      this.waiting[this.head++] = undefined as never
       this.sending++
       next()
     }
+    if (this.head > 1_024 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head)
+      this.head = 0
+    }
+    this.draining = false
   }
 }

@@ -4,6 +4,9 @@ import type { Order, OrderEvent, OrderUpdate } from '../../src/domain/order.ts'
 import { OrderTracker } from '../../streams/track-order.ts'
 import type { StrategyActor } from '../strategy-actor.ts'
 
+/** A child is only ever given single updates, never full venue reports, so its tracker never reads a clock. */
+const NO_CLOCK = { now: () => 0 }
+
 /**
  * One strategy's order handed to the netting desk: still its actor's one in-flight action (the
  * inner observable of its lane), with its own lifecycle — submitted, accepted when its block is
@@ -22,7 +25,7 @@ export class ChildOrder {
     private readonly out: Subscriber<OrderEvent>,
     onSkip?: (order: Order, reason: string) => void,
   ) {
-    this.tracker = new OrderTracker(order, { now: () => 0 }, out, onSkip)
+    this.tracker = new OrderTracker(order, NO_CLOCK, out, onSkip)
     out.next({ type: 'OrderSubmitted', ts: order.createdAt, order, fill: null, reason: null })
   }
 

@@ -171,9 +171,13 @@ export class NettingDesk {
     if (crossed > 0) this.cross(book, buys, buyLots, sells, sellLots, crossed, price, now)
     const netSide: Side = b > s ? 'buy' : 'sell'
     const netLots = Math.abs(b - s)
-    const rest = (netSide === 'buy' ? buys : sells).filter((c) => !c.final && lotsIn(c.remaining, lot) > 0)
-    // Dust under a lot (never the case for lot-grid children) cannot go anywhere: end it.
-    for (const c of pool) if (!c.final && !rest.includes(c)) c.end('netting: less than one lot left', now)
+    const rest: ChildOrder[] = []
+    for (const c of pool) {
+      if (c.final) continue
+      // The other side was crossed whole; dust under a lot (never the case for lot-grid children) cannot go anywhere: it ends.
+      if (c.order.side === netSide && lotsIn(c.remaining, lot) > 0) rest.push(c)
+      else c.end('netting: less than one lot left', now)
+    }
     if (netLots === 0 || rest.length === 0) {
       book.heldSince = null
       return
@@ -193,7 +197,8 @@ export class NettingDesk {
       book.heldSince = null
       return
     }
-    book.pool.push(...children)
+    // Children may have arrived meanwhile (an actor whose child just ended acts again at once).
+    book.pool = book.pool.length === 0 ? children : book.pool.concat(children)
   }
 
   /** Crosses `crossed` lots internally at `price`: the smaller side whole, the larger side pro rata. */
@@ -271,11 +276,11 @@ class Block {
     private readonly children: ChildOrder[],
     private readonly createdAt: number,
   ) {
-    this.wants = children.map((c) => c.wantLots)
+    // What the block nets, fixed at its start: recorded with every state of the block.
+    this.netted = children.map((c) => [c.order.id, c.actor.id, c.actor.index, c.wantLots * market.lotSize] as const)
   }
 
-  /** Each child's share of the net at the start, in lots. */
-  private readonly wants: number[]
+  private readonly netted: BlockState['children']
 
   private get amount(): number {
     return this.lots * this.market.lotSize
@@ -433,7 +438,7 @@ class Block {
         reason: this.reason,
         createdAt: this.createdAt,
         closedAt: this.closedAt,
-        children: this.children.map((c, i) => [c.order.id, c.actor.id, c.actor.index, this.wants[i]! * this.market.lotSize] as const),
+        children: this.netted,
       },
     })
   }

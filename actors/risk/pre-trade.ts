@@ -59,7 +59,8 @@ export function kindOf(position: number, side: Side, amount: number): OrderKind 
   return Math.sign(next) === Math.sign(position) && Math.abs(next) < Math.abs(position) ? 'reduce' : 'entry'
 }
 
-const onGrid = (x: number, step: number): boolean => Math.abs(x / step - Math.round(x / step)) < 1e-6
+/** Whether `x` is a whole multiple of `step` (lot or tick), within floating-point error. */
+export const onGrid = (x: number, step: number): boolean => Math.abs(x / step - Math.round(x / step)) < 1e-6
 
 /**
  * The stateless pre-trade checks, strictest first: trading states, the volatility gate, precision and

@@ -3,7 +3,7 @@ import type { Market, Side } from '../../src/domain/market.ts'
 import type { ActorState } from '../actor-state.ts'
 import { DrawdownBreaker } from './circuit-breaker.ts'
 import { validateLimits, type RiskLimits } from './limits.ts'
-import { kindOf, preTradeCheck, type DenyReason } from './pre-trade.ts'
+import { kindOf, onGrid, preTradeCheck, type DenyReason } from './pre-trade.ts'
 import { TokenBucket } from './token-bucket.ts'
 import type { TradingState } from './trading-state.ts'
 import { VolatilityGate } from './volatility-gate.ts'
@@ -178,7 +178,6 @@ export class RiskManager {
     if (last === undefined) return this.deny('no_price')
     const state = this.globalState === 'HALTED' || this.symbolState.get(symbol) === 'HALTED'
     if (state) return this.deny('halted')
-    const onGrid = (x: number, step: number) => Math.abs(x / step - Math.round(x / step)) < 1e-6
     if (!(o.amount > 0) || !onGrid(o.amount, m.lotSize) || (o.price !== null && !onGrid(o.price, m.tickSize))) return this.deny('precision')
     const price = o.price ?? last
     const notional = o.amount * price

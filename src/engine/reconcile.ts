@@ -112,15 +112,15 @@ export async function reconcile(o: ReconcileOptions): Promise<ReconcileResult> {
 
   // Blocks: those on the venue, and those the store left open that the venue never received.
   const storedBlocks = new Map((await o.store.blocksOf(lineage)).map((b) => [b.state.id, b]))
-  const orderById = new Map(rows.map((r) => [r.id, r]))
   let blocks = 0
   let adoptedBlocks = 0
   for (const [id, b] of storedBlocks) if (!blockVenue.has(id) && b.state.status === 'open') blockVenue.set(id, [])
   for (const [id, venue] of blockVenue) {
-    const stored = storedBlocks.get(id)
-    const symbol = stored?.state.symbol ?? venue[0]!.symbol
-    const r = reconcileBlock(id, stored, venue, orderById, o.lotOf?.(symbol) ?? 1e-8, o.now())
-    for (const [orderId] of stored?.state.children ?? []) seen.add(orderId)
+    const block = storedBlocks.get(id)
+    const symbol = block?.state.symbol ?? venue[0]!.symbol
+    // The store's orders by client order id (`stored`) hold the block's children.
+    const r = reconcileBlock(id, block, venue, stored, o.lotOf?.(symbol) ?? 1e-8, o.now())
+    for (const [orderId] of block?.state.children ?? []) seen.add(orderId)
     events.push(...r.events)
     missedFills += r.missedFills
     if (venue.length > 0) blocks++

@@ -17,10 +17,13 @@ export interface OrderCommand {
  * moves `state` toward `intent`. Nothing while the actor is stopped or has its one order in flight.
  * A target becomes a market order for the difference between the wanted and the current position,
  * in whole lots; nothing when that is under one lot or under the market's minimum notional at
- * `refPrice`. An explicit order is put on the lot and tick grid.
+ * `refPrice`. An explicit order is put on the lot and tick grid. `heldWeight`: the weight a position
+ * sized by notional was entered for (that position is kept while the target stays the same).
  */
-export function decide(state: ActorState, size: number, intent: Intent, market: Market | undefined, refPrice: number | undefined): OrderCommand | null {
+export function decide(state: ActorState, size: number, intent: Intent, market: Market | undefined, refPrice: number | undefined, heldWeight = Number.NaN): OrderCommand | null {
   if (!state.running || state.order !== null) return null
+  // Sized by quote notional: a position entered for this weight is held, not resized as the price moves.
+  if (intent.kind === 'target' && intent.weight === heldWeight && state.position !== 0 && Math.sign(state.position) === Math.sign(intent.weight)) return null
   const lot = market?.lotSize ?? 0
   if (intent.kind === 'order') {
     const amount = lot > 0 ? roundTo(intent.amount, lot) : intent.amount
@@ -32,6 +35,15 @@ export function decide(state: ActorState, size: number, intent: Intent, market: 
   if (amount <= 0 || amount < lot) return null
   if (market !== undefined && refPrice !== undefined && amount * refPrice < market.minNotional) return null
   return { side: delta > 0 ? 'buy' : 'sell', type: 'market', amount, price: null }
+}
+
+/**
+ * Base amount of a full position worth `notional` quote at `price`, in whole lots (rounded down):
+ * floor(notional / price / lot) × lot; 0 without a price.
+ */
+export function sizeAtPrice(notional: number, price: number | undefined, lot: number): number {
+  if (price === undefined || !(price > 0)) return 0
+  return lot > 0 ? floorTo(notional / price, lot) : notional / price
 }
 
 /** Whether `command` would leave the actor with a larger |position| (an entry, not an exit). */

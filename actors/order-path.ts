@@ -5,7 +5,7 @@ import type { Market, Quote } from '../src/domain/market.ts'
 import type { Order, OrderEvent } from '../src/domain/order.ts'
 import type { AlgoContext, AlgoJob, AlgoName } from './algos/algo.ts'
 import { ALGOS } from './algos/algos.ts'
-import { decide, increasesExposure, type OrderCommand } from './decide.ts'
+import { decide, increasesExposure, sizeAtPrice, type OrderCommand } from './decide.ts'
 import { runOrder, type OrderActionContext } from './order-action.ts'
 import type { OrderFactory } from './order-factory.ts'
 import type { OrderGate } from './order-gate.ts'
@@ -54,8 +54,12 @@ export class OrderPath {
     if (intent === null) return false
     const { o } = this
     const market = o.markets.get(intent.symbol)
-    const cmd = decide(actor.state, actor.size, intent, market, o.lastPrice(intent.symbol))
+    const price = o.lastPrice(intent.symbol)
+    const byNotional = actor.notional > 0
+    const size = byNotional ? sizeAtPrice(actor.notional, price, market?.lotSize ?? 0) : actor.size
+    const cmd = decide(actor.state, size, intent, market, price, actor.heldWeight)
     if (cmd === null) return false
+    if (byNotional && intent.kind === 'target') actor.heldWeight = intent.weight
     if (o.entriesHalted() && increasesExposure(actor.state, cmd)) {
       o.onHaltedEntry()
       return false

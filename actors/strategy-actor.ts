@@ -17,6 +17,8 @@ export class StrategyActor {
   next: Order | OrderCommand | null = null
   /** The engine's one-in-flight lane for this actor while an action runs (see exhaustLatestBy's slots). */
   lane: object | undefined = undefined
+  /** Sized by notional: the target weight its position was entered for (NaN: none). */
+  heldWeight = Number.NaN
 
   constructor(
     readonly index: number,
@@ -25,6 +27,8 @@ export class StrategyActor {
     readonly group: number,
     /** Base amount of a full position (weight 1). */
     readonly size: number,
+    /** Quote notional of a full position, sized at each order's price (replays); 0: `size` is fixed. */
+    readonly notional = 0,
   ) {}
 
   /** Applies one event through the pure reducer. */

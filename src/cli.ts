@@ -4,6 +4,8 @@ import { createLogger } from './log.ts'
 import { DEMO_HELP, demoConfig, runDemo, StoreDownError } from './cli/demo.ts'
 import { VENUE_HELP, runVenue } from './cli/venue-command.ts'
 import { runReport } from './cli/report.ts'
+import { BACKTEST_HELP, runBacktestCommand } from './cli/backtest.ts'
+import { runDataCommand } from './cli/data-command.ts'
 import { dryRunReport, RUN_HELP, runCommand } from './cli/run.ts'
 import { runSession } from './cli/session.ts'
 
@@ -14,6 +16,8 @@ usage: shoal <command> [flags]     (npm run shoal -- <command> [flags])
 commands:
   demo        seed 000's experiment on the simulated venue (npm run demo)
   run         run the strategies of a config file (shoal run --config FILE [--dry-run])
+  backtest    replay recorded data through the engine, rank every strategy (shoal backtest --config FILE)
+  data        inspect a recorded data file (shoal data inspect FILE)
   report      per-strategy orders, fills, PnL, fees, win rate; or candles from fills
   exchange    the simulator as a local venue speaking Binance's spot REST API
   help        this text; 'shoal <command> --help' for a command's flags
@@ -36,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (command === 'run') {
-    const cmd = runCommand(rest)
+    const cmd = await runCommand(rest)
     if (cmd === 'help') {
       process.stdout.write(RUN_HELP)
       return 0
@@ -52,6 +56,16 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'exchange') {
     const r = await runVenue(rest, createLogger())
     if (r === 'help') process.stdout.write(VENUE_HELP)
+    return 0
+  }
+  if (command === 'backtest') {
+    const summary = await runBacktestCommand(rest, createLogger())
+    if (summary === 'help') process.stdout.write(BACKTEST_HELP)
+    else process.stderr.write(`\n${JSON.stringify(summary)}\n`)
+    return 0
+  }
+  if (command === 'data') {
+    process.stdout.write(await runDataCommand(rest))
     return 0
   }
   if (command === 'report') {

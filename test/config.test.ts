@@ -14,9 +14,9 @@ const file = (name: string, text: string) => {
   writeFileSync(p, text)
   return p
 }
-const problems = (text: string, name = 'c.yaml'): string[] => {
+const problems = async (text: string, name = 'c.yaml'): Promise<string[]> => {
   try {
-    loadConfig(file(name, text))
+    await loadConfig(file(name, text))
     return []
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigFileError)
@@ -26,8 +26,8 @@ const problems = (text: string, name = 'c.yaml'): string[] => {
 
 describe('config files', () => {
   it('loads the shipped examples, and a dry run counts the expanded strategies', async () => {
-    for (const f of ['examples/followers.yaml', 'examples/grids-crash.yaml', 'examples/local-venue.yaml']) expect(() => loadConfig(f)).not.toThrow()
-    const cmd = runCommand(['--config', 'examples/grids-crash.yaml', '--dry-run'])
+    for (const f of ['examples/followers.yaml', 'examples/grids-crash.yaml', 'examples/local-venue.yaml']) await expect(loadConfig(f)).resolves.toBeTruthy()
+    const cmd = await runCommand(['--config', 'examples/grids-crash.yaml', '--dry-run'])
     if (cmd === 'help') throw new Error('help')
     expect(cmd.dryRun).toBe(true)
     // smaCross: count 3000; meanReversion: 2 × 3 params × 3 symbols = 18
@@ -36,15 +36,15 @@ describe('config files', () => {
     expect(cmd.session.risk.breaker).toEqual({ maxDrawdown: 0.02, windowMs: 120_000, action: 'REDUCING', cooldownMs: 3_600_000, perStrategy: false })
   })
 
-  it('reads JSON too, with the same schema', () => {
-    const c = loadConfig(file('c.json', JSON.stringify({ exchange: { type: 'sim' }, strategies: [{ strategy: 'followSignal', count: 5 }] })))
+  it('reads JSON too, with the same schema', async () => {
+    const c = await loadConfig(file('c.json', JSON.stringify({ exchange: { type: 'sim' }, strategies: [{ strategy: 'followSignal', count: 5 }] })))
     expect(c.database).toBe('./shoal.sqlite')
     expect(c.strategies[0]).toMatchObject({ symbols: 'all', notional: 100 })
   })
 
-  it('names the path and what was expected for every problem, all at once', () => {
+  it('names the path and what was expected for every problem, all at once', async () => {
     expect(
-      problems(`
+      await problems(`
 exchange: { type: sim, symbols: -3, latencyMs: fast }
 strategies:
   - strategy: smaCross
@@ -62,9 +62,9 @@ engine: { mode: turbo, colour: blue }
     ])
   })
 
-  it('checks strategies, parameters and symbols against the registry and the exchange', () => {
+  it('checks strategies, parameters and symbols against the registry and the exchange', async () => {
     expect(
-      problems(`
+      await problems(`
 exchange: { type: sim, symbols: 3 }
 strategies:
   - { strategy: smaCross, params: { fast: [50], slow: [20] } }
@@ -80,18 +80,18 @@ strategies:
     ])
   })
 
-  it('says where YAML is broken, and that an exchange needs a type', () => {
-    expect(problems('exchange: { type: sim\nstrategies: [')[0]).toMatch(/^cannot parse at line \d+, column \d+/)
-    expect(problems('strategies: [{ strategy: followSignal }]')).toEqual(['exchange: Invalid input: expected object, received undefined'])
-    expect(problems('exchange: { type: binance }\nstrategies: [{ strategy: followSignal }]')[0]).toMatch(/^exchange\.type: Invalid/)
-    expect(problems('exchange: { type: ccxt, id: binance, apiKey: abc, secret: xyz }\nstrategies: [{ strategy: followSignal }]')).toEqual([
+  it('says where YAML is broken, and that an exchange needs a type', async () => {
+    expect((await problems('exchange: { type: sim\nstrategies: ['))[0]).toMatch(/^cannot parse at line \d+, column \d+/)
+    expect(await problems('strategies: [{ strategy: followSignal }]')).toEqual(['exchange: Invalid input: expected object, received undefined'])
+    expect((await problems('exchange: { type: binance }\nstrategies: [{ strategy: followSignal }]'))[0]).toMatch(/^exchange\.type: Invalid/)
+    expect(await problems('exchange: { type: ccxt, id: binance, apiKey: abc, secret: xyz }\nstrategies: [{ strategy: followSignal }]')).toEqual([
       'exchange.apiKey: credentials are never read from the config file; set SHOAL_BINANCE_API_KEY and SHOAL_BINANCE_SECRET in the environment',
       'exchange.secret: credentials are never read from the config file; set SHOAL_BINANCE_API_KEY and SHOAL_BINANCE_SECRET in the environment',
     ])
   })
 
-  it('a missing file is an error naming the flag', () => {
-    expect(() => loadConfig(join(dir, 'nope.yaml'))).toThrow('--config: no such file')
+  it('a missing file is an error naming the flag', async () => {
+    await expect(loadConfig(join(dir, 'nope.yaml'))).rejects.toThrow('--config: no such file')
   })
 })
 

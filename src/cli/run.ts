@@ -10,6 +10,7 @@ import type { Market } from '../domain/market.ts'
 import { lateMsFor, openExchange } from './open-exchange.ts'
 import { numFlag, parseFlags, stringFlag } from './flags.ts'
 import type { SessionConfig } from './session.ts'
+import type { RiskLimits } from '../../actors/risk/limits.ts'
 
 export const RUN_HELP = `shoal run — run the strategies of a config file until SIGINT/SIGTERM
 
@@ -50,7 +51,10 @@ export function configStrategies(c: ShoalConfig, markets: readonly Market[], pri
   return out
 }
 
-const callTimeoutOf = (x: ShoalConfig['exchange']): number => x.callTimeoutMs ?? (x.type === 'sim' ? Math.max(5_000, 5 * x.latencyMs) : 10_000)
+type LiveExchange = Exclude<ShoalConfig['exchange'], { type: 'replay' }>
+type RiskConfig = Exclude<ShoalConfig['risk'], 'off'>
+
+const callTimeoutOf = (x: LiveExchange): number => x.callTimeoutMs ?? (x.type === 'sim' ? Math.max(5_000, 5 * x.latencyMs) : 10_000)
 
 /** The simulator's options from the config: late calls arrive after the engine's timeout and look-up. */
 function simOptions(x: Extract<ShoalConfig['exchange'], { type: 'sim' }>, callTimeoutMs: number) {
@@ -58,29 +62,79 @@ function simOptions(x: Extract<ShoalConfig['exchange'], { type: 'sim' }>, callTi
   return { ...rest, lateMs: lateMsFor(callTimeoutMs, x.latencyMs) }
 }
 
-export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: string | null, durationSec: number | null): SessionConfig {
-  const r = c.risk
-  const e = c.execution
+/** The risk gate's limits a config file sets (defaults for what it leaves out). */
+export function riskLimitsOf(c: ShoalConfig, r: RiskConfig, file: string): RiskLimits {
   const b = r.breaker
   const maxNotional = Math.max(...c.strategies.map((s) => s.notional))
+  return validateLimits(
+    {
+      ...DEFAULT_LIMITS,
+      capitalPerStrategy: r.capitalPerStrategy ?? maxNotional * 2,
+      maxOrderNotional: r.maxOrderNotional ?? Infinity,
+      maxStrategyPosition: r.maxStrategyPosition ?? Infinity,
+      maxSymbolPosition: r.maxSymbolPosition ?? Infinity,
+      maxGrossExposure: r.maxGrossExposure ?? Infinity,
+      maxOpenOrders: r.maxOpenOrders ?? Infinity,
+      strategyOrdersPerSec: r.strategyOrdersPerSec ?? Infinity,
+      strategyOrderBurst: r.strategyOrdersPerSec === undefined ? Infinity : Math.max(1, r.strategyOrdersPerSec),
+      globalOrdersPerSec: r.globalOrdersPerSec ?? Infinity,
+      globalOrderBurst: r.globalOrdersPerSec === undefined ? Infinity : Math.max(1, r.globalOrdersPerSec),
+      priceBandBps: r.priceBandBps ?? Infinity,
+      breaker:
+        b === undefined
+          ? DEFAULT_LIMITS.breaker
+          : { maxDrawdown: b.maxDrawdown, windowMs: b.windowS * 1000, action: b.action === 'halt' ? 'HALTED' : 'REDUCING', cooldownMs: b.cooldownS * 1000, perStrategy: b.perStrategy },
+      volGate: { ...DEFAULT_LIMITS.volGate, ...r.volGate },
+    },
+    `${file}: risk`,
+  )
+}
+
+/** The execution algorithm and netting a config file sets. */
+export function executionOf(c: ShoalConfig): Pick<SessionConfig, 'execution' | 'netting'> {
+  const e = c.execution
+  return {
+    execution: {
+      algo: e.algo as AlgoName,
+      options: {
+        ...DEFAULT_ALGO_OPTIONS,
+        ...(e.workMs !== undefined ? { maxWorkMs: e.workMs } : {}),
+        ...(e.maxSlippageBps !== undefined ? { maxSlippageBps: e.maxSlippageBps } : {}),
+        ...(e.fallback !== undefined ? { fallback: e.fallback } : {}),
+        ...(e.pegOffsetTicks !== undefined ? { pegOffsetTicks: e.pegOffsetTicks } : {}),
+        ...(e.pegTo !== undefined ? { pegTo: e.pegTo } : {}),
+      },
+    },
+    netting:
+      e.netting === true
+        ? { windowMs: e.netWindowMs ?? DEFAULT_NETTING.windowMs, holdMs: e.netHoldMs ?? DEFAULT_NETTING.holdMs, internalFeeRate: e.internalFeeRate ?? DEFAULT_NETTING.internalFeeRate }
+        : null,
+  }
+}
+
+export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: string | null, durationSec: number | null): SessionConfig {
+  const r = c.risk
+  if (c.exchange.type === 'replay') throw new ConfigError(`${file}: exchange.type`, 'replay data runs as a backtest: shoal backtest --config FILE')
+  if (r === 'off') throw new ConfigError(`${file}: risk`, "'off' is for backtests; a live run always has its risk gate")
+  const x: LiveExchange = c.exchange
   return {
     command: 'run',
     record: { configFile: file, ...c },
     exchange:
-      c.exchange.type === 'sim'
-        ? { kind: 'sim', options: simOptions(c.exchange, callTimeoutOf(c.exchange)) }
+      x.type === 'sim'
+        ? { kind: 'sim', options: simOptions(x, callTimeoutOf(x)) }
         : {
             kind: 'ccxt',
-            id: c.exchange.id,
-            baseUrl: c.exchange.baseUrl,
-            symbols: c.exchange.symbols,
-            pollMs: c.exchange.pollMs,
-            streams: c.exchange.streams,
-            auditMs: c.exchange.auditMs,
-            rateLimitMs: c.exchange.rateLimitMs,
-            options: c.exchange.options,
+            id: x.id,
+            baseUrl: x.baseUrl,
+            symbols: x.symbols,
+            pollMs: x.pollMs,
+            streams: x.streams,
+            auditMs: x.auditMs,
+            rateLimitMs: x.rateLimitMs,
+            options: x.options,
           },
-    callTimeoutMs: callTimeoutOf(c.exchange),
+    callTimeoutMs: callTimeoutOf(x),
     strategies: (markets, priceOf) => configStrategies(c, markets, priceOf),
     signals:
       c.signals === undefined ? null : { groups: c.signals.groups, everyMs: c.signals.everyS * 1000, seed: c.signals.seed, pEnter: c.signals.pEnter, pExit: c.signals.pExit, rounds: c.signals.rounds },
@@ -94,55 +148,20 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
     maxQueued: c.engine.maxQueued,
     flushTimeoutSec: c.engine.flushTimeoutS,
     stopGraceSec: c.engine.stopGraceS,
-    risk: validateLimits(
-      {
-        ...DEFAULT_LIMITS,
-        capitalPerStrategy: r.capitalPerStrategy ?? maxNotional * 2,
-        maxOrderNotional: r.maxOrderNotional ?? Infinity,
-        maxStrategyPosition: r.maxStrategyPosition ?? Infinity,
-        maxSymbolPosition: r.maxSymbolPosition ?? Infinity,
-        maxGrossExposure: r.maxGrossExposure ?? Infinity,
-        maxOpenOrders: r.maxOpenOrders ?? Infinity,
-        strategyOrdersPerSec: r.strategyOrdersPerSec ?? Infinity,
-        strategyOrderBurst: r.strategyOrdersPerSec === undefined ? Infinity : Math.max(1, r.strategyOrdersPerSec),
-        globalOrdersPerSec: r.globalOrdersPerSec ?? Infinity,
-        globalOrderBurst: r.globalOrdersPerSec === undefined ? Infinity : Math.max(1, r.globalOrdersPerSec),
-        priceBandBps: r.priceBandBps ?? Infinity,
-        breaker:
-          b === undefined
-            ? DEFAULT_LIMITS.breaker
-            : { maxDrawdown: b.maxDrawdown, windowMs: b.windowS * 1000, action: b.action === 'halt' ? 'HALTED' : 'REDUCING', cooldownMs: b.cooldownS * 1000, perStrategy: b.perStrategy },
-        volGate: { ...DEFAULT_LIMITS.volGate, ...r.volGate },
-      },
-      `${file}: risk`,
-    ),
-    execution: {
-      algo: e.algo as AlgoName,
-      options: {
-        ...DEFAULT_ALGO_OPTIONS,
-        ...(e.workMs !== undefined ? { maxWorkMs: e.workMs } : {}),
-        ...(e.maxSlippageBps !== undefined ? { maxSlippageBps: e.maxSlippageBps } : {}),
-        ...(e.fallback !== undefined ? { fallback: e.fallback } : {}),
-        ...(e.pegOffsetTicks !== undefined ? { pegOffsetTicks: e.pegOffsetTicks } : {}),
-        ...(e.pegTo !== undefined ? { pegTo: e.pegTo } : {}),
-      },
-    },
+    risk: riskLimitsOf(c, r, file),
     orderRateFromVenue: r.orderRateFromVenue === true,
-    netting:
-      e.netting === true
-        ? { windowMs: e.netWindowMs ?? DEFAULT_NETTING.windowMs, holdMs: e.netHoldMs ?? DEFAULT_NETTING.holdMs, internalFeeRate: e.internalFeeRate ?? DEFAULT_NETTING.internalFeeRate }
-        : null,
+    ...executionOf(c),
   }
 }
 
 /** Parses `shoal run`'s flags and its config file. */
-export function runCommand(argv: string[]): RunCommand | 'help' {
+export async function runCommand(argv: string[]): Promise<RunCommand | 'help'> {
   const { values: v, positionals } = parseFlags(argv, FLAGS)
   if (v.help) return 'help'
   if (positionals.length > 0) throw new ConfigError('run', `unexpected argument '${positionals[0]}'`)
   if (v.config === undefined) throw new ConfigError('--config', 'required: the config file to run (see examples/)')
   const file = stringFlag(v.config, '--config')
-  const config = loadConfig(file)
+  const config = await loadConfig(file)
   const durationSec = v.duration === undefined ? null : numFlag(v.duration, '--duration', 0.1)
   const summaryPath = v.summary === undefined ? null : stringFlag(v.summary, '--summary')
   return { dryRun: v['dry-run'] === true, file, config, session: sessionFromConfig(config, file, summaryPath, durationSec) }
@@ -161,5 +180,5 @@ export async function dryRunReport(cmd: RunCommand): Promise<string> {
   for (const s of specs) byName.set(s.strategy, (byName.get(s.strategy) ?? 0) + 1)
   const parts = [...byName].map(([k, n]) => `${k} ${n}`).join(', ')
   const c = cmd.config
-  return `${cmd.file}: OK\n  strategies: ${specs.length} (${parts})\n  exchange: ${c.exchange.type === 'sim' ? 'sim' : `ccxt ${c.exchange.id}${c.exchange.baseUrl ? ` at ${c.exchange.baseUrl}` : ''}`}, ${exchange.markets.length} symbols\n  signals: ${c.signals ? `every ${c.signals.everyS} s to ${c.signals.groups} groups` : 'none'}\n  execution: ${c.execution.algo}${c.execution.netting === true ? ' (netting)' : ''}, mode: ${c.engine.mode}\n  database: ${c.database}\n`
+  return `${cmd.file}: OK\n  strategies: ${specs.length} (${parts})\n  exchange: ${c.exchange.type === 'sim' ? 'sim' : c.exchange.type === 'replay' ? 'replay' : `ccxt ${c.exchange.id}${c.exchange.baseUrl ? ` at ${c.exchange.baseUrl}` : ''}`}, ${exchange.markets.length} symbols\n  signals: ${c.signals ? `every ${c.signals.everyS} s to ${c.signals.groups} groups` : 'none'}\n  execution: ${c.execution.algo}${c.execution.netting === true ? ' (netting)' : ''}, mode: ${c.engine.mode}\n  database: ${c.database}\n`
 }

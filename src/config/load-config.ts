@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { loadStrategyModules } from './strategy-modules.ts'
 import { parse as parseYaml, YAMLParseError } from 'yaml'
 import { ConfigError } from '../domain/errors.ts'
 import { getStrategy, parseParams } from '../../streams/strategies/registry.ts'
@@ -18,8 +20,12 @@ export class ConfigFileError extends ConfigError {
 
 const dotted = (path: readonly PropertyKey[]): string => (path.length === 0 ? '(top level)' : path.map(String).join('.'))
 
-/** Reads, parses (YAML or JSON by extension; YAML otherwise) and validates a config file. */
-export function loadConfig(file: string): ShoalConfig {
+/**
+ * Reads, parses (YAML or JSON by extension; YAML otherwise) and validates a config file; loads its
+ * strategy `modules` first, so that its `strategies` can name theirs. Data file paths of a replay
+ * are made relative to the config file.
+ */
+export async function loadConfig(file: string): Promise<ShoalConfig> {
   if (!existsSync(file)) throw new ConfigError('--config', `no such file: ${file}`)
   const text = readFileSync(file, 'utf8')
   let raw: unknown
@@ -46,10 +52,18 @@ export function loadConfig(file: string): ShoalConfig {
       parsed.error.issues.map((i) => `${dotted(i.path)}: ${i.message}`),
     )
   const c = parsed.data
+  const dir = dirname(resolve(file))
+  if (c.modules !== undefined) await loadStrategyModules(c.modules, dir, `${file}: modules`)
+  if (c.exchange.type === 'replay') c.exchange.data = c.exchange.data.map((d) => ({ ...d, file: isAbsolute(d.file) ? d.file : resolve(dir, d.file) }))
   // What the schema cannot know: strategy names and parameters, and the exchange's symbols.
   const problems: string[] = []
   // The simulator's symbols are known now; a real exchange's are checked when it is opened.
-  const known = c.exchange.type === 'sim' ? new Set(simMarkets(c.exchange.symbols, c.exchange.seed).markets.map((m) => m.symbol)) : null
+  const known =
+    c.exchange.type === 'sim'
+      ? new Set(simMarkets(c.exchange.symbols, c.exchange.seed).markets.map((m) => m.symbol))
+      : c.exchange.type === 'replay'
+        ? new Set(c.exchange.data.map((d) => d.symbol))
+        : null
   c.strategies.forEach((s, i) => {
     try {
       const def = getStrategy(s.strategy, `strategies.${i}.strategy`)

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { ALGO_NAMES } from '../../actors/algos/algo.ts'
+import { DATA_FORMATS, type DataFormat } from '../data/market-rows.ts'
+import { FILL_MODELS, type FillModel } from '../exchange/replay/replay-fills.ts'
 
 const positive = z.number().positive()
 const count = z.number().int().positive()
@@ -66,7 +68,37 @@ export const configSchema = z
           callTimeoutMs: positive.optional(),
         })
         .strict(),
+      z
+        .object({
+          type: z.literal('replay'),
+          /** Recorded data, one file per symbol (paths relative to the config file). */
+          data: z
+            .array(
+              z
+                .object({
+                  symbol: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'expected BASE/QUOTE, e.g. ETH/BTC'),
+                  file: z.string().min(1),
+                  format: z.enum(DATA_FORMATS as [DataFormat, ...DataFormat[]]).optional(),
+                  timeframe: z
+                    .string()
+                    .regex(/^\d+[smhdw]$/, 'expected a period such as 1m, 5m, 1h, 1d')
+                    .optional(),
+                })
+                .strict(),
+            )
+            .min(1),
+          /** next-open (default for candles), close, or trades (trade data only). */
+          fill: z.enum(FILL_MODELS as [FillModel, ...FillModel[]]).optional(),
+          feeRate: z.number().min(0).max(0.1).default(0.001),
+          slippageBps: z.number().min(0).max(1_000).default(0),
+          lotSize: positive.optional(),
+          tickSize: positive.optional(),
+          minNotional: z.number().min(0).optional(),
+        })
+        .strict(),
     ]),
+    /** User strategy modules (TypeScript or JavaScript), relative to the config file; their exported strategies are named like built-in ones. */
+    modules: z.array(z.string().min(1)).optional(),
     database: z.string().min(1).default('./shoal.sqlite'),
     signals: z
       .object({
@@ -93,35 +125,40 @@ export const configSchema = z
       })
       .strict()
       .default({ mode: 'lock', chunkSize: 250, statsEveryS: 3, positionsEveryS: 60, maxQueued: 1_000_000, flushTimeoutS: 30, stopGraceS: 60 }),
+    /** 'off': no risk gate (pure strategy research in a backtest). */
     risk: z
-      .object({
-        capitalPerStrategy: positive.optional(),
-        maxOrderNotional: positive.optional(),
-        maxStrategyPosition: positive.optional(),
-        maxSymbolPosition: positive.optional(),
-        maxGrossExposure: positive.optional(),
-        maxOpenOrders: count.optional(),
-        strategyOrdersPerSec: positive.optional(),
-        globalOrdersPerSec: positive.optional(),
-        /** Take the account's order rate from the venue's advertised ORDERS limits (ccxt venues that publish them). */
-        orderRateFromVenue: z.boolean().optional(),
-        priceBandBps: positive.optional(),
-        breaker: z
+      .union([
+        z.literal('off'),
+        z
           .object({
-            maxDrawdown: z.number().gt(0).lt(1).default(0.05),
-            windowS: positive.default(3600),
-            action: z.enum(['reduce', 'halt']).default('reduce'),
-            cooldownS: z.number().min(0).default(600),
-            perStrategy: z.boolean().default(false),
+            capitalPerStrategy: positive.optional(),
+            maxOrderNotional: positive.optional(),
+            maxStrategyPosition: positive.optional(),
+            maxSymbolPosition: positive.optional(),
+            maxGrossExposure: positive.optional(),
+            maxOpenOrders: count.optional(),
+            strategyOrdersPerSec: positive.optional(),
+            globalOrdersPerSec: positive.optional(),
+            /** Take the account's order rate from the venue's advertised ORDERS limits (ccxt venues that publish them). */
+            orderRateFromVenue: z.boolean().optional(),
+            priceBandBps: positive.optional(),
+            breaker: z
+              .object({
+                maxDrawdown: z.number().gt(0).lt(1).default(0.05),
+                windowS: positive.default(3600),
+                action: z.enum(['reduce', 'halt']).default('reduce'),
+                cooldownS: z.number().min(0).default(600),
+                perStrategy: z.boolean().default(false),
+              })
+              .strict()
+              .optional(),
+            volGate: z
+              .object({ window: count.optional(), baselineWindow: count.optional(), k: z.number().gt(1).optional(), resumeK: positive.optional() })
+              .strict()
+              .optional(),
           })
-          .strict()
-          .optional(),
-        volGate: z
-          .object({ window: count.optional(), baselineWindow: count.optional(), k: z.number().gt(1).optional(), resumeK: positive.optional() })
-          .strict()
-          .optional(),
-      })
-      .strict()
+          .strict(),
+      ])
       .default({}),
     execution: z
       .object({

@@ -47,6 +47,22 @@ export interface Book {
   readonly ts: number
 }
 
-export type MarketEvent = Trade | Quote | Book
+/**
+ * A closed bar (candle) of recorded data, delivered at its close: `ts` is the close time, `openTs`
+ * the open time. Replays of candle files feed strategies these instead of trades.
+ */
+export interface Bar {
+  readonly kind: 'bar'
+  readonly symbol: string
+  readonly openTs: number
+  readonly ts: number
+  readonly open: number
+  readonly high: number
+  readonly low: number
+  readonly close: number
+  readonly volume: number
+}
+
+export type MarketEvent = Trade | Quote | Book | Bar
 
 export const mid = (q: Quote): number => (q.bid + q.ask) / 2

@@ -2,6 +2,8 @@ import type { Observable, SchedulerLike } from 'rxjs'
 import type { Logger } from 'pino'
 import type { AlgoName, AlgoOptions } from '../../actors/algos/algo.ts'
 import type { NettingOptions } from '../../actors/netting/netting-desk.ts'
+import type { ActorState } from '../../actors/actor-state.ts'
+import type { StrategyActor } from '../../actors/strategy-actor.ts'
 import type { RiskManager } from '../../actors/risk/risk-manager.ts'
 import type { StrategySpec } from '../../streams/strategies/grid.ts'
 import type { Market } from '../domain/market.ts'
@@ -57,4 +59,6 @@ export interface EngineOptions {
   /** How late a sent request may still be acted on by the venue (its recvWindow); see OrderActionContext. */
   readonly recvWindowMs?: number
   readonly logger?: Logger
+  /** Called on every fill with the actor's state before and after it (a backtest's ledger). */
+  readonly onFill?: (actor: StrategyActor, before: ActorState, after: ActorState) => void
 }

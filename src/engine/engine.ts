@@ -92,14 +92,14 @@ export class Engine {
             logger: o.logger,
           })
     this.execution = o.execution === undefined ? null : new ExecutionMetrics(o.execution.algo)
-    this.actors = o.strategies.map((s, i) => new StrategyActor(i, s.id, s.symbol, s.group, s.size))
+    this.actors = o.strategies.map((s, i) => new StrategyActor(i, s.id, s.symbol, s.group, s.size, s.notional ?? 0))
     let groups = 0
     for (const s of o.strategies) groups = Math.max(groups, s.group + 1)
     this.pipes = new StrategyInstances(o.strategies, this.actors, groups)
     // Await mode acts chunk by chunk on the round; lock mode offers every intent now.
     this.inputs = new InputFanout(this.pipes, groups, this.metrics, this.clock, this.mode === 'lock' ? (a) => this.intents$.next(a) : null)
     this.roster = new ActorRoster(this.actors, { metrics: this.metrics, risk: o.risk, now: () => this.scheduler.now(), log: o.logger })
-    this.intake = new OrderEventIntake({ actors: this.actors, metrics: this.metrics, risk: o.risk, persistence: this.persistence, onFault: (a, err) => this.failActor(a, err) })
+    this.intake = new OrderEventIntake({ actors: this.actors, metrics: this.metrics, risk: o.risk, persistence: this.persistence, onFault: (a, err) => this.failActor(a, err), onFill: o.onFill })
     this.market = new MarketView(o.risk)
     const wired = orderPathFor(o, {
       port: this.port,

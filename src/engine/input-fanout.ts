@@ -5,6 +5,7 @@ import type { Intent, StrategyInput } from '../domain/intent.ts'
 import type { MarketEvent } from '../domain/market.ts'
 import type { SignalRound } from '../domain/signal.ts'
 import type { Metrics } from './metrics.ts'
+import { onTape } from '../../streams/operators/shared-series.ts'
 import type { StrategyInstance, StrategyInstances } from './strategy-instances.ts'
 
 /**
@@ -32,8 +33,13 @@ export class InputFanout {
     if (n === undefined) return
     this.originAt = this.clock()
     this.metrics.w.evaluations += n
-    this.market.dispatch(e.symbol, e)
+    this.dispatching = e
+    onTape(this, this.dispatchMarket)
   }
+
+  private dispatching: MarketEvent | null = null
+  /** One market event to its symbol's pipelines, on this engine's tape (shared readings and indicators). */
+  private readonly dispatchMarket = (): void => this.market.dispatch(this.dispatching!.symbol, this.dispatching!)
 
   /** One signal round to every group's pipelines, synchronously; returns when it began. */
   round(r: SignalRound): number {

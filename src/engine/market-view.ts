@@ -29,6 +29,10 @@ export class MarketView {
     if (e.kind === 'trade') {
       this.last.set(e.symbol, e.price)
       this.risk?.onTrade(e.symbol, e.price, e.ts)
+    } else if (e.kind === 'bar') {
+      // A closed bar's close is the last price traded, for sizing, risk marks and the gate's bands.
+      this.last.set(e.symbol, e.close)
+      this.risk?.onTrade(e.symbol, e.close, e.ts)
     } else if (e.kind === 'quote') {
       this.top.set(e.symbol, e)
       if (!this.last.has(e.symbol)) {

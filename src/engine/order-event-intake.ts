@@ -1,4 +1,5 @@
 import type { RiskManager } from '../../actors/risk/risk-manager.ts'
+import type { ActorState } from '../../actors/actor-state.ts'
 import type { StrategyActor } from '../../actors/strategy-actor.ts'
 import type { OrderEvent } from '../domain/order.ts'
 import type { EventPersistence } from './event-persistence.ts'
@@ -20,6 +21,8 @@ export class OrderEventIntake {
       readonly risk?: RiskManager
       readonly persistence: EventPersistence | null
       readonly onFault: (actor: StrategyActor, err: unknown) => void
+      /** Every fill, with the actor's state before and after it (a backtest's ledger). */
+      readonly onFill?: (actor: StrategyActor, before: ActorState, after: ActorState) => void
     },
   ) {}
 
@@ -30,7 +33,10 @@ export class OrderEventIntake {
     try {
       const before = actor.state
       const s = actor.apply(ev)
-      if (ev.fill !== null) this.o.risk?.onFill(ev.order.symbol, ev.order.side, ev.fill.amount, ev.fill.price, before.position)
+      if (ev.fill !== null) {
+        this.o.risk?.onFill(ev.order.symbol, ev.order.side, ev.fill.amount, ev.fill.price, before.position)
+        this.o.onFill?.(actor, before, s)
+      }
       if ((before.position !== 0) !== (s.position !== 0)) metrics.positionsOpen += s.position !== 0 ? 1 : -1
       // In flight = from OrderSubmitted until the order leaves the actor's in-flight slot.
       if (before.order === null && s.order !== null) metrics.inFlight++

@@ -15,10 +15,10 @@ export interface EventRows {
 }
 
 /**
- * The rows a batch of order events becomes, numbered on from `seqStart`. The one mapping from
+ * The rows a batch of order events becomes, numbered on from `seqStart` (`eventLog` false: no order_events rows). The one mapping from
  * events to rows: the main thread's writers and the SQLite writer thread both call it.
  */
-export function eventRows(batch: readonly StoredEvent[], runId: string, seqStart: number): EventRows {
+export function eventRows(batch: readonly StoredEvent[], runId: string, seqStart: number, eventLog = true): EventRows {
   const latest = new Map<string, OrderEvent>()
   const fills: FillsTable[] = []
   const events: OrderEventsTable[] = []
@@ -53,15 +53,18 @@ export function eventRows(batch: readonly StoredEvent[], runId: string, seqStart
     const o = e.order
     latest.set(o.id, e)
     if (e.type === 'OrderSubmitted') created++
-    events.push({
-      run_id: runId,
-      seq: ++seq,
-      order_id: o.id,
-      strategy_id: o.strategyId,
-      type: e.type,
-      ts: e.ts,
-      data: JSON.stringify({ status: o.status, filled: o.filled, avgPrice: o.avgPrice, fee: o.fee, exchangeId: o.exchangeId, fill: e.fill, reason: e.reason }),
-    })
+    ++seq
+    // Without the event log (a backtest persisting trades only), orders and fills still get every change.
+    if (eventLog)
+      events.push({
+        run_id: runId,
+        seq,
+        order_id: o.id,
+        strategy_id: o.strategyId,
+        type: e.type,
+        ts: e.ts,
+        data: JSON.stringify({ status: o.status, filled: o.filled, avgPrice: o.avgPrice, fee: o.fee, exchangeId: o.exchangeId, fill: e.fill, reason: e.reason }),
+      })
     const f = e.fill
     if (f === null) continue
     if (f.alloc !== undefined)

@@ -187,6 +187,39 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('blocks').execute()
     },
   },
+  '007_backtests': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .alterTable('runs')
+        .addColumn('kind', 'text', (c) => c.notNull().defaultTo('live'))
+        .execute()
+      await db.schema
+        .createTable('backtest_results')
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('window', 'text', (c) => c.notNull())
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('strategy', 'text', (c) => c.notNull())
+        .addColumn('params', 'text', (c) => c.notNull())
+        .addColumn('symbol', 'text', (c) => c.notNull())
+        .addColumn('entries', 'integer', (c) => c.notNull())
+        .addColumn('round_trips', 'integer', (c) => c.notNull())
+        .addColumn('win_rate', 'double precision')
+        .addColumn('net_pnl', 'double precision', (c) => c.notNull())
+        .addColumn('return_pct', 'double precision', (c) => c.notNull())
+        .addColumn('fees', 'double precision', (c) => c.notNull())
+        .addColumn('max_drawdown_pct', 'double precision', (c) => c.notNull())
+        .addColumn('sharpe', 'double precision')
+        .addColumn('sortino', 'double precision')
+        .addColumn('profit_factor', 'double precision')
+        .addColumn('exposure_pct', 'double precision', (c) => c.notNull())
+        .addPrimaryKeyConstraint('backtest_results_pk', ['run_id', 'window', 'strategy_id'])
+        .execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('backtest_results').execute()
+      await db.schema.alterTable('runs').dropColumn('kind').execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }

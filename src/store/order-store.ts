@@ -7,8 +7,8 @@ import { insertRows, unnestRows } from './bulk-insert.ts'
 import type { StoreConnection } from './database.ts'
 import { eventRows, type EventRows } from './event-rows.ts'
 import { migrateToLatest } from './migrations.ts'
-import type { Database, ExecutionsTable, OrdersTable, PositionsTable } from './schema.ts'
-import { ALLOCATIONS, BLOCKS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, type TableSpec } from './tables.ts'
+import type { BacktestResultsTable, Database, ExecutionsTable, OrdersTable, PositionsTable } from './schema.ts'
+import { ALLOCATIONS, BACKTEST_RESULTS, BLOCKS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, type TableSpec } from './tables.ts'
 
 export interface WriteResult {
   readonly orders: number
@@ -44,6 +44,8 @@ export interface StoredBlock {
 export interface RunOrigin {
   readonly exchange?: string | null
   readonly resumes?: string | null
+  /** live (default) or backtest. */
+  readonly kind?: 'live' | 'backtest'
 }
 
 /**
@@ -58,6 +60,8 @@ export class OrderStore {
   protected readonly db: Kysely<Database>
   protected seq = 0
   protected execSeq = 0
+  /** Write every order event to order_events (false: orders and fills only, for backtests persisting trades). */
+  eventLog = true
 
   constructor(
     readonly conn: StoreConnection,
@@ -75,7 +79,16 @@ export class OrderStore {
   async startRun(config: unknown, startedAt: number, origin: RunOrigin = {}): Promise<void> {
     await this.db
       .insertInto('runs')
-      .values({ id: this.runId, started_at: startedAt, ended_at: null, config: JSON.stringify(config), summary: null, exchange: origin.exchange ?? null, resumes: origin.resumes ?? null })
+      .values({
+        id: this.runId,
+        started_at: startedAt,
+        ended_at: null,
+        config: JSON.stringify(config),
+        summary: null,
+        exchange: origin.exchange ?? null,
+        resumes: origin.resumes ?? null,
+        kind: origin.kind ?? 'live',
+      })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute()
     const row = await this.db
@@ -193,7 +206,7 @@ export class OrderStore {
   }
 
   async write(batch: readonly StoredEvent[]): Promise<WriteResult> {
-    const rows = eventRows(batch, this.runId, this.seq)
+    const rows = eventRows(batch, this.runId, this.seq, this.eventLog)
     await this.writeRows(rows)
     // Only after the commit: a failed batch is retried whole, with the same sequence numbers.
     this.committed(rows.events.length, batch.length - rows.events.length, rows.created, rows.orders.length, rows.fills.length)
@@ -220,6 +233,11 @@ export class OrderStore {
       [BLOCKS, rows.blocks],
       [ALLOCATIONS, rows.allocations],
     ])
+  }
+
+  /** A backtest's leaderboard rows (one per strategy and window), in one transaction. */
+  async writeResults(rows: readonly BacktestResultsTable[]): Promise<void> {
+    await this.inTransaction([[BACKTEST_RESULTS, rows]])
   }
 
   private inTransaction(writes: readonly (readonly [TableSpec, readonly object[]])[]): Promise<void> {

@@ -1,4 +1,4 @@
-import type { ALLOCATIONS, BLOCKS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, RowOf, RUNS } from './tables.ts'
+import type { ALLOCATIONS, BACKTEST_RESULTS, BLOCKS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, RowOf, RUNS } from './tables.ts'
 
 /** Row types, derived from the table specs in tables.ts (times are epoch milliseconds). */
 export type OrdersTable = RowOf<typeof ORDERS>
@@ -9,6 +9,7 @@ export type PositionsTable = RowOf<typeof POSITIONS>
 export type ExecutionsTable = RowOf<typeof EXECUTIONS>
 export type BlocksTable = RowOf<typeof BLOCKS>
 export type AllocationsTable = RowOf<typeof ALLOCATIONS>
+export type BacktestResultsTable = RowOf<typeof BACKTEST_RESULTS>
 
 export interface Database {
   runs: RunsTable
@@ -19,4 +20,5 @@ export interface Database {
   executions: ExecutionsTable
   blocks: BlocksTable
   allocations: AllocationsTable
+  backtest_results: BacktestResultsTable
 }

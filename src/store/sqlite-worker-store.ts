@@ -57,7 +57,7 @@ export class SqliteWorkerStore extends OrderStore {
     const reply = await new Promise<Reply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject })
       // A string crosses threads as one copy; the same values as an array cost ~3x more to clone here.
-      this.worker.postMessage({ id, runId: this.runId, seqStart: this.seq, json: JSON.stringify(encodeEvents(batch)) })
+      this.worker.postMessage({ id, runId: this.runId, seqStart: this.seq, eventLog: this.eventLog, json: JSON.stringify(encodeEvents(batch)) })
     })
     if (!reply.ok) throw new Error(`SQLite write failed: ${reply.message}`)
     // As in OrderStore: sequence numbers advance only once the batch is committed.

@@ -15,6 +15,8 @@ interface WriteMessage {
   readonly id: number
   readonly runId: string
   readonly seqStart: number
+  /** false: orders and fills only, no order_events rows. */
+  readonly eventLog: boolean
   /** The encoded events (see event-encoding), as JSON. */
   readonly json: string
 }
@@ -56,7 +58,7 @@ function insertRows(s: TableSpec, rows: readonly object[]): void {
 }
 
 const write = db.transaction((m: WriteMessage) => {
-  const rows = eventRows(decodeEvents(JSON.parse(m.json) as unknown[]), m.runId, m.seqStart)
+  const rows = eventRows(decodeEvents(JSON.parse(m.json) as unknown[]), m.runId, m.seqStart, m.eventLog)
   insertRows(ORDER_EVENTS, rows.events)
   insertRows(ORDERS, rows.orders)
   insertRows(FILLS, rows.fills)

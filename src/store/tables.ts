@@ -142,6 +142,8 @@ export const RUNS = spec({
     ['exchange', 'text', 'null'],
     // The earlier run on the same account whose orders and positions this run took over.
     ['resumes', 'text', 'null'],
+    // live (demo, run) or backtest.
+    ['kind', 'text'],
   ],
   conflict: { keys: ['id'], update: 'nothing' },
 })
@@ -193,7 +195,42 @@ export const ALLOCATIONS = spec({
 })
 
 /** Every table the bulk writers know, by name. */
-export const TABLES = { orders: ORDERS, fills: FILLS, order_events: ORDER_EVENTS, positions: POSITIONS, executions: EXECUTIONS, runs: RUNS, blocks: BLOCKS, allocations: ALLOCATIONS } as const
+/** A backtest's leaderboard: one row per strategy, its figures over the replayed data (window: 'all', or a walk-forward window). */
+export const BACKTEST_RESULTS = spec({
+  name: 'backtest_results',
+  columns: [
+    ['run_id', 'text'],
+    ['window', 'text'],
+    ['strategy_id', 'text'],
+    ['strategy', 'text'],
+    ['params', 'text'],
+    ['symbol', 'text'],
+    ['entries', 'integer'],
+    ['round_trips', 'integer'],
+    ['win_rate', 'float8', 'null'],
+    ['net_pnl', 'float8'],
+    ['return_pct', 'float8'],
+    ['fees', 'float8'],
+    ['max_drawdown_pct', 'float8'],
+    ['sharpe', 'float8', 'null'],
+    ['sortino', 'float8', 'null'],
+    ['profit_factor', 'float8', 'null'],
+    ['exposure_pct', 'float8'],
+  ],
+  conflict: { keys: ['run_id', 'window', 'strategy_id'], update: 'nothing' },
+})
+
+export const TABLES = {
+  orders: ORDERS,
+  fills: FILLS,
+  order_events: ORDER_EVENTS,
+  positions: POSITIONS,
+  executions: EXECUTIONS,
+  runs: RUNS,
+  blocks: BLOCKS,
+  allocations: ALLOCATIONS,
+  backtest_results: BACKTEST_RESULTS,
+} as const
 
 /** The spec's conflict clause as SQL (the same text on SQLite and PostgreSQL); '' when it has none. */
 export function conflictSql(s: TableSpec): string {

@@ -172,7 +172,7 @@ export class MarketStreams {
       const first = ++s.updateId
       for (const rate of ['', '@100ms', '@1000ms']) this.push(`${lower}@depth${rate}`, () => depthUpdateEvent(s, first, bids, asks, now))
       for (const n of [5, 10, 20]) for (const rate of ['', '@100ms', '@1000ms']) this.push(`${lower}@depth${n}${rate}`, () => depthSnapshot(s, n))
-    } else {
+    } else if (e.kind === 'trade') {
       const id = numericId(e.id)
       if (s.count === 0) s.firstTradeId = id
       s.lastTradeId = id

@@ -1,23 +1,29 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
 import type { IndicatorOperator, NumericIndicator } from './indicator.ts'
 import type { Reading } from './reading.ts'
+import { indicatorValue } from './shared-series.ts'
 import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 class Crossover extends Stage<Reading, Reading> {
   private side = 0
+  private readonly ownFast: { ind: NumericIndicator; shared: boolean }
+  private readonly ownSlow: { ind: NumericIndicator; shared: boolean }
 
   constructor(
     out: Subscriber<Reading>,
-    private readonly fast: NumericIndicator,
-    private readonly slow: NumericIndicator,
+    private readonly fast: IndicatorOperator,
+    private readonly slow: IndicatorOperator,
   ) {
     super(out)
+    this.ownFast = { ind: fast.create(), shared: true }
+    this.ownSlow = { ind: slow.create(), shared: true }
   }
 
   protected override _next(r: Reading): void {
-    const a = this.fast.add(r.value)
-    const b = this.slow.add(r.value)
-    if (a === null || b === null || a === undefined || b === undefined || a === b) return
+    // On a shared price series each distinct indicator is computed once for the whole grid.
+    const a = indicatorValue(this.fast.label, this.fast.create, this.ownFast, r)
+    const b = indicatorValue(this.slow.label, this.slow.create, this.ownSlow, r)
+    if (a === null || b === null || a === b) return
     const next = a > b ? 1 : -1
     if (next !== this.side) {
       this.side = next
@@ -31,4 +37,4 @@ class Crossover extends Stage<Reading, Reading> {
  * it crosses below (the first emission is the side fast starts on, once both are warm).
  * @example prices('BTC/USDT').pipe(crossover(sma(10), sma(50)))
  */
-export const crossover = (fast: IndicatorOperator, slow: IndicatorOperator): OperatorFunction<Reading, Reading> => subscriberOperator((out) => new Crossover(out, fast.create(), slow.create()))
+export const crossover = (fast: IndicatorOperator, slow: IndicatorOperator): OperatorFunction<Reading, Reading> => subscriberOperator((out) => new Crossover(out, fast, slow))

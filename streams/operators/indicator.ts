@@ -1,6 +1,7 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
 import { EMA, SMA } from 'trading-signals'
 import type { Reading } from './reading.ts'
+import { indicatorValue } from './shared-series.ts'
 import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 /** The part of a trading-signals indicator we use: feed a number, get a result once warmed up. */
@@ -18,22 +19,30 @@ export interface IndicatorOperator extends OperatorFunction<Reading, Reading> {
 }
 
 class IndicatorStage extends Stage<Reading, Reading> {
+  private readonly own: { ind: NumericIndicator; shared: boolean }
+
   constructor(
     out: Subscriber<Reading>,
-    private readonly ind: NumericIndicator,
+    private readonly label: string,
+    private readonly create: () => NumericIndicator,
   ) {
     super(out)
+    this.own = { ind: create(), shared: true }
   }
 
   protected override _next(r: Reading): void {
-    const v = this.ind.add(r.value)
-    if (v !== null && v !== undefined) this.out.next({ value: v, ts: r.ts })
+    const v = indicatorValue(this.label, this.create, this.own, r)
+    if (v !== null) this.out.next({ value: v, ts: r.ts })
   }
 }
 
-/** Wraps a trading-signals indicator factory as an operator. */
+/**
+ * Wraps a trading-signals indicator factory as an operator. `label` names the computation: on a
+ * shared price series, indicators with the same label are computed once for every pipeline
+ * (shared-series.ts), so two different computations must never share a label.
+ */
 export function indicator(label: string, create: () => NumericIndicator): IndicatorOperator {
-  const op = subscriberOperator<Reading, Reading>((out) => new IndicatorStage(out, create()))
+  const op = subscriberOperator<Reading, Reading>((out) => new IndicatorStage(out, label, create))
   return Object.assign(op, { create, label })
 }
 

@@ -1,6 +1,7 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
 import type { StrategyInput } from '../../src/domain/intent.ts'
 import type { Reading } from './reading.ts'
+import { currentSeries } from './shared-series.ts'
 import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 class Prices extends Stage<StrategyInput, Reading> {
@@ -12,9 +13,24 @@ class Prices extends Stage<StrategyInput, Reading> {
   }
 
   protected override _next(e: StrategyInput): void {
-    if (e.kind === 'trade' && e.symbol === this.symbol) this.out.next({ value: e.price, ts: e.ts })
+    let value: number
+    if (e.kind === 'trade') value = e.price
+    else if (e.kind === 'bar') value = e.close
+    else return
+    if (e.symbol !== this.symbol) return
+    const series = currentSeries(this.symbol)
+    if (series === null) {
+      this.out.next({ value, ts: e.ts })
+      return
+    }
+    // Every pipeline on this symbol gets the same reading, numbered in its series (shared indicators key on it).
+    if (series.lastEvent !== e) {
+      series.lastEvent = e
+      series.lastReading = { value, ts: e.ts, series, n: ++series.n }
+    }
+    this.out.next(series.lastReading!)
   }
 }
 
-/** Trade prices of `symbol` from a strategy's input. */
+/** Prices of `symbol` from a strategy's input: each trade's price, and each closed bar's close (replays of candles). */
 export const prices = (symbol: string): OperatorFunction<StrategyInput, Reading> => subscriberOperator((out) => new Prices(out, symbol))

@@ -10,6 +10,8 @@ export interface StrategySpec {
   readonly group: number
   /** Base amount of a full position (weight 1). */
   readonly size: number
+  /** Quote notional of a full position, sized at each order's last price instead of `size` (backtests). */
+  readonly notional?: number
 }
 
 /** A parameter grid: every combination of the listed values × every symbol. */
@@ -24,6 +26,8 @@ export interface GridSpec {
   readonly size?: number
   /** Per-symbol size, overriding `size` (e.g. a quote notional turned into lots at the current price). */
   readonly sizeOf?: (symbol: string) => number
+  /** Size every order by this quote notional at the order's price (instead of a fixed `size`). */
+  readonly notional?: number
   /** Prefix of the ids (default: the strategy name). */
   readonly idPrefix?: string
   /** Index of the first strategy, for ids unique across several grids. */
@@ -68,6 +72,7 @@ export function expandGrid(g: GridSpec, path = 'grid'): StrategySpec[] {
       symbol,
       group: (offset + i) % groups,
       size: sizes.get(symbol)!,
+      ...(g.notional !== undefined ? { notional: g.notional } : {}),
     }
   }
   return out

@@ -1,0 +1,160 @@
+import { resolve } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import type { Logger } from 'pino'
+import { expandGrid, type StrategySpec } from '../../streams/strategies/grid.ts'
+import { rank, rankField, writeLeaderboard, type LeaderboardRow } from '../backtest/leaderboard.ts'
+import { resultRows, runBacktest, type PersistMode } from '../backtest/run-backtest.ts'
+import { loadConfig } from '../config/load-config.ts'
+import type { ShoalConfig } from '../config/schema.ts'
+import { ConfigError } from '../domain/errors.ts'
+import type { Market } from '../domain/market.ts'
+import { isPostgresUrl, openStore, redactUrl } from '../store/database.ts'
+import { createOrderStore } from '../store/sqlite-worker-store.ts'
+import { choiceFlag, intFlag, parseFlags, stringFlag } from './flags.ts'
+import { executionOf, riskLimitsOf } from './run.ts'
+
+export const BACKTEST_HELP = `shoal backtest — replay recorded data through the live engine in virtual time, rank every strategy
+
+  --config FILE        a config with exchange: { type: replay, data: [...] } (see examples/backtest.yaml)
+  --from ISO --to ISO  replay only this window of the data (UTC unless the time says otherwise)
+  --summary PATH       write the run's summary as JSON
+  --leaderboard PATH   write every strategy's figures, best first (.json or .csv)
+  --rank-by FIELD      netPnl (default), returnPct, sharpe, sortino, profitFactor, winRate, maxDrawdownPct, …
+  --top N              strategies printed (default 10)
+  --persist MODE       all (every order event) | trades (orders and fills; default) | summary (run and leaderboard only)
+  --db PATH|URL        the store (default: the config's database)
+`
+
+const FLAGS = {
+  config: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  summary: { type: 'string' },
+  leaderboard: { type: 'string' },
+  'rank-by': { type: 'string' },
+  top: { type: 'string' },
+  persist: { type: 'string' },
+  db: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const timeFlag = (v: string | boolean | undefined, flag: string): number | undefined => {
+  if (v === undefined) return undefined
+  const s = stringFlag(v, flag)
+  const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(s) || !s.includes('T') ? s : `${s}Z`)
+  if (Number.isNaN(t)) throw new ConfigError(flag, `expected an ISO time such as 2018-01-15 or 2018-01-15T12:00:00Z, got '${s}'`)
+  return t
+}
+
+/** The config's strategies on the replayed markets, each sized by its quote notional at its orders' prices. */
+function backtestStrategies(c: ShoalConfig, markets: readonly Market[]): StrategySpec[] {
+  const all = markets.map((m) => m.symbol)
+  const out: StrategySpec[] = []
+  for (const [i, s] of c.strategies.entries()) {
+    const symbols = s.symbols === 'all' ? all : s.symbols
+    symbols.forEach((sym, j) => {
+      if (!all.includes(sym)) throw new ConfigError(`strategies.${i}.symbols.${j}`, `no data for '${sym}' (the replay has ${all.join(', ')})`)
+    })
+    out.push(...expandGrid({ strategy: s.strategy, params: s.params, symbols, count: s.count, groups: c.signals?.groups ?? 1, notional: s.notional, idPrefix: s.idPrefix, offset: out.length }))
+  }
+  return out
+}
+
+/** `shoal backtest`: parses its flags and config, runs, writes the leaderboard; returns the summary. */
+export async function runBacktestCommand(argv: string[], log: Logger, out: NodeJS.WriteStream = process.stdout): Promise<Record<string, unknown> | 'help'> {
+  const { values: v, positionals } = parseFlags(argv, FLAGS)
+  if (v.help) return 'help'
+  if (positionals.length > 0) throw new ConfigError('backtest', `unexpected argument '${positionals[0]}'`)
+  if (v.config === undefined) throw new ConfigError('--config', 'required: a config with exchange type replay (see examples/backtest.yaml)')
+  const file = stringFlag(v.config, '--config')
+  const from = timeFlag(v.from, '--from')
+  const to = timeFlag(v.to, '--to')
+  if (from !== undefined && to !== undefined && to <= from) throw new ConfigError('--to', 'must be after --from')
+  const by = v['rank-by'] === undefined ? 'netPnl' : rankField(stringFlag(v['rank-by'], '--rank-by'))
+  const top = v.top === undefined ? 10 : intFlag(v.top, '--top', 0)
+  const persist: PersistMode = v.persist === undefined ? 'trades' : choiceFlag(v.persist, '--persist', ['all', 'trades', 'summary'] as const)
+  const leaderboardPath = v.leaderboard === undefined ? null : stringFlag(v.leaderboard, '--leaderboard')
+  if (leaderboardPath !== null && !/\.(json|csv)$/.test(leaderboardPath)) throw new ConfigError('--leaderboard', `expected a .json or .csv path, got '${leaderboardPath}'`)
+  const c = await loadConfig(file)
+  if (c.exchange.type !== 'replay') throw new ConfigError(`${file}: exchange.type`, `a backtest replays recorded data: expected type replay, got ${c.exchange.type}`)
+  const x = c.exchange
+  const dbPath = v.db !== undefined ? stringFlag(v.db, '--db') : c.database
+  const db = isPostgresUrl(dbPath) ? dbPath : resolve(dbPath)
+  const runId = `backtest-${Date.now().toString(36)}`
+  const store = await createOrderStore(await openStore(db), runId)
+  await store.migrate()
+  store.eventLog = persist === 'all'
+  await store.startRun({ command: 'backtest', configFile: file, ...c, from, to, persist }, Date.now(), { kind: 'backtest' })
+  const tty = out.isTTY === true
+  let lastDraw = 0
+  const t0 = performance.now()
+  const span = { from: from ?? Number.NaN, to: to ?? Number.NaN }
+  const result = await runBacktest(
+    {
+      sources: x.data,
+      fill: x.fill,
+      feeRate: x.feeRate,
+      slippageBps: x.slippageBps,
+      lotSize: x.lotSize,
+      tickSize: x.tickSize,
+      minNotional: x.minNotional,
+      from,
+      to,
+      strategies: (m) => backtestStrategies(c, m),
+      risk: c.risk === 'off' ? null : riskLimitsOf(c, c.risk, file),
+      ...executionOf(c),
+    },
+    {
+      store,
+      persist,
+      runTag: `b${Date.now().toString(36)}`,
+      log,
+      progress: (p) => {
+        if (!tty) return
+        const now = performance.now()
+        if (now - lastDraw < 250) return
+        lastDraw = now
+        if (Number.isNaN(span.from)) span.from = p.ts
+        const sec = (now - t0) / 1000
+        const done = Number.isNaN(span.to) ? null : Math.min(1, (p.ts - span.from) / Math.max(1, span.to - span.from))
+        const eta = done === null || done === 0 ? '?' : `${Math.round((sec / done) * (1 - done))}s`
+        out.write(`\r${new Date(p.ts).toISOString().slice(0, 16)}  bars ${p.bars}  events/s ${Math.round(p.events / sec)}  ETA ${eta}   `)
+      },
+    },
+  )
+  if (tty) out.write('\n')
+  const ranked = rank(result.rows, by)
+  await store.writeResults(resultRows(runId, 'all', ranked))
+  if (leaderboardPath !== null) writeLeaderboard(leaderboardPath, ranked)
+  const summary = {
+    kind: 'backtest',
+    runId,
+    ...result.figures,
+    rankBy: by,
+    top: ranked.slice(0, top),
+    persist,
+    persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events },
+    dbPath: redactUrl(db),
+    leaderboard: leaderboardPath,
+  }
+  await store.endRun(summary, Date.now())
+  await store.close()
+  if (v.summary !== undefined) writeFileSync(stringFlag(v.summary, '--summary'), `${JSON.stringify(summary, null, 2)}\n`)
+  out.write(leaderboardText(ranked.slice(0, top), by, result.rows.length))
+  return summary
+}
+
+/** The top of the leaderboard as a terminal table. */
+function leaderboardText(rows: readonly LeaderboardRow[], by: string, of: number): string {
+  const f = (x: number | null, d = 2) => (x === null ? '—' : x.toFixed(d))
+  const head = `rank  strategy                          symbol      netPnl        return%  maxDD%  sharpe  trips  win%   (by ${by}, ${of} strategies)`
+  const lines = rows.map((r, i) => {
+    const name = `${r.strategyId} ${Object.entries(r.params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}`
+      .slice(0, 33)
+      .padEnd(33)
+    return `${String(i + 1).padStart(4)}  ${name} ${r.symbol.padEnd(10)} ${r.netPnl.toPrecision(6).padStart(12)}  ${f(r.returnPct).padStart(8)}  ${f(r.maxDrawdownPct).padStart(6)}  ${f(r.sharpe).padStart(6)}  ${String(r.roundTrips).padStart(5)}  ${r.winRate === null ? '   —' : (r.winRate * 100).toFixed(0).padStart(4)}`
+  })
+  return `${[head, ...lines].join('\n')}\n`
+}

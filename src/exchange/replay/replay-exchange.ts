@@ -1,0 +1,308 @@
+import { Observable, Subject, type SchedulerLike } from 'rxjs'
+import { FinalExchangeError } from '../../domain/errors.ts'
+import type { Bar, Market, MarketEvent, Trade } from '../../domain/market.ts'
+import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port.ts'
+import { type FillModel, limitFillInBar, limitVsPrint, takerPrice } from './replay-fills.ts'
+import type { ReplayEvent } from './replay-feed.ts'
+
+export interface ReplayExchangeOptions {
+  readonly markets: readonly Market[]
+  readonly fill: FillModel
+  /** Fee as a fraction of filled notional, maker and taker alike. */
+  readonly feeRate: number
+  readonly slippageBps: number
+  /** Virtual time: the replay clock moves it from one recorded event to the next. */
+  readonly scheduler: SchedulerLike
+  /** Closed orders remembered for look-ups (open ones always are). */
+  readonly historyLimit?: number
+}
+
+interface ReplayOrder {
+  readonly req: OrderRequest
+  readonly id: string
+  readonly placedAt: number
+  status: ExchangeOrder['status']
+  filled: number
+  cost: number
+  fee: number
+  trades: ExchangeTrade[]
+  reason?: string
+  /** Trades mode, limit orders: amount still to trade at its price before it fills. */
+  queueAhead: number
+}
+
+interface SymbolBook {
+  last: number | null
+  lastPrintAmount: number
+  /** Market orders waiting for the next bar's open or the next print. */
+  waiting: ReplayOrder[]
+  /** Limit orders resting. */
+  resting: ReplayOrder[]
+}
+
+const EPS = 1e-12
+
+/**
+ * An exchange that replays recorded market data: the backtest *is* the engine (same strategies,
+ * actors, risk gate, execution algorithms, store) running in virtual time against this port, with
+ * fills from the reference model in replay-fills.ts. No latency: answers come at the same virtual
+ * time (on the scheduler, never inside the caller's stack).
+ */
+export class ReplayExchange implements ExchangePort {
+  readonly id = 'replay'
+  private readonly books = new Map<string, SymbolBook>()
+  private readonly open = new Map<string, ReplayOrder>()
+  private readonly closed = new Map<string, ReplayOrder>()
+  private readonly market$ = new Subject<MarketEvent>()
+  private readonly orders$ = new Subject<ExchangeOrder>()
+  private seq = 0
+  private tradeSeq = 0
+  readonly counts = { orders: 0, fills: 0, rejected: 0, expired: 0 }
+
+  constructor(private readonly o: ReplayExchangeOptions) {
+    for (const m of o.markets) this.books.set(m.symbol, { last: null, lastPrintAmount: 0, waiting: [], resting: [] })
+  }
+
+  get markets(): readonly Market[] {
+    return this.o.markets
+  }
+
+  lastPrice(symbol: string): number | null {
+    return this.books.get(symbol)?.last ?? null
+  }
+
+  /** One recorded event, at its time: orders it fills are filled first (they were placed before it), then strategies see it. */
+  deliver(e: ReplayEvent): void {
+    const b = this.books.get(e.symbol)
+    if (b === undefined) return
+    if (e.kind === 'bar') this.onBar(b, e)
+    else this.onPrint(b, e)
+    this.market$.next(e)
+  }
+
+  /** End of data: market orders still waiting expire, resting orders are cancelled. */
+  finish(reason = 'end of recorded data'): void {
+    for (const b of this.books.values()) {
+      for (const v of b.waiting.splice(0)) this.close(v, 'expired', reason)
+      for (const v of b.resting.splice(0)) this.close(v, 'canceled', reason)
+    }
+  }
+
+  stop(): void {
+    this.market$.complete()
+    this.orders$.complete()
+  }
+
+  private onBar(b: SymbolBook, bar: Bar): void {
+    const { fill, slippageBps } = this.o
+    if (b.waiting.length > 0) {
+      const due = b.waiting.filter((v) => v.placedAt <= bar.openTs)
+      b.waiting = b.waiting.filter((v) => v.placedAt > bar.openTs)
+      for (const v of due) this.trade(v, v.req.amount - v.filled, takerPrice(v.req.side, fill === 'close' ? bar.close : bar.open, slippageBps), 'taker', bar.openTs)
+    }
+    if (b.resting.length > 0)
+      b.resting = b.resting.filter((v) => {
+        if (v.placedAt > bar.openTs) return true
+        const px = limitFillInBar(v.req.side, v.req.price!, bar)
+        if (px === null) return true
+        this.trade(v, v.req.amount - v.filled, px, 'maker', bar.openTs)
+        return false
+      })
+    b.last = bar.close
+  }
+
+  private onPrint(b: SymbolBook, p: Trade): void {
+    if (b.waiting.length > 0) for (const v of b.waiting.splice(0)) this.trade(v, v.req.amount - v.filled, takerPrice(v.req.side, p.price, this.o.slippageBps), 'taker', p.ts)
+    if (b.resting.length > 0) {
+      let left = p.amount
+      b.resting = b.resting.filter((v) => {
+        const hit = limitVsPrint(v.req.side, v.req.price!, p.price)
+        if (hit === null) return true
+        const want = v.req.amount - v.filled
+        let amount = want
+        if (hit === 'at') {
+          // The queue ahead trades first; what is left of the print fills us.
+          const eaten = Math.min(left, v.queueAhead)
+          v.queueAhead -= eaten
+          left -= eaten
+          amount = Math.min(want, left)
+          left -= amount
+          if (amount <= EPS) return true
+        }
+        this.trade(v, amount, v.req.price!, 'maker', p.ts)
+        return v.status === 'open'
+      })
+    }
+    b.last = p.price
+    b.lastPrintAmount = p.amount
+  }
+
+  private trade(v: ReplayOrder, amount: number, price: number, takerOrMaker: 'maker' | 'taker', ts: number): void {
+    const fee = amount * price * this.o.feeRate
+    const t: ExchangeTrade = { id: `r${++this.tradeSeq}`, price, amount, fee, takerOrMaker, timestamp: ts }
+    v.filled += amount
+    v.cost += amount * price
+    v.fee += fee
+    v.trades.push(t)
+    this.counts.fills++
+    if (v.filled >= v.req.amount - EPS) this.retire(v, 'closed')
+    this.orders$.next(this.snapshot(v, [t]))
+  }
+
+  private close(v: ReplayOrder, status: 'canceled' | 'expired', reason: string): void {
+    v.reason = reason
+    if (status === 'expired') this.counts.expired++
+    this.retire(v, status)
+    this.orders$.next(this.snapshot(v, []))
+  }
+
+  private retire(v: ReplayOrder, status: ExchangeOrder['status']): void {
+    v.status = status
+    this.open.delete(v.req.clientOrderId)
+    this.closed.set(v.req.clientOrderId, v)
+    const limit = this.o.historyLimit ?? 10_000
+    if (this.closed.size > limit) this.closed.delete(this.closed.keys().next().value!)
+  }
+
+  private snapshot(v: ReplayOrder, trades: readonly ExchangeTrade[]): ExchangeOrder {
+    return {
+      id: v.id,
+      clientOrderId: v.req.clientOrderId,
+      symbol: v.req.symbol,
+      side: v.req.side,
+      type: v.req.type,
+      amount: v.req.amount,
+      price: v.req.price ?? null,
+      status: v.status,
+      filled: v.filled,
+      average: v.filled > 0 ? v.cost / v.filled : null,
+      timestamp: v.placedAt,
+      trades,
+      ...(v.reason !== undefined ? { reason: v.reason } : {}),
+    }
+  }
+
+  /** Answers at the same virtual time, on the scheduler (never inside the caller's stack). */
+  private answer<T>(f: () => T): Observable<T> {
+    return new Observable<T>((sub) =>
+      this.o.scheduler.schedule(() => {
+        let v: T
+        try {
+          v = f()
+        } catch (err) {
+          sub.error(err)
+          return
+        }
+        sub.next(v)
+        sub.complete()
+      }),
+    )
+  }
+
+  loadMarkets(): Observable<readonly Market[]> {
+    return this.answer(() => this.o.markets)
+  }
+
+  createOrder(req: OrderRequest): Observable<ExchangeOrder> {
+    return this.answer(() => {
+      const b = this.books.get(req.symbol)
+      if (b === undefined) throw new FinalExchangeError(`unknown symbol ${req.symbol}`, 'invalid')
+      if (this.open.has(req.clientOrderId) || this.closed.has(req.clientOrderId)) throw new FinalExchangeError(`duplicate client order id ${req.clientOrderId}`, 'duplicate')
+      const m = this.o.markets.find((x) => x.symbol === req.symbol)!
+      const ref = req.price ?? b.last
+      if (!(req.amount > 0)) return this.reject(req, `amount ${req.amount} is not positive`)
+      if (req.type === 'limit' && !(req.price! > 0)) return this.reject(req, `limit price ${req.price} is not positive`)
+      if (ref !== null && req.amount * ref < m.minNotional - EPS) return this.reject(req, `notional ${req.amount * ref} below the minimum ${m.minNotional}`)
+      const v: ReplayOrder = { req, id: `R${++this.seq}`, placedAt: this.o.scheduler.now(), status: 'open', filled: 0, cost: 0, fee: 0, trades: [], queueAhead: b.lastPrintAmount }
+      this.counts.orders++
+      this.open.set(req.clientOrderId, v)
+      if (req.type === 'market') {
+        if (this.o.fill === 'close') {
+          if (b.last === null) return this.reject(req, 'no price yet: nothing has traded on this symbol', v)
+          const t = this.fillNow(v, takerPrice(req.side, b.last, this.o.slippageBps))
+          return this.snapshot(v, [t])
+        }
+        b.waiting.push(v)
+      } else b.resting.push(v)
+      return this.snapshot(v, [])
+    })
+  }
+
+  private fillNow(v: ReplayOrder, price: number): ExchangeTrade {
+    const amount = v.req.amount
+    const fee = amount * price * this.o.feeRate
+    const t: ExchangeTrade = { id: `r${++this.tradeSeq}`, price, amount, fee, takerOrMaker: 'taker', timestamp: v.placedAt }
+    v.filled = amount
+    v.cost = amount * price
+    v.fee = fee
+    v.trades.push(t)
+    this.counts.fills++
+    this.retire(v, 'closed')
+    return t
+  }
+
+  private reject(req: OrderRequest, reason: string, v?: ReplayOrder): ExchangeOrder {
+    this.counts.rejected++
+    const r: ReplayOrder = v ?? { req, id: `R${++this.seq}`, placedAt: this.o.scheduler.now(), status: 'rejected', filled: 0, cost: 0, fee: 0, trades: [], queueAhead: 0 }
+    r.reason = reason
+    this.retire(r, 'rejected')
+    return this.snapshot(r, [])
+  }
+
+  cancelOrder(clientOrderId: string, symbol: string): Observable<ExchangeOrder> {
+    return this.answer(() => {
+      const v = this.open.get(clientOrderId)
+      if (v === undefined || v.req.symbol !== symbol) throw new FinalExchangeError(`order ${clientOrderId} is not open`, this.closed.has(clientOrderId) ? 'rejected' : 'not_found')
+      const b = this.books.get(symbol)!
+      b.waiting = b.waiting.filter((x) => x !== v)
+      b.resting = b.resting.filter((x) => x !== v)
+      v.reason = 'canceled'
+      this.retire(v, 'canceled')
+      return this.snapshot(v, v.trades)
+    })
+  }
+
+  fetchOrder(clientOrderId: string, symbol: string): Observable<ExchangeOrder> {
+    return this.answer(() => {
+      const v = this.open.get(clientOrderId) ?? this.closed.get(clientOrderId)
+      if (v === undefined || v.req.symbol !== symbol) throw new FinalExchangeError(`order ${clientOrderId} does not exist`, 'not_found')
+      return this.snapshot(v, v.trades)
+    })
+  }
+
+  fetchOpenOrders(symbol?: string): Observable<readonly ExchangeOrder[]> {
+    return this.answer(() => [...this.open.values()].filter((v) => symbol === undefined || v.req.symbol === symbol).map((v) => this.snapshot(v, v.trades)))
+  }
+
+  fetchOrders(symbol: string, since = 0): Observable<readonly ExchangeOrder[]> {
+    return this.answer(() => this.known(symbol, since).map((v) => this.snapshot(v, [])))
+  }
+
+  fetchMyTrades(symbol: string, since = 0): Observable<readonly (ExchangeTrade & { readonly orderId: string })[]> {
+    return this.answer(() => this.known(symbol, 0).flatMap((v) => v.trades.filter((t) => t.timestamp >= since).map((t) => ({ ...t, orderId: v.id }))))
+  }
+
+  fetchBalance(): Observable<Readonly<Record<string, Balance>>> {
+    return this.answer(() => ({}))
+  }
+
+  watchOrders(): Observable<ExchangeOrder> {
+    return this.orders$.asObservable()
+  }
+
+  watchMarket(): Observable<MarketEvent> {
+    return this.market$.asObservable()
+  }
+
+  private known(symbol: string, since: number): ReplayOrder[] {
+    return [...this.open.values(), ...this.closed.values()].filter((v) => v.req.symbol === symbol && v.placedAt >= since)
+  }
+}
+
+/** Markets for replayed symbols: base/quote from the symbol, lot and tick 1e-8 unless given, fees = feeRate. */
+export function replayMarkets(symbols: readonly string[], o: { feeRate: number; lotSize?: number; tickSize?: number; minNotional?: number }): Market[] {
+  return symbols.map((symbol) => {
+    const [base = symbol, quote = ''] = symbol.split('/')
+    return { symbol, base, quote, lotSize: o.lotSize ?? 1e-8, tickSize: o.tickSize ?? 1e-8, minNotional: o.minNotional ?? 0, makerFee: o.feeRate, takerFee: o.feeRate }
+  })
+}

@@ -1,0 +1,59 @@
+import type { Reading, Series } from './reading.ts'
+
+/**
+ * Identical sub-computations, computed once. While an engine dispatches one market event to its
+ * pipelines it names its stream (the "tape"); every `prices(symbol)` stage on that tape then emits
+ * the same reading object, numbered in its series, and an indicator with the same label (sma(50),
+ * ema(12)…) on that series is updated once per reading and read by every pipeline that uses it — a
+ * grid of 2,000 SMA-cross combinations on one symbol updates its 90 distinct SMAs, not 4,000.
+ * Outside an engine's dispatch (marble tests, hand-built pipes) nothing is shared.
+ */
+let tape: object | null = null
+const seriesByTape = new WeakMap<object, Map<string, Series>>()
+
+/** What an indicator needs to be shared: feed a number, get its value once warm (see indicator.ts). */
+type NumericIndicator = { add(input: number): number | null }
+
+/** Runs the synchronous dispatch of one market event under `owner`'s tape. */
+export function onTape(owner: object, dispatch: () => void): void {
+  const outer = tape
+  tape = owner
+  try {
+    dispatch()
+  } finally {
+    tape = outer
+  }
+}
+
+/** The series of `symbol` on the tape being dispatched, or null outside a dispatch. */
+export function currentSeries(symbol: string): Series | null {
+  if (tape === null) return null
+  let bySymbol = seriesByTape.get(tape)
+  if (bySymbol === undefined) seriesByTape.set(tape, (bySymbol = new Map()))
+  let s = bySymbol.get(symbol)
+  if (s === undefined) bySymbol.set(symbol, (s = { n: 0, lastEvent: null, lastReading: null, memo: new Map() }))
+  return s
+}
+
+/**
+ * The value of indicator `label` after reading `r`: from the series' shared copy when `r` belongs to
+ * a series and the copy is in step (it has seen every earlier reading); otherwise from `own`, the
+ * pipeline's private copy (a pipeline that joined late keeps to its own from then on).
+ */
+export function indicatorValue(label: string, create: () => NumericIndicator, own: { ind: NumericIndicator; shared: boolean }, r: Reading): number | null {
+  const s = r.series
+  if (s !== undefined && own.shared) {
+    let m = s.memo.get(label)
+    if (m === undefined) s.memo.set(label, (m = { ind: create(), n: 0, value: null }))
+    if (m.n === r.n) return m.value
+    if (m.n === r.n! - 1) {
+      const v = m.ind.add(r.value)
+      m.value = v === undefined ? null : v
+      m.n = r.n!
+      return m.value
+    }
+    own.shared = false
+  }
+  const v = own.ind.add(r.value)
+  return v === undefined ? null : v
+}

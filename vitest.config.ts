@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
+  // Strategy modules written by tests import from 'shoal' as users' files do (the CLI maps it with a loader hook).
+  resolve: { alias: { shoal: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts', 'marbles/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],

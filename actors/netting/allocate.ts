@@ -17,7 +17,7 @@ export function allocateLots(lots: number, weights: readonly number[], rank: rea
   for (let i = 0; i < n; i++) {
     const exact = (lots * weights[i]!) / total
     // The exact share of a whole fraction can land a hair under it in floating point.
-    const base = Math.floor(exact + 1e-9)
+    const base = floorDust(exact)
     out[i] = base
     given += base
     rest[i] = exact - base
@@ -30,5 +30,11 @@ export function allocateLots(lots: number, weights: readonly number[], rank: rea
   return out
 }
 
+/**
+ * floor(x), tolerating floating-point dust just under a whole number — relative to x's size: with
+ * 1e-8 lots a 10-coin amount is 1e9 lots, where a division lands up to ~1e-7 lots short.
+ */
+const floorDust = (x: number): number => Math.floor(x + Math.max(1e-9, Math.abs(x) * 1e-14))
+
 /** Whole lots in `amount` (tolerating floating-point dust just under a lot). */
-export const lotsIn = (amount: number, lot: number): number => (lot > 0 ? Math.floor(amount / lot + 1e-9) : amount)
+export const lotsIn = (amount: number, lot: number): number => (lot > 0 ? floorDust(amount / lot) : amount)

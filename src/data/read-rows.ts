@@ -27,24 +27,40 @@ async function* rawCandles(file: string, f: DataFormat): Raw<Candle> {
     }
     return
   }
-  let cols: Map<string, number> | null = null
+  for await (const { at, n } of csvRecords(file, ['timestamp', 'open', 'high', 'low', 'close'], f === 'binance-klines-csv' ? BINANCE_KLINE_COLUMNS : PLAIN_OHLCV_COLUMNS))
+    yield { v: candle(at('timestamp'), at('open'), at('high'), at('low'), at('close'), at('volume') ?? '0'), row: n }
+}
+
+/**
+ * The records of a CSV file with its column meanings: from its header (which must name `need`),
+ * or `headerless` when the first line is data. `at(k)` reads column `k` of the current record.
+ */
+async function* csvRecords(file: string, need: readonly string[], headerless: ReadonlyMap<string, number> | null): AsyncGenerator<{ at: (k: string) => string | undefined; n: number }> {
+  let cols: ReadonlyMap<string, number> | null = null
+  let width = 0
   let delimiter = ','
+  let cells: string[] = []
+  const at = (k: string) => {
+    const i = cols!.get(k)
+    return i === undefined ? undefined : cells[i]
+  }
   for await (const { line, n } of textLines(file)) {
     if (line.trim() === '') continue
     if (cols === null) {
       delimiter = delimiterOf(line)
-      const cells = splitCsv(line, delimiter)
-      if (!Number.isFinite(Number(cells[0]))) {
-        cols = csvHeader(cells)
-        for (const need of ['timestamp', 'open', 'high', 'low', 'close']) if (!cols.has(need)) throw new DataError(file, n, `the header has no '${need}' column`)
+      const first = splitCsv(line, delimiter)
+      if (headerless === null || !Number.isFinite(Number(first[0]))) {
+        cols = csvHeader(first)
+        for (const k of need) if (!cols.has(k)) throw new DataError(file, n, `the header has no '${k}' column`)
+        width = Math.max(...cols.values()) + 1
         continue
       }
-      cols = f === 'binance-klines-csv' ? BINANCE_KLINE_COLUMNS : PLAIN_OHLCV_COLUMNS
+      cols = headerless
+      width = Math.max(...cols.values()) + 1
     }
-    const c = splitCsv(line, delimiter)
-    const at = (k: string) => (cols!.has(k) ? c[cols!.get(k)!] : undefined)
-    if (c.length < cols.size) throw new DataError(file, n, `${c.length} columns, expected ${cols.size}`)
-    yield { v: candle(at('timestamp'), at('open'), at('high'), at('low'), at('close'), at('volume') ?? '0'), row: n }
+    cells = splitCsv(line, delimiter)
+    if (cells.length < width) throw new DataError(file, n, `${cells.length} columns, expected at least ${width}`)
+    yield { at, n }
   }
 }
 
@@ -76,18 +92,7 @@ async function* rawPrints(file: string, f: DataFormat): Raw<Print> {
     }
     return
   }
-  let cols: Map<string, number> | null = null
-  let delimiter = ','
-  for await (const { line, n } of textLines(file)) {
-    if (line.trim() === '') continue
-    if (cols === null) {
-      delimiter = delimiterOf(line)
-      cols = csvHeader(splitCsv(line, delimiter))
-      for (const need of ['timestamp', 'price', 'amount']) if (!cols.has(need)) throw new DataError(file, n, `the header has no '${need}' column`)
-      continue
-    }
-    const c = splitCsv(line, delimiter)
-    const at = (k: string) => (cols!.has(k) ? c[cols!.get(k)!] : undefined)
+  for await (const { at, n } of csvRecords(file, ['timestamp', 'price', 'amount'], null)) {
     // Binance's trade files say who was maker instead of the taker's side.
     const maker = at('is_buyer_maker')
     const side = at('side') ?? (maker === undefined ? undefined : /^true$/i.test(maker) ? 'sell' : 'buy')

@@ -52,7 +52,8 @@ const TABLE: Readonly<Record<OrderStatus, Partial<Record<OrderUpdateType, Target
 
 export type OrderTransition = { readonly ok: true; readonly order: Order } | { readonly ok: false; readonly order: Order; readonly reason: string }
 
-const EPS = 1e-9
+/** Floating-point dust in an amount: 1e-9, or 1e-12 of it for large amounts (1e8 SHIB sums its fills up to ~1e-8 off). */
+const dust = (amount: number): number => Math.max(1e-9, Math.abs(amount) * 1e-12)
 
 const skip = (order: Order, reason: string): OrderTransition => ({ ok: false, order, reason })
 
@@ -74,8 +75,9 @@ export function evolveOrder(order: Order, u: OrderUpdate): OrderTransition {
       if (order.tradeIds.includes(f.tradeId)) return skip(order, `duplicate fill ${f.tradeId}`)
       if (!(f.amount > 0)) return skip(order, `fill ${f.tradeId} has amount ${f.amount}`)
       const filled = order.filled + f.amount
-      if (filled > order.amount + EPS) return skip(order, `overfill: ${filled} of ${order.amount}`)
-      const done = filled >= order.amount - EPS
+      const eps = dust(order.amount)
+      if (filled > order.amount + eps) return skip(order, `overfill: ${filled} of ${order.amount}`)
+      const done = filled >= order.amount - eps
       n.status = done ? 'filled' : order.status === 'pending_cancel' ? 'pending_cancel' : 'partially_filled'
       n.filled = done ? order.amount : filled
       n.avgPrice = ((order.avgPrice ?? 0) * order.filled + f.price * f.amount) / filled

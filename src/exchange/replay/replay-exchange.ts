@@ -2,6 +2,7 @@ import { Observable, Subject, type SchedulerLike } from 'rxjs'
 import { FinalExchangeError } from '../../domain/errors.ts'
 import type { Bar, Market, MarketEvent, Trade } from '../../domain/market.ts'
 import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port.ts'
+import { snapshot, type VenueOrder } from '../venue-order.ts'
 import { type FillModel, limitFillInBar, limitVsPrint, takerPrice } from './replay-fills.ts'
 import type { ReplayEvent } from './replay-feed.ts'
 
@@ -17,21 +18,13 @@ export interface ReplayExchangeOptions {
   readonly historyLimit?: number
 }
 
-interface ReplayOrder {
-  readonly req: OrderRequest
-  readonly id: string
-  readonly placedAt: number
-  status: ExchangeOrder['status']
-  filled: number
-  cost: number
-  fee: number
-  trades: ExchangeTrade[]
-  reason?: string
+interface ReplayOrder extends VenueOrder {
   /** Trades mode, limit orders: amount still to trade at its price before it fills. */
   queueAhead: number
 }
 
 interface SymbolBook {
+  readonly market: Market
   last: number | null
   lastPrintAmount: number
   /** Market orders waiting for the next bar's open or the next print. */
@@ -60,7 +53,7 @@ export class ReplayExchange implements ExchangePort {
   readonly counts = { orders: 0, fills: 0, rejected: 0, expired: 0 }
 
   constructor(private readonly o: ReplayExchangeOptions) {
-    for (const m of o.markets) this.books.set(m.symbol, { last: null, lastPrintAmount: 0, waiting: [], resting: [] })
+    for (const m of o.markets) this.books.set(m.symbol, { market: m, last: null, lastPrintAmount: 0, waiting: [], resting: [] })
   }
 
   get markets(): readonly Market[] {
@@ -94,20 +87,24 @@ export class ReplayExchange implements ExchangePort {
   }
 
   private onBar(b: SymbolBook, bar: Bar): void {
-    const { fill, slippageBps } = this.o
+    // Orders placed by the time this bar opened fill on it; one placed later (not possible in time order, kept for safety) waits.
     if (b.waiting.length > 0) {
-      const due = b.waiting.filter((v) => v.placedAt <= bar.openTs)
-      b.waiting = b.waiting.filter((v) => v.placedAt > bar.openTs)
-      for (const v of due) this.trade(v, v.req.amount - v.filled, takerPrice(v.req.side, fill === 'close' ? bar.close : bar.open, slippageBps), 'taker', bar.openTs)
+      const still: ReplayOrder[] = []
+      for (const v of b.waiting) {
+        if (v.timestamp > bar.openTs) still.push(v)
+        else this.trade(v, v.req.amount - v.filled, takerPrice(v.req.side, bar.open, this.o.slippageBps), 'taker', bar.openTs)
+      }
+      b.waiting = still
     }
-    if (b.resting.length > 0)
-      b.resting = b.resting.filter((v) => {
-        if (v.placedAt > bar.openTs) return true
-        const px = limitFillInBar(v.req.side, v.req.price!, bar)
-        if (px === null) return true
-        this.trade(v, v.req.amount - v.filled, px, 'maker', bar.openTs)
-        return false
-      })
+    if (b.resting.length > 0) {
+      const still: ReplayOrder[] = []
+      for (const v of b.resting) {
+        const px = v.timestamp > bar.openTs ? null : limitFillInBar(v.req.side, v.req.price!, bar)
+        if (px === null) still.push(v)
+        else this.trade(v, v.req.amount - v.filled, px, 'maker', bar.openTs)
+      }
+      b.resting = still
+    }
     b.last = bar.close
   }
 
@@ -115,45 +112,44 @@ export class ReplayExchange implements ExchangePort {
     if (b.waiting.length > 0) for (const v of b.waiting.splice(0)) this.trade(v, v.req.amount - v.filled, takerPrice(v.req.side, p.price, this.o.slippageBps), 'taker', p.ts)
     if (b.resting.length > 0) {
       let left = p.amount
-      b.resting = b.resting.filter((v) => {
+      const still: ReplayOrder[] = []
+      for (const v of b.resting) {
         const hit = limitVsPrint(v.req.side, v.req.price!, p.price)
-        if (hit === null) return true
-        const want = v.req.amount - v.filled
-        let amount = want
+        let amount = v.req.amount - v.filled
         if (hit === 'at') {
           // The queue ahead trades first; what is left of the print fills us.
           const eaten = Math.min(left, v.queueAhead)
           v.queueAhead -= eaten
           left -= eaten
-          amount = Math.min(want, left)
+          amount = Math.min(amount, left)
           left -= amount
-          if (amount <= EPS) return true
         }
-        this.trade(v, amount, v.req.price!, 'maker', p.ts)
-        return v.status === 'open'
-      })
+        if (hit !== null && amount > EPS) this.trade(v, amount, v.req.price!, 'maker', p.ts)
+        if (v.status === 'open') still.push(v)
+      }
+      b.resting = still
     }
     b.last = p.price
     b.lastPrintAmount = p.amount
   }
 
-  private trade(v: ReplayOrder, amount: number, price: number, takerOrMaker: 'maker' | 'taker', ts: number): void {
-    const fee = amount * price * this.o.feeRate
-    const t: ExchangeTrade = { id: `r${++this.tradeSeq}`, price, amount, fee, takerOrMaker, timestamp: ts }
+  /** One fill of `v`; pushed as an order update unless the answer to its placement carries it (`push` false). */
+  private trade(v: ReplayOrder, amount: number, price: number, takerOrMaker: 'maker' | 'taker', ts: number, push = true): ExchangeTrade {
+    const t: ExchangeTrade = { id: `r${++this.tradeSeq}`, price, amount, fee: amount * price * this.o.feeRate, takerOrMaker, timestamp: ts }
     v.filled += amount
     v.cost += amount * price
-    v.fee += fee
     v.trades.push(t)
     this.counts.fills++
     if (v.filled >= v.req.amount - EPS) this.retire(v, 'closed')
-    this.orders$.next(this.snapshot(v, [t]))
+    if (push) this.orders$.next(snapshot(v, [t]))
+    return t
   }
 
   private close(v: ReplayOrder, status: 'canceled' | 'expired', reason: string): void {
     v.reason = reason
     if (status === 'expired') this.counts.expired++
     this.retire(v, status)
-    this.orders$.next(this.snapshot(v, []))
+    this.orders$.next(snapshot(v, []))
   }
 
   private retire(v: ReplayOrder, status: ExchangeOrder['status']): void {
@@ -162,24 +158,6 @@ export class ReplayExchange implements ExchangePort {
     this.closed.set(v.req.clientOrderId, v)
     const limit = this.o.historyLimit ?? 10_000
     if (this.closed.size > limit) this.closed.delete(this.closed.keys().next().value!)
-  }
-
-  private snapshot(v: ReplayOrder, trades: readonly ExchangeTrade[]): ExchangeOrder {
-    return {
-      id: v.id,
-      clientOrderId: v.req.clientOrderId,
-      symbol: v.req.symbol,
-      side: v.req.side,
-      type: v.req.type,
-      amount: v.req.amount,
-      price: v.req.price ?? null,
-      status: v.status,
-      filled: v.filled,
-      average: v.filled > 0 ? v.cost / v.filled : null,
-      timestamp: v.placedAt,
-      trades,
-      ...(v.reason !== undefined ? { reason: v.reason } : {}),
-    }
   }
 
   /** Answers at the same virtual time, on the scheduler (never inside the caller's stack). */
@@ -208,45 +186,32 @@ export class ReplayExchange implements ExchangePort {
       const b = this.books.get(req.symbol)
       if (b === undefined) throw new FinalExchangeError(`unknown symbol ${req.symbol}`, 'invalid')
       if (this.open.has(req.clientOrderId) || this.closed.has(req.clientOrderId)) throw new FinalExchangeError(`duplicate client order id ${req.clientOrderId}`, 'duplicate')
-      const m = this.o.markets.find((x) => x.symbol === req.symbol)!
+      const m = b.market
       const ref = req.price ?? b.last
       if (!(req.amount > 0)) return this.reject(req, `amount ${req.amount} is not positive`)
       if (req.type === 'limit' && !(req.price! > 0)) return this.reject(req, `limit price ${req.price} is not positive`)
       if (ref !== null && req.amount * ref < m.minNotional - EPS) return this.reject(req, `notional ${req.amount * ref} below the minimum ${m.minNotional}`)
-      const v: ReplayOrder = { req, id: `R${++this.seq}`, placedAt: this.o.scheduler.now(), status: 'open', filled: 0, cost: 0, fee: 0, trades: [], queueAhead: b.lastPrintAmount }
+      const v: ReplayOrder = { req, id: `R${++this.seq}`, timestamp: this.o.scheduler.now(), status: 'open', filled: 0, cost: 0, trades: [], queueAhead: b.lastPrintAmount }
       this.counts.orders++
       this.open.set(req.clientOrderId, v)
       if (req.type === 'market') {
         if (this.o.fill === 'close') {
           if (b.last === null) return this.reject(req, 'no price yet: nothing has traded on this symbol', v)
-          const t = this.fillNow(v, takerPrice(req.side, b.last, this.o.slippageBps))
-          return this.snapshot(v, [t])
+          const t = this.trade(v, req.amount, takerPrice(req.side, b.last, this.o.slippageBps), 'taker', v.timestamp, false)
+          return snapshot(v, [t])
         }
         b.waiting.push(v)
       } else b.resting.push(v)
-      return this.snapshot(v, [])
+      return snapshot(v, [])
     })
-  }
-
-  private fillNow(v: ReplayOrder, price: number): ExchangeTrade {
-    const amount = v.req.amount
-    const fee = amount * price * this.o.feeRate
-    const t: ExchangeTrade = { id: `r${++this.tradeSeq}`, price, amount, fee, takerOrMaker: 'taker', timestamp: v.placedAt }
-    v.filled = amount
-    v.cost = amount * price
-    v.fee = fee
-    v.trades.push(t)
-    this.counts.fills++
-    this.retire(v, 'closed')
-    return t
   }
 
   private reject(req: OrderRequest, reason: string, v?: ReplayOrder): ExchangeOrder {
     this.counts.rejected++
-    const r: ReplayOrder = v ?? { req, id: `R${++this.seq}`, placedAt: this.o.scheduler.now(), status: 'rejected', filled: 0, cost: 0, fee: 0, trades: [], queueAhead: 0 }
+    const r: ReplayOrder = v ?? { req, id: `R${++this.seq}`, timestamp: this.o.scheduler.now(), status: 'rejected', filled: 0, cost: 0, trades: [], queueAhead: 0 }
     r.reason = reason
     this.retire(r, 'rejected')
-    return this.snapshot(r, [])
+    return snapshot(r, [])
   }
 
   cancelOrder(clientOrderId: string, symbol: string): Observable<ExchangeOrder> {
@@ -258,7 +223,7 @@ export class ReplayExchange implements ExchangePort {
       b.resting = b.resting.filter((x) => x !== v)
       v.reason = 'canceled'
       this.retire(v, 'canceled')
-      return this.snapshot(v, v.trades)
+      return snapshot(v, v.trades)
     })
   }
 
@@ -266,16 +231,16 @@ export class ReplayExchange implements ExchangePort {
     return this.answer(() => {
       const v = this.open.get(clientOrderId) ?? this.closed.get(clientOrderId)
       if (v === undefined || v.req.symbol !== symbol) throw new FinalExchangeError(`order ${clientOrderId} does not exist`, 'not_found')
-      return this.snapshot(v, v.trades)
+      return snapshot(v, v.trades)
     })
   }
 
   fetchOpenOrders(symbol?: string): Observable<readonly ExchangeOrder[]> {
-    return this.answer(() => [...this.open.values()].filter((v) => symbol === undefined || v.req.symbol === symbol).map((v) => this.snapshot(v, v.trades)))
+    return this.answer(() => [...this.open.values()].filter((v) => symbol === undefined || v.req.symbol === symbol).map((v) => snapshot(v, v.trades)))
   }
 
   fetchOrders(symbol: string, since = 0): Observable<readonly ExchangeOrder[]> {
-    return this.answer(() => this.known(symbol, since).map((v) => this.snapshot(v, [])))
+    return this.answer(() => this.known(symbol, since).map((v) => snapshot(v, [])))
   }
 
   fetchMyTrades(symbol: string, since = 0): Observable<readonly (ExchangeTrade & { readonly orderId: string })[]> {
@@ -295,7 +260,7 @@ export class ReplayExchange implements ExchangePort {
   }
 
   private known(symbol: string, since: number): ReplayOrder[] {
-    return [...this.open.values(), ...this.closed.values()].filter((v) => v.req.symbol === symbol && v.placedAt >= since)
+    return [...this.open.values(), ...this.closed.values()].filter((v) => v.req.symbol === symbol && v.timestamp >= since)
   }
 }
 

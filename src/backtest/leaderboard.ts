@@ -67,7 +67,7 @@ const cell = (v: unknown): string => {
 }
 
 /** Writes ranked rows to `path`: `.csv` (one header line) or `.json` (an array of objects); anything else is refused. */
-export function writeLeaderboard(path: string, rows: readonly LeaderboardRow[]): void {
+export function writeLeaderboard(path: string, rows: readonly (LeaderboardRow & { readonly window?: string })[]): void {
   if (path.endsWith('.json')) {
     writeFileSync(
       path,
@@ -80,10 +80,14 @@ export function writeLeaderboard(path: string, rows: readonly LeaderboardRow[]):
     return
   }
   if (!path.endsWith('.csv')) throw new ConfigError('--leaderboard', `expected a .json or .csv path, got '${path}'`)
-  const lines = [COLUMNS.join(',')]
+  // Walk-forward rows name their window, and rank within it.
+  const columns = rows.some((r) => r.window !== undefined) ? ['window', ...COLUMNS] : [...COLUMNS]
+  const lines = [columns.join(',')]
+  let n = 0
   rows.forEach((r, i) => {
-    const v: Record<string, unknown> = { rank: i + 1, ...r, params: paramsText(r.params) }
-    lines.push(COLUMNS.map((c) => cell(v[c])).join(','))
+    n = i > 0 && r.window === rows[i - 1]!.window ? n + 1 : 1
+    const v: Record<string, unknown> = { rank: n, ...r, params: paramsText(r.params) }
+    lines.push(columns.map((c) => cell(v[c])).join(','))
   })
   writeFileSync(path, `${lines.join('\n')}\n`)
 }

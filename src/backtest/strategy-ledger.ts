@@ -37,6 +37,10 @@ export class StrategyLedger {
   private readonly maxDd: Float64Array
   private readonly barsIn: Int32Array
   private readonly equity: Float64Array
+  /** Capital + realized − fees, position and average price, kept from fills: marks read flat arrays, not actors' states. */
+  private readonly base: Float64Array
+  private readonly pos: Float64Array
+  private readonly avg: Float64Array
   private readonly daily: number[][]
   private readonly bySymbol = new Map<string, { actors: number[]; bars: number; day: number; last: number }>()
 
@@ -55,6 +59,9 @@ export class StrategyLedger {
     this.maxDd = new Float64Array(n)
     this.barsIn = new Int32Array(n)
     this.equity = Float64Array.from(capital)
+    this.base = Float64Array.from(capital)
+    this.pos = new Float64Array(n)
+    this.avg = new Float64Array(n)
     this.daily = actors.map((_, i) => [capital[i]!])
     actors.forEach((a, i) => {
       let s = this.bySymbol.get(a.symbol)
@@ -65,6 +72,9 @@ export class StrategyLedger {
 
   /** A fill moved actor `i` from `before` to `after`: an entry opens a trip, going flat or reversing closes it. */
   onFill(i: number, before: ActorState, after: ActorState): void {
+    this.base[i] = this.capital[i]! + after.realizedPnl - after.fees
+    this.pos[i] = after.position
+    this.avg[i] = after.avgPrice
     const b = before.position
     const a = after.position
     if (b !== 0 && (a === 0 || Math.sign(a) !== Math.sign(b))) {
@@ -91,19 +101,21 @@ export class StrategyLedger {
     s.day = day
     s.bars++
     s.last = price
-    const { actors, capital, equity, peak, maxDd, barsIn, daily } = this
-    for (const i of s.actors) {
+    const { base, pos, avg, equity, peak, maxDd, barsIn, daily } = this
+    const list = s.actors
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k]!
       // The previous mark was the day's close.
       if (newDay) daily[i]!.push(equity[i]!)
-      const st = actors[i]!.state
-      const e = capital[i]! + st.realizedPnl - st.fees + (st.position === 0 ? 0 : st.position * (price - st.avgPrice))
+      const q = pos[i]!
+      const e = q === 0 ? base[i]! : base[i]! + q * (price - avg[i]!)
       equity[i] = e
       if (e > peak[i]!) peak[i] = e
       else if (peak[i]! > 0) {
         const dd = (peak[i]! - e) / peak[i]!
         if (dd > maxDd[i]!) maxDd[i] = dd
       }
-      if (st.position !== 0) barsIn[i]!++
+      if (q !== 0) barsIn[i]!++
     }
   }
 

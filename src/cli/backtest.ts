@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs'
 import type { Logger } from 'pino'
 import { expandGrid, type StrategySpec } from '../../streams/strategies/grid.ts'
 import { rank, rankField, writeLeaderboard, type LeaderboardRow } from '../backtest/leaderboard.ts'
-import { resultRows, runBacktest, type PersistMode } from '../backtest/run-backtest.ts'
+import { resultRows, runBacktest, type BacktestSpec, type PersistMode } from '../backtest/run-backtest.ts'
+import { parseWalkForward, walkForward, type WalkForwardResult } from '../backtest/walk-forward.ts'
 import { loadConfig } from '../config/load-config.ts'
 import type { ShoalConfig } from '../config/schema.ts'
 import { ConfigError } from '../domain/errors.ts'
@@ -23,6 +24,8 @@ export const BACKTEST_HELP = `shoal backtest — replay recorded data through th
   --top N              strategies printed (default 10)
   --persist MODE       all (every order event) | trades (orders and fills; default) | summary (run and leaderboard only)
   --db PATH|URL        the store (default: the config's database)
+  --walk-forward T/S   rolling windows (e.g. 10d/3d): rank on each train period T, carry the --top N
+                       into the test period S that follows, step by S; in- and out-of-sample figures
 `
 
 const FLAGS = {
@@ -35,6 +38,7 @@ const FLAGS = {
   top: { type: 'string' },
   persist: { type: 'string' },
   db: { type: 'string' },
+  'walk-forward': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -73,6 +77,7 @@ export async function runBacktestCommand(argv: string[], log: Logger, out: NodeJ
   const by = v['rank-by'] === undefined ? 'netPnl' : rankField(stringFlag(v['rank-by'], '--rank-by'))
   const top = v.top === undefined ? 10 : intFlag(v.top, '--top', 0)
   const persist: PersistMode = v.persist === undefined ? 'trades' : choiceFlag(v.persist, '--persist', ['all', 'trades', 'summary'] as const)
+  const wf = v['walk-forward'] === undefined ? null : parseWalkForward(stringFlag(v['walk-forward'], '--walk-forward'))
   const leaderboardPath = v.leaderboard === undefined ? null : stringFlag(v.leaderboard, '--leaderboard')
   if (leaderboardPath !== null && !/\.(json|csv)$/.test(leaderboardPath)) throw new ConfigError('--leaderboard', `expected a .json or .csv path, got '${leaderboardPath}'`)
   const c = await loadConfig(file)
@@ -89,59 +94,98 @@ export async function runBacktestCommand(argv: string[], log: Logger, out: NodeJ
   let lastDraw = 0
   const t0 = performance.now()
   const span = { from: from ?? Number.NaN, to: to ?? Number.NaN }
-  const result = await runBacktest(
-    {
-      sources: x.data,
-      fill: x.fill,
-      feeRate: x.feeRate,
-      slippageBps: x.slippageBps,
-      lotSize: x.lotSize,
-      tickSize: x.tickSize,
-      minNotional: x.minNotional,
-      from,
-      to,
-      strategies: (m) => backtestStrategies(c, m),
-      risk: c.risk === 'off' ? null : riskLimitsOf(c, c.risk, file),
-      ...executionOf(c),
-    },
-    {
-      store,
-      persist,
-      runTag: `b${Date.now().toString(36)}`,
-      log,
-      progress: (p) => {
-        if (!tty) return
-        const now = performance.now()
-        if (now - lastDraw < 250) return
-        lastDraw = now
-        if (Number.isNaN(span.from)) span.from = p.ts
-        const sec = (now - t0) / 1000
-        const done = Number.isNaN(span.to) ? null : Math.min(1, (p.ts - span.from) / Math.max(1, span.to - span.from))
-        const eta = done === null || done === 0 ? '?' : `${Math.round((sec / done) * (1 - done))}s`
-        out.write(`\r${new Date(p.ts).toISOString().slice(0, 16)}  bars ${p.bars}  events/s ${Math.round(p.events / sec)}  ETA ${eta}   `)
-      },
-    },
-  )
-  if (tty) out.write('\n')
-  const ranked = rank(result.rows, by)
-  await store.writeResults(resultRows(runId, 'all', ranked))
-  if (leaderboardPath !== null) writeLeaderboard(leaderboardPath, ranked)
-  const summary = {
-    kind: 'backtest',
-    runId,
-    ...result.figures,
-    rankBy: by,
-    top: ranked.slice(0, top),
+  const spec: BacktestSpec = {
+    sources: x.data,
+    fill: x.fill,
+    feeRate: x.feeRate,
+    slippageBps: x.slippageBps,
+    lotSize: x.lotSize,
+    tickSize: x.tickSize,
+    minNotional: x.minNotional,
+    from,
+    to,
+    strategies: (m) => backtestStrategies(c, m),
+    risk: c.risk === 'off' ? null : riskLimitsOf(c, c.risk, file),
+    ...executionOf(c),
+  }
+  const runOptions = {
+    store,
     persist,
-    persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events },
-    dbPath: redactUrl(db),
-    leaderboard: leaderboardPath,
+    runTag: `b${Date.now().toString(36)}`,
+    log,
+    progress: (p: { ts: number; bars: number; events: number }) => {
+      if (!tty) return
+      const now = performance.now()
+      if (now - lastDraw < 250) return
+      lastDraw = now
+      if (Number.isNaN(span.from)) span.from = p.ts
+      const sec = (now - t0) / 1000
+      const done = Number.isNaN(span.to) ? null : Math.min(1, (p.ts - span.from) / Math.max(1, span.to - span.from))
+      const eta = done === null || done === 0 ? '?' : `${Math.round((sec / done) * (1 - done))}s`
+      out.write(`\r${new Date(p.ts).toISOString().slice(0, 16)}  bars ${p.bars}  events/s ${Math.round(p.events / sec)}  ETA ${eta}   `)
+    },
+  }
+  let summary: Record<string, unknown>
+  if (wf !== null) {
+    const r = await walkForward(spec, { ...wf, top: Math.max(1, top), rankBy: by }, runOptions)
+    if (tty) out.write('\n')
+    for (const w of r.windows) {
+      await store.writeResults(resultRows(runId, `w${w.index}-train`, w.trainRows))
+      await store.writeResults(resultRows(runId, `w${w.index}-test`, w.testRows))
+    }
+    if (leaderboardPath !== null)
+      writeLeaderboard(
+        leaderboardPath,
+        r.windows.flatMap((w) => w.testRows.map((row) => ({ window: `w${w.index}-test`, ...row }))),
+      )
+    summary = {
+      kind: 'backtest',
+      runId,
+      walkForward: { train: v['walk-forward'], top, rankBy: by, windows: r.windows.map(({ trainRows: _a, testRows: _b, ...w }) => w), overall: r.overall },
+      strategies: r.runs[0]?.strategies ?? 0,
+      wallSec: Number(((performance.now() - t0) / 1000).toFixed(3)),
+      persist,
+      persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events },
+      dbPath: redactUrl(db),
+      leaderboard: leaderboardPath,
+    }
+    out.write(walkForwardText(r))
+  } else {
+    const result = await runBacktest(spec, runOptions)
+    if (tty) out.write('\n')
+    const ranked = rank(result.rows, by)
+    await store.writeResults(resultRows(runId, 'all', ranked))
+    if (leaderboardPath !== null) writeLeaderboard(leaderboardPath, ranked)
+    summary = {
+      kind: 'backtest',
+      runId,
+      ...result.figures,
+      rankBy: by,
+      top: ranked.slice(0, top),
+      persist,
+      persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events },
+      dbPath: redactUrl(db),
+      leaderboard: leaderboardPath,
+    }
+    out.write(leaderboardText(ranked.slice(0, top), by, result.rows.length))
   }
   await store.endRun(summary, Date.now())
   await store.close()
   if (v.summary !== undefined) writeFileSync(stringFlag(v.summary, '--summary'), `${JSON.stringify(summary, null, 2)}\n`)
-  out.write(leaderboardText(ranked.slice(0, top), by, result.rows.length))
   return summary
+}
+
+/** Each window's in- and out-of-sample figures as a terminal table. */
+function walkForwardText(r: WalkForwardResult): string {
+  const f = (x: number | null) => (x === null ? '—' : x.toFixed(2))
+  const lines = ['window  train from → to                     test to             selected  IS return%  OOS return%  IS sharpe  OOS sharpe']
+  for (const w of r.windows)
+    lines.push(
+      `${String(w.index).padStart(6)}  ${w.train.from.slice(0, 16)} → ${w.train.to.slice(0, 16)}  ${w.test.to.slice(0, 16)}  ${String(w.selected.length).padStart(8)}  ${f(w.inSample.meanReturnPct).padStart(10)}  ${f(w.outOfSample.meanReturnPct).padStart(11)}  ${f(w.inSample.meanSharpe).padStart(9)}  ${f(w.outOfSample.meanSharpe).padStart(10)}`,
+    )
+  const o = r.overall
+  lines.push(`overall: in-sample mean return ${f(o.inSampleMeanReturnPct)} %, out-of-sample ${f(o.outOfSampleMeanReturnPct)} % (efficiency ${f(o.efficiency)}), out-of-sample netPnl ${o.outOfSampleNetPnl.toPrecision(6)}`)
+  return `${lines.join('\n')}\n`
 }
 
 /** The top of the leaderboard as a terminal table. */

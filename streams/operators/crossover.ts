@@ -1,13 +1,13 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
-import type { IndicatorOperator, NumericIndicator } from './indicator.ts'
+import type { IndicatorOperator } from './indicator.ts'
 import type { Reading } from './reading.ts'
-import { indicatorValue } from './shared-series.ts'
+import { indicatorValue, ownIndicator, type OwnIndicator } from './shared-series.ts'
 import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 class Crossover extends Stage<Reading, Reading> {
   private side = 0
-  private readonly ownFast: { ind: NumericIndicator; shared: boolean }
-  private readonly ownSlow: { ind: NumericIndicator; shared: boolean }
+  private readonly ownFast: OwnIndicator
+  private readonly ownSlow: OwnIndicator
 
   constructor(
     out: Subscriber<Reading>,
@@ -15,8 +15,8 @@ class Crossover extends Stage<Reading, Reading> {
     private readonly slow: IndicatorOperator,
   ) {
     super(out)
-    this.ownFast = { ind: fast.create(), shared: true }
-    this.ownSlow = { ind: slow.create(), shared: true }
+    this.ownFast = ownIndicator(fast.create)
+    this.ownSlow = ownIndicator(slow.create)
   }
 
   protected override _next(r: Reading): void {

@@ -1,7 +1,7 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
 import { EMA, SMA } from 'trading-signals'
 import type { Reading } from './reading.ts'
-import { indicatorValue } from './shared-series.ts'
+import { indicatorValue, ownIndicator, type OwnIndicator } from './shared-series.ts'
 import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 /** The part of a trading-signals indicator we use: feed a number, get a result once warmed up. */
@@ -19,7 +19,7 @@ export interface IndicatorOperator extends OperatorFunction<Reading, Reading> {
 }
 
 class IndicatorStage extends Stage<Reading, Reading> {
-  private readonly own: { ind: NumericIndicator; shared: boolean }
+  private readonly own: OwnIndicator
 
   constructor(
     out: Subscriber<Reading>,
@@ -27,7 +27,7 @@ class IndicatorStage extends Stage<Reading, Reading> {
     private readonly create: () => NumericIndicator,
   ) {
     super(out)
-    this.own = { ind: create(), shared: true }
+    this.own = ownIndicator(create)
   }
 
   protected override _next(r: Reading): void {

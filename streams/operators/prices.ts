@@ -1,10 +1,14 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
 import type { StrategyInput } from '../../src/domain/intent.ts'
 import type { Reading } from './reading.ts'
-import { currentSeries } from './shared-series.ts'
+import { currentSeries, currentTape } from './shared-series.ts'
+import type { Series } from './reading.ts'
 import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 class Prices extends Stage<StrategyInput, Reading> {
+  /** The tape this stage last saw, and its series of this symbol there. */
+  private tape: object | null = null
+  private series: Series | null = null
   constructor(
     out: Subscriber<Reading>,
     private readonly symbol: string,
@@ -18,7 +22,12 @@ class Prices extends Stage<StrategyInput, Reading> {
     else if (e.kind === 'bar') value = e.close
     else return
     if (e.symbol !== this.symbol) return
-    const series = currentSeries(this.symbol)
+    const tape = currentTape()
+    if (tape !== this.tape) {
+      this.tape = tape
+      this.series = currentSeries(this.symbol)
+    }
+    const series = this.series
     if (series === null) {
       this.out.next({ value, ts: e.ts })
       return

@@ -25,6 +25,9 @@ export function onTape(owner: object, dispatch: () => void): void {
   }
 }
 
+/** The tape being dispatched (null outside a dispatch): stages cache their series per tape. */
+export const currentTape = (): object | null => tape
+
 /** The series of `symbol` on the tape being dispatched, or null outside a dispatch. */
 export function currentSeries(symbol: string): Series | null {
   if (tape === null) return null
@@ -35,16 +38,33 @@ export function currentSeries(symbol: string): Series | null {
   return s
 }
 
+/** A pipeline's own copy of an indicator, and the shared copy it last used. */
+export interface OwnIndicator {
+  readonly ind: NumericIndicator
+  shared: boolean
+  series?: Series
+  memo?: Series['memo'] extends Map<string, infer M> ? M : never
+}
+
+/** A pipeline's own copy of `create`'s indicator, sharing when it can. */
+export const ownIndicator = (create: () => NumericIndicator): OwnIndicator => ({ ind: create(), shared: true })
+
 /**
  * The value of indicator `label` after reading `r`: from the series' shared copy when `r` belongs to
  * a series and the copy is in step (it has seen every earlier reading); otherwise from `own`, the
  * pipeline's private copy (a pipeline that joined late keeps to its own from then on).
  */
-export function indicatorValue(label: string, create: () => NumericIndicator, own: { ind: NumericIndicator; shared: boolean }, r: Reading): number | null {
+export function indicatorValue(label: string, create: () => NumericIndicator, own: OwnIndicator, r: Reading): number | null {
   const s = r.series
   if (s !== undefined && own.shared) {
-    let m = s.memo.get(label)
-    if (m === undefined) s.memo.set(label, (m = { ind: create(), n: 0, value: null }))
+    // The series' copy, looked up once per series (the hot path is one comparison).
+    let m = own.series === s ? own.memo! : undefined
+    if (m === undefined) {
+      m = s.memo.get(label)
+      if (m === undefined) s.memo.set(label, (m = { ind: create(), n: 0, value: null }))
+      own.series = s
+      own.memo = m
+    }
     if (m.n === r.n) return m.value
     if (m.n === r.n! - 1) {
       const v = m.ind.add(r.value)

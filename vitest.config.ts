@@ -5,7 +5,7 @@ export default defineConfig({
   // Strategy modules written by tests import from 'shoal' as users' files do (the CLI maps it with a loader hook).
   resolve: { alias: { shoal: fileURLToPath(new URL('./src/index.ts', import.meta.url)) } },
   test: {
-    include: ['test/**/*.test.ts', 'marbles/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'marbles/**/*.test.ts', 'examples/**/*.test.ts'],
     exclude: ['test/bench/**', 'node_modules/**'],
     globalSetup: ['test/setup/postgres.ts'],
     testTimeout: 60_000,

@@ -6,6 +6,7 @@ import { VENUE_HELP, runVenue } from './cli/venue-command.ts'
 import { runReport } from './cli/report.ts'
 import { BACKTEST_HELP, runBacktestCommand } from './cli/backtest.ts'
 import { runDataCommand } from './cli/data-command.ts'
+import { runNewCommand } from './cli/new-strategy.ts'
 import { dryRunReport, RUN_HELP, runCommand } from './cli/run.ts'
 import { runSession } from './cli/session.ts'
 
@@ -18,6 +19,7 @@ commands:
   run         run the strategies of a config file (shoal run --config FILE [--dry-run])
   backtest    replay recorded data through the engine, rank every strategy (shoal backtest --config FILE)
   data        inspect a recorded data file (shoal data inspect FILE)
+  new         write a strategy file and its marble test (shoal new strategy NAME [--dir D])
   report      per-strategy orders, fills, PnL, fees, win rate; or candles from fills
   exchange    the simulator as a local venue speaking Binance's spot REST API
   help        this text; 'shoal <command> --help' for a command's flags
@@ -66,6 +68,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'data') {
     process.stdout.write(await runDataCommand(rest))
+    return 0
+  }
+  if (command === 'new') {
+    process.stdout.write(runNewCommand(rest))
     return 0
   }
   if (command === 'report') {

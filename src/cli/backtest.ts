@@ -184,7 +184,9 @@ function walkForwardText(r: WalkForwardResult): string {
       `${String(w.index).padStart(6)}  ${w.train.from.slice(0, 16)} → ${w.train.to.slice(0, 16)}  ${w.test.to.slice(0, 16)}  ${String(w.selected.length).padStart(8)}  ${f(w.inSample.meanReturnPct).padStart(10)}  ${f(w.outOfSample.meanReturnPct).padStart(11)}  ${f(w.inSample.meanSharpe).padStart(9)}  ${f(w.outOfSample.meanSharpe).padStart(10)}`,
     )
   const o = r.overall
-  lines.push(`overall: in-sample mean return ${f(o.inSampleMeanReturnPct)} %, out-of-sample ${f(o.outOfSampleMeanReturnPct)} % (efficiency ${f(o.efficiency)}), out-of-sample netPnl ${o.outOfSampleNetPnl.toPrecision(6)}`)
+  lines.push(
+    `overall: in-sample mean return ${f(o.inSampleMeanReturnPct)} %, out-of-sample ${f(o.outOfSampleMeanReturnPct)} % (efficiency ${f(o.efficiency)}), out-of-sample netPnl ${o.outOfSampleNetPnl.toPrecision(6)}`,
+  )
   return `${lines.join('\n')}\n`
 }
 

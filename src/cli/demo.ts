@@ -4,6 +4,8 @@ import { DEFAULT_LIMITS, validateLimits, type RiskLimits } from '../../actors/ri
 import type { NettingOptions } from '../../actors/netting/netting-desk.ts'
 import { expandGrid, type GridSpec, type StrategySpec } from '../../streams/strategies/grid.ts'
 import { ConfigError } from '../domain/errors.ts'
+import { getStrategy } from '../../streams/strategies/registry.ts'
+import { loadStrategyModules } from '../config/strategy-modules.ts'
 import type { EngineMode } from '../engine/engine.ts'
 import { sizeForNotional } from '../engine/sizing.ts'
 import type { Scenario } from '../exchange/sim/price-path.ts'
@@ -26,6 +28,7 @@ export const DEMO_FLAGS = {
   groups: { type: 'string', default: '100' },
   'chunk-size': { type: 'string', default: '250' },
   strategy: { type: 'string', default: 'followSignal' },
+  module: { type: 'string' },
   notional: { type: 'string', default: '100' },
   'reject-rate': { type: 'string', default: '0.01' },
   'max-queued': { type: 'string', default: '1000000' },
@@ -77,7 +80,9 @@ export const DEMO_HELP = `shoal demo — seed 000's experiment: many strategies 
                       await: seed 000's baseline, each chunk waits for its exchange calls
   --chunk-size N      strategies per chunk in await mode (default 250)
   --groups N          signal groups (default 100)
-  --strategy NAME     followSignal | smaCross | meanReversion | mix (default followSignal)
+  --strategy NAME     followSignal | smaCross | meanReversion | mix (default followSignal),
+                      or a strategy of --module FILE (run with its default parameters)
+  --module FILE       load the strategies a TypeScript or JavaScript file exports
   --notional USDT     position size per strategy in quote currency (default 100)
   --reject-rate R     share of orders the venue rejects (default 0.01)
   --timeout-rate R    share of calls whose answer is lost (default 0.002)
@@ -136,7 +141,10 @@ export interface DemoConfig {
   summaryPath: string | null
   groups: number
   chunkSize: number
-  strategy: 'followSignal' | 'smaCross' | 'meanReversion' | 'mix'
+  /** followSignal, smaCross, meanReversion, mix, or a strategy of `module`. */
+  strategy: string
+  /** A strategy module to load first (--module). */
+  module: string | null
   notional: number
   rejectRate: number
   timeoutRate: number
@@ -171,7 +179,8 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
     summaryPath: v.summary === undefined ? null : stringFlag(v.summary, '--summary'),
     groups: intFlag(v.groups, '--groups', 1, 1_000_000),
     chunkSize: intFlag(v['chunk-size'], '--chunk-size', 1),
-    strategy: choiceFlag(v.strategy, '--strategy', ['followSignal', 'smaCross', 'meanReversion', 'mix'] as const),
+    strategy: v.module === undefined ? choiceFlag(v.strategy, '--strategy', ['followSignal', 'smaCross', 'meanReversion', 'mix'] as const) : stringFlag(v.strategy, '--strategy'),
+    module: v.module === undefined ? null : stringFlag(v.module, '--module'),
     notional: numFlag(v.notional, '--notional', 0.000001),
     rejectRate: numFlag(v['reject-rate'], '--reject-rate', 0, 1),
     timeoutRate: numFlag(v['timeout-rate'], '--timeout-rate', 0, 1),
@@ -246,7 +255,10 @@ export function demoStrategies(c: DemoConfig, markets: readonly Market[], priceO
     smaCross: { strategy: 'smaCross', params: { fast: [5, 10, 20], slow: [50, 100] }, symbols, groups: c.groups, sizeOf },
     meanReversion: { strategy: 'meanReversion', params: { window: [20, 50], z: [1.5, 2, 2.5] }, symbols, groups: c.groups, sizeOf },
   }
-  if (c.strategy !== 'mix') return expandGrid({ ...grids[c.strategy], count: c.strategies })
+  if (c.strategy !== 'mix') {
+    const grid = grids[c.strategy as keyof typeof grids] ?? { strategy: c.strategy, symbols, groups: c.groups, sizeOf }
+    return expandGrid({ ...grid, count: c.strategies })
+  }
   const third = Math.floor(c.strategies / 3)
   return [
     ...expandGrid({ ...grids.followSignal, count: c.strategies - 2 * third }),
@@ -294,6 +306,13 @@ export function demoSession(c: DemoConfig): SessionConfig {
 }
 
 /** Runs the demo until its duration ends or SIGINT/SIGTERM; returns the summary. */
-export const runDemo = (c: DemoConfig, log: Logger, out: NodeJS.WriteStream = process.stdout): Promise<Record<string, unknown>> => runSession(demoSession(c), log, out)
+/** Runs the demo; a --module is loaded first, and --strategy must then name a strategy it or shoal defines. */
+export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStream = process.stdout): Promise<Record<string, unknown>> {
+  if (c.module !== null) {
+    await loadStrategyModules([c.module], process.cwd(), '--module')
+    if (c.strategy !== 'mix') getStrategy(c.strategy, '--strategy')
+  }
+  return runSession(demoSession(c), log, out)
+}
 
 export { StoreDownError } from './session.ts'

@@ -3,6 +3,7 @@ import { FinalExchangeError } from '../../domain/errors.ts'
 import type { Bar, Market, MarketEvent, Trade } from '../../domain/market.ts'
 import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port.ts'
 import { snapshot, type VenueOrder } from '../venue-order.ts'
+import { RecentKeys } from '../../util/recent-keys.ts'
 import { type FillModel, limitFillInBar, limitVsPrint, takerPrice } from './replay-fills.ts'
 import type { ReplayEvent } from './replay-feed.ts'
 
@@ -48,11 +49,14 @@ export class ReplayExchange implements ExchangePort {
   private readonly closed = new Map<string, ReplayOrder>()
   private readonly market$ = new Subject<MarketEvent>()
   private readonly orders$ = new Subject<ExchangeOrder>()
+  private readonly closedIds: RecentKeys<string>
+  private readonly forget = (id: string): void => void this.closed.delete(id)
   private seq = 0
   private tradeSeq = 0
   readonly counts = { orders: 0, fills: 0, rejected: 0, expired: 0 }
 
   constructor(private readonly o: ReplayExchangeOptions) {
+    this.closedIds = new RecentKeys(o.historyLimit ?? 10_000)
     for (const m of o.markets) this.books.set(m.symbol, { market: m, last: null, lastPrintAmount: 0, waiting: [], resting: [] })
   }
 
@@ -156,8 +160,7 @@ export class ReplayExchange implements ExchangePort {
     v.status = status
     this.open.delete(v.req.clientOrderId)
     this.closed.set(v.req.clientOrderId, v)
-    const limit = this.o.historyLimit ?? 10_000
-    if (this.closed.size > limit) this.closed.delete(this.closed.keys().next().value!)
+    this.closedIds.add(v.req.clientOrderId, this.forget)
   }
 
   /** Answers at the same virtual time, on the scheduler (never inside the caller's stack). */

@@ -4,6 +4,7 @@ import type { ExchangeOrder, ExchangeTrade, OrderRequest } from '../port.ts'
 import type { SimAccount } from './sim-account.ts'
 import { LEVELS, type SimMarketData, type SymbolMarket } from './sim-market-data.ts'
 import { snapshot, type SimOrder } from './sim-order.ts'
+import { RecentKeys } from '../../util/recent-keys.ts'
 
 /** What matching tells the rest of the simulator as it happens. */
 export interface MatchingEvents {
@@ -21,8 +22,9 @@ export interface MatchingEvents {
 export class SimMatching {
   private readonly orders = new Map<string, SimOrder>()
   private readonly open = new Map<string, Set<SimOrder>>()
-  private readonly closedIds: string[] = []
-  private closedHead = 0
+  /** Closed orders in closing order: the oldest are forgotten past the history limit. */
+  private readonly closedIds: RecentKeys<string>
+  private readonly forget = (id: string): void => void this.orders.delete(id)
   private orderSeq = 0
   fills = 0
 
@@ -32,8 +34,9 @@ export class SimMatching {
     private readonly events: MatchingEvents,
     private readonly tradeSeq: { n: number },
     /** Closed orders remembered for look-ups and duplicate checks. */
-    private readonly historyLimit = 200_000,
+    historyLimit = 200_000,
   ) {
+    this.closedIds = new RecentKeys(historyLimit)
     for (const m of data.markets) this.open.set(m.symbol, new Set())
   }
 
@@ -157,18 +160,9 @@ export class SimMatching {
 
   private close(v: SimOrder, status: ExchangeOrder['status']): void {
     v.status = status
-    this.forgetOldest(v.req.clientOrderId)
+    this.closedIds.add(v.req.clientOrderId, this.forget)
     this.open.get(v.req.symbol)!.delete(v)
     this.account.release(this.data.get(v.req.symbol)!.market, v)
-  }
-
-  private forgetOldest(closedId: string): void {
-    this.closedIds.push(closedId)
-    while (this.closedIds.length - this.closedHead > this.historyLimit) this.orders.delete(this.closedIds[this.closedHead++]!)
-    if (this.closedHead > 65_536 && this.closedHead * 2 > this.closedIds.length) {
-      this.closedIds.splice(0, this.closedHead)
-      this.closedHead = 0
-    }
   }
 }
 

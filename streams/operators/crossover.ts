@@ -1,28 +1,34 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
-import type { IndicatorOperator } from './indicator.ts'
+import type { IndicatorOperator, NumericIndicator } from './indicator.ts'
 import type { Reading } from './reading.ts'
 import { indicatorValue, ownIndicator, type OwnIndicator } from './shared-series.ts'
 import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 class Crossover extends Stage<Reading, Reading> {
   private side = 0
+  // Labels and factories on the stage itself: reading them off the operator functions (objects with
+  // properties added) was a slow property look-up on every reading of every pipeline.
+  private readonly fastLabel: string
+  private readonly slowLabel: string
+  private readonly fastCreate: () => NumericIndicator
+  private readonly slowCreate: () => NumericIndicator
   private readonly ownFast: OwnIndicator
   private readonly ownSlow: OwnIndicator
 
-  constructor(
-    out: Subscriber<Reading>,
-    private readonly fast: IndicatorOperator,
-    private readonly slow: IndicatorOperator,
-  ) {
+  constructor(out: Subscriber<Reading>, fast: IndicatorOperator, slow: IndicatorOperator) {
     super(out)
+    this.fastLabel = fast.label
+    this.slowLabel = slow.label
+    this.fastCreate = fast.create
+    this.slowCreate = slow.create
     this.ownFast = ownIndicator(fast.create)
     this.ownSlow = ownIndicator(slow.create)
   }
 
   protected override _next(r: Reading): void {
     // On a shared price series each distinct indicator is computed once for the whole grid.
-    const a = indicatorValue(this.fast.label, this.fast.create, this.ownFast, r)
-    const b = indicatorValue(this.slow.label, this.slow.create, this.ownSlow, r)
+    const a = indicatorValue(this.fastLabel, this.fastCreate, this.ownFast, r)
+    const b = indicatorValue(this.slowLabel, this.slowCreate, this.ownSlow, r)
     if (a === null || b === null || a === b) return
     const next = a > b ? 1 : -1
     if (next !== this.side) {

@@ -114,6 +114,29 @@ export function benchMarkdown(r: Json): string {
     )
     out.push('')
   }
+  const bg = r.backtestGrid
+  if (bg !== undefined) {
+    out.push(`### Backtest: a grid of ${n0(bg.summary.strategies)} strategies on real 5-minute data`)
+    out.push('')
+    out.push(
+      `smaCross fast 2–41 × slow 50–295 step 5 on the six alt/BTC files in \`../shared/data\` (${n0(bg.summary.bars)} bars), next-open fills, 0.1 % fee, no risk gate, through \`runBacktest\` (the engine, actors, order path and replay exchange). The hand-written loop computes the same trades in the same process (its total netPnl: ${bg.summary.netPnl.loop} vs the engine's ${bg.summary.netPnl.engine}). *one at a time* = \`shoal backtest\` run once per strategy, measured on ${bg.oneAtATime.samples} strategies and **extrapolated** to ${n0(bg.summary.strategies)}.`,
+    )
+    out.push('')
+    out.push(
+      table(
+        ['run', 'wall', 'strategy-bars/s', 'orders', 'peak RSS'],
+        [
+          ['engine, --persist summary', `${f(bg.summary.wallSec, 1)} s`, n0(bg.summary.strategyBarsPerSec), n0(bg.summary.orders), `${n0(bg.summary.peakRssMB)} MB`],
+          ['engine, --persist trades (SQLite)', `${f(bg.trades.wallSec, 1)} s`, n0(bg.trades.strategyBarsPerSec), n0(bg.trades.orders), `${n0(bg.trades.peakRssMB)} MB`],
+          ['hand-written loop', `${f(bg.summary.loop.wallSec, 2)} s`, n0(bg.summary.loop.strategyBarsPerSec), n0(bg.summary.loop.orders), ''],
+          ['one strategy per run (extrapolated)', `${n0(bg.oneAtATime.extrapolatedSecFor12000)} s (${f(bg.oneAtATime.meanSecPerStrategy, 2)} s each)`, '', '', ''],
+        ],
+      ),
+    )
+    out.push('')
+    out.push(`Engine ÷ loop: ${bg.summary.engineOverLoop}×; one-at-a-time ÷ engine: ${Math.round(bg.oneAtATime.extrapolatedSecFor12000 / bg.summary.wallSec)}×.`)
+    out.push('')
+  }
   out.push('### Other figures')
   out.push('')
   const o: (string | number)[][] = []

@@ -89,6 +89,13 @@ if (want('rateLimited'))
     perStrategy: run('rate-limited-venue.ts', ['--actors', quick ? 2_000 : 10_000, '--netting', 0, '--deadline-s', quick ? 20 : 60]),
     netting: run('rate-limited-venue.ts', ['--actors', quick ? 2_000 : 10_000, '--netting', 1, '--deadline-s', quick ? 20 : 60]),
   }
+// Issue 13's grid backtest on the real candles, with a hand loop, and what one strategy per run would cost.
+if (want('backtestGrid'))
+  results.backtestGrid = {
+    summary: run('backtest-grid.ts', quick ? ['--fasts', 10, '--slows', 10] : []),
+    trades: run('backtest-grid.ts', [...(quick ? ['--fasts', 10, '--slows', 10] : []), '--persist', 1]),
+    oneAtATime: run('backtest-one-at-a-time.ts', ['--samples', quick ? 2 : 6]),
+  }
 // Seed 001: which way of saving every order event keeps the engine responsive.
 const steadyS = quick ? 3 : 10
 if (want('seed001'))

@@ -1,4 +1,3 @@
-import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
 import type { Logger } from 'pino'
 import type { AlgoName, AlgoOptions } from '../../actors/algos/algo.ts'
 import type { NettingOptions } from '../../actors/netting/netting-desk.ts'
@@ -12,6 +11,7 @@ import { nettingSummary } from '../engine/netting-summary.ts'
 import type { FillModel } from '../exchange/replay/replay-fills.ts'
 import { mergeByTime, openSource, type OpenedSource, type ReplayEvent, type ReplaySource } from '../exchange/replay/replay-feed.ts'
 import { ReplayExchange, replayMarkets } from '../exchange/replay/replay-exchange.ts'
+import { ReplayScheduler } from '../exchange/replay/replay-scheduler.ts'
 import type { OrderStore } from '../store/order-store.ts'
 import type { BacktestResultsTable } from '../store/schema.ts'
 import { paramsText, type LeaderboardRow } from './leaderboard.ts'
@@ -105,10 +105,9 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
   )
   const feed = mergeByTime(opened)
   const first = await feed.next()
-  const scheduler = new VirtualTimeScheduler(VirtualAction, Number.POSITIVE_INFINITY)
   const startTs = first.done ? 0 : first.value.ts
   // The clock starts at the data: periodic work (risk marks, sink windows) runs from there, not from 1970.
-  scheduler.frame = startTs
+  const scheduler = new ReplayScheduler(startTs)
   const exchange = new ReplayExchange({ markets, fill, feeRate: spec.feeRate, slippageBps: spec.slippageBps, scheduler })
   const specs = spec.strategies(markets)
   const bar = Math.min(...opened.map((s) => s.timeframeMs ?? 60_000))
@@ -154,9 +153,10 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
   let events = 0
   let lastTs = startTs
   const step = (e: ReplayEvent) => {
-    scheduler.schedule(() => exchange.deliver(e), Math.max(0, e.ts - scheduler.now()))
-    scheduler.maxFrames = e.ts
-    scheduler.flush()
+    // What was due before this event runs first (answers, timers); then the event, then what it set off at its time.
+    scheduler.advanceTo(e.ts)
+    exchange.deliver(e)
+    scheduler.advanceTo(e.ts)
     lastTs = e.ts
     events++
   }
@@ -173,8 +173,7 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
   // End of data: what has not filled never will; then a clean stop in virtual time.
   exchange.finish()
   const stopped = engine.stop(60_000, 120_000)
-  scheduler.maxFrames = scheduler.now() + 300_000
-  scheduler.flush()
+  scheduler.advanceTo(scheduler.now() + 300_000)
   const { unwritten } = await stopped
   markSub.unsubscribe()
   exchange.stop()

@@ -7,6 +7,7 @@ import { runReport } from './cli/report.ts'
 import { BACKTEST_HELP, runBacktestCommand } from './cli/backtest.ts'
 import { runDataCommand } from './cli/data-command.ts'
 import { runNewCommand } from './cli/new-strategy.ts'
+import { RECORD_HELP, runRecord } from './cli/record-command.ts'
 import { dryRunReport, RUN_HELP, runCommand } from './cli/run.ts'
 import { runSession } from './cli/session.ts'
 
@@ -20,6 +21,7 @@ commands:
   backtest    replay recorded data through the engine, rank every strategy (shoal backtest --config FILE)
   data        inspect a recorded data file (shoal data inspect FILE)
   new         write a strategy file and its marble test (shoal new strategy NAME [--dir D])
+  record      record an exchange's trades, top of book and 1-minute bars to files (shoal record --symbols A/B)
   report      per-strategy orders, fills, PnL, fees, win rate; or candles from fills
   exchange    the simulator as a local venue speaking Binance's spot REST API
   help        this text; 'shoal <command> --help' for a command's flags
@@ -68,6 +70,12 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'data') {
     process.stdout.write(await runDataCommand(rest))
+    return 0
+  }
+  if (command === 'record') {
+    const summary = await runRecord(rest, createLogger())
+    if (summary === 'help') process.stdout.write(RECORD_HELP)
+    else process.stderr.write(`\n${JSON.stringify(summary)}\n`)
     return 0
   }
   if (command === 'new') {

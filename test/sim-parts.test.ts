@@ -1,4 +1,5 @@
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
+import { TradeIds } from '../src/exchange/sim/trade-ids.ts'
 import { describe, expect, it } from 'vitest'
 import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
 import type { ExchangeTrade, OrderRequest } from '../src/exchange/port.ts'
@@ -10,7 +11,7 @@ import { prng } from '../src/util/random.ts'
 
 /** Matching over one symbol whose book we set by hand: bid 100 × 2, ask 101 × 2, fees 0.02 % / 0.05 %. */
 function book(quoteBalance = 1e6) {
-  const data = new SimMarketData({ symbols: 1, seed: 1 }, prng(1), { n: 0 })
+  const data = new SimMarketData({ symbols: 1, seed: 1 }, prng(1), new TradeIds())
   const s = data.get('BTC/USDT')!
   const market = { ...s.market, tickSize: 0.01, lotSize: 0.001, minNotional: 5 }
   const sym: SymbolMarket = { market, path: s.path, quote: { kind: 'quote', symbol: 'BTC/USDT', bid: 100, ask: 101, bidSize: 2, askSize: 2, ts: 0 } }
@@ -18,15 +19,15 @@ function book(quoteBalance = 1e6) {
   const account = new SimAccount([market], quoteBalance)
   const makerFills: ExchangeTrade[] = []
   const activity: string[] = []
-  const matching = new SimMatching(data, account, { activity: (k) => activity.push(k), makerFill: (_v, t) => makerFills.push(t) }, { n: 0 })
+  const matching = new SimMatching(data, account, { activity: (k) => activity.push(k), makerFill: (_v, t) => makerFills.push(t) }, new TradeIds())
   const req = (o: Partial<OrderRequest>): OrderRequest => ({ clientOrderId: `c${activity.length}`, symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: 1, price: 100, ...o })
   return { data, sym, account, matching, makerFills, activity, req }
 }
 
 describe('simulator market data', () => {
   it('quotes the same book for the same seed, with depth growing away from the touch', () => {
-    const a = new SimMarketData({ symbols: 2, seed: 9 }, prng(9), { n: 0 })
-    const b = new SimMarketData({ symbols: 2, seed: 9 }, prng(9), { n: 0 })
+    const a = new SimMarketData({ symbols: 2, seed: 9 }, prng(9), new TradeIds())
+    const b = new SimMarketData({ symbols: 2, seed: 9 }, prng(9), new TradeIds())
     const sa = a.get('ETH/USDT')!
     const sb = b.get('ETH/USDT')!
     for (let t = 1; t <= 50; t++) expect(a.step(sa, t)).toEqual(b.step(sb, t))
@@ -111,8 +112,8 @@ describe('simulator matching', () => {
   })
 
   it('forgets the oldest closed orders past its history limit, never an open one', () => {
-    const data = new SimMarketData({ symbols: 1, seed: 1 }, prng(1), { n: 0 })
-    const matching = new SimMatching(data, new SimAccount(data.markets, 1e9), { activity: () => {}, makerFill: () => {} }, { n: 0 }, 2)
+    const data = new SimMarketData({ symbols: 1, seed: 1 }, prng(1), new TradeIds())
+    const matching = new SimMatching(data, new SimAccount(data.markets, 1e9), { activity: () => {}, makerFill: () => {} }, new TradeIds(), 2)
     const ask = data.get('BTC/USDT')!.quote.ask
     matching.place({ clientOrderId: 'rest', symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: 0.01, price: ask / 2 }, 0)
     for (let i = 0; i < 4; i++) matching.place({ clientOrderId: `m${i}`, symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.001 }, i)

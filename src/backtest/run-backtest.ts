@@ -100,7 +100,7 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
   const wall0 = performance.now()
   const { opened, fill } = await openSources(spec)
   const markets = replayMarkets(
-    opened.map((s) => s.source.symbol),
+    opened.map((s) => s.source),
     spec,
   )
   const feed = mergeByTime(opened)

@@ -18,6 +18,7 @@ export const RUN_HELP = `shoal run — run the strategies of a config file until
   --dry-run         check the file, print the expanded strategy count, and exit
   --duration S      stop by itself after S seconds
   --summary PATH    write the run's summary as JSON to PATH
+  --record DIR      also record the trades and top of book the run sees (files shoal backtest replays)
 `
 
 const FLAGS = {
@@ -25,6 +26,7 @@ const FLAGS = {
   'dry-run': { type: 'boolean' },
   duration: { type: 'string' },
   summary: { type: 'string' },
+  record: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -46,7 +48,8 @@ export function configStrategies(c: ShoalConfig, markets: readonly Market[], pri
       if (!all.includes(sym)) throw new ConfigError(`strategies.${i}.symbols.${j}`, `the exchange does not list '${sym}'`)
     })
     const sizeOf = (sym: string) => sizeForNotional(markets.find((m) => m.symbol === sym)!, s.notional, priceOf(sym))
-    out.push(...expandGrid({ strategy: s.strategy, params: s.params, symbols, count: s.count, groups: c.signals?.groups ?? 1, sizeOf, idPrefix: s.idPrefix, offset: out.length }))
+    const byOrder = s.sizing === 'order' ? { notional: s.notional } : {}
+    out.push(...expandGrid({ strategy: s.strategy, params: s.params, symbols, count: s.count, groups: c.signals?.groups ?? 1, sizeOf, ...byOrder, idPrefix: s.idPrefix, offset: out.length }))
   }
   return out
 }
@@ -164,7 +167,8 @@ export async function runCommand(argv: string[]): Promise<RunCommand | 'help'> {
   const config = await loadConfig(file)
   const durationSec = v.duration === undefined ? null : numFlag(v.duration, '--duration', 0.1)
   const summaryPath = v.summary === undefined ? null : stringFlag(v.summary, '--summary')
-  return { dryRun: v['dry-run'] === true, file, config, session: sessionFromConfig(config, file, summaryPath, durationSec) }
+  const recordDir = v.record === undefined ? null : stringFlag(v.record, '--record')
+  return { dryRun: v['dry-run'] === true, file, config, session: { ...sessionFromConfig(config, file, summaryPath, durationSec), recordDir } }
 }
 
 /** What --dry-run prints: the expanded strategies by name, and where the run would go (the venue is opened to list its symbols). */

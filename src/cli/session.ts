@@ -20,6 +20,7 @@ import { reconcile, type ReconcileResult } from '../engine/reconcile.ts'
 import { isPostgresUrl, openStore, redactUrl } from '../store/database.ts'
 import { createOrderStore } from '../store/sqlite-worker-store.ts'
 import { forcedExitCode, StopSignals } from './stop-signals.ts'
+import { Recorder } from '../record/recorder.ts'
 
 /** The run ended but the store could not take every event (they were saved to a file instead). */
 export class StoreDownError extends Error {
@@ -54,6 +55,8 @@ export interface SessionConfig {
   readonly execution: { algo: AlgoName; options: AlgoOptions }
   /** Net orders per symbol into block orders; null: every strategy sends its own. */
   readonly netting: NettingOptions | null
+  /** Record the market data the run sees into this folder (shoal run --record). */
+  readonly recordDir?: string | null
 }
 
 /**
@@ -160,6 +163,8 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
     restored = engine.restore(await store.positionsOf(await store.lineage()))
     if (resumes !== null) log.info({ resumes, restored }, 'carried on from the last run on this account')
   }
+  // Subscribed before the engine: the recorder writes every trade the strategies see.
+  const recorder = c.recordDir ? new Recorder({ symbols: exchange.markets.map((m) => m.symbol), dir: resolve(c.recordDir), rotateMs: 3_600_000, log }).attach(exchange.port.watchMarket()) : null
   const lag = new LagMonitor().start()
   engine.start()
   const startMs = performance.now() - t0
@@ -212,6 +217,7 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
   log.info({ reason }, 'stopping: draining in-flight actions and flushing the order sink')
   const { unwritten } = await engine.stop(Math.max(2_000, exchange.answerMs * 20), c.flushTimeoutSec * 1000)
   await exchange.stop()
+  const recorded = recorder === null ? null : { ...recorder.counts, files: (await recorder.stop()).files }
   lag.stop()
   let spilled: string | null = null
   if (unwritten.length > 0) {
@@ -266,6 +272,7 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
     runId,
     reconciliation: reconciliation === null ? null : { ...reconciliation, restoredPositions: restored },
     venueStreams: exchange.health?.() ?? null,
+    recording: recorded,
   }
   if (spilled === null) {
     await snapshot('stop')

@@ -18,6 +18,8 @@ const strategyEntry = z
     count: count.optional(),
     /** Position size per strategy, in quote currency. */
     notional: positive.default(100),
+    /** start: the amount is fixed from the price at start; order: sized at each order's last price (a backtest always is). */
+    sizing: z.enum(['start', 'order']).default('start'),
     /** Prefix of the strategy ids (default: the strategy name). */
     idPrefix: z.string().min(1).optional(),
   })
@@ -83,6 +85,10 @@ export const configSchema = z
                     .string()
                     .regex(/^\d+[smhdw]$/, 'expected a period such as 1m, 5m, 1h, 1d')
                     .optional(),
+                  /** This symbol's lot, tick and minimum notional (over the replay's defaults). */
+                  lotSize: positive.optional(),
+                  tickSize: positive.optional(),
+                  minNotional: z.number().min(0).optional(),
                 })
                 .strict(),
             )

@@ -267,10 +267,22 @@ export class ReplayExchange implements ExchangePort {
   }
 }
 
-/** Markets for replayed symbols: base/quote from the symbol, lot and tick 1e-8 unless given, fees = feeRate. */
-export function replayMarkets(symbols: readonly string[], o: { feeRate: number; lotSize?: number; tickSize?: number; minNotional?: number }): Market[] {
-  return symbols.map((symbol) => {
-    const [base = symbol, quote = ''] = symbol.split('/')
-    return { symbol, base, quote, lotSize: o.lotSize ?? 1e-8, tickSize: o.tickSize ?? 1e-8, minNotional: o.minNotional ?? 0, makerFee: o.feeRate, takerFee: o.feeRate }
+/** Markets for replayed symbols: base/quote from the symbol, lot and tick 1e-8 unless given (per symbol, or for all), fees = feeRate. */
+export function replayMarkets(
+  sources: readonly { symbol: string; lotSize?: number; tickSize?: number; minNotional?: number }[],
+  o: { feeRate: number; lotSize?: number; tickSize?: number; minNotional?: number },
+): Market[] {
+  return sources.map((x) => {
+    const [base = x.symbol, quote = ''] = x.symbol.split('/')
+    return {
+      symbol: x.symbol,
+      base,
+      quote,
+      lotSize: x.lotSize ?? o.lotSize ?? 1e-8,
+      tickSize: x.tickSize ?? o.tickSize ?? 1e-8,
+      minNotional: x.minNotional ?? o.minNotional ?? 0,
+      makerFee: o.feeRate,
+      takerFee: o.feeRate,
+    }
   })
 }

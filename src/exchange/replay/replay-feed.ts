@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import type { Bar, Trade } from '../../domain/market.ts'
 import { DataError, type Candle, type Print } from '../../data/market-rows.ts'
 import { openRows } from '../../data/read-rows.ts'
@@ -11,6 +13,45 @@ export interface ReplaySource {
   readonly format?: string
   /** Bar period (5m, 1h…) of a candle file; default: from the file name, else from the first bars. */
   readonly timeframe?: string
+  /** This symbol's market facts, over the replay's defaults. */
+  readonly lotSize?: number
+  readonly tickSize?: number
+  readonly minNotional?: number
+}
+
+/** A file name, or a pattern with * and ? in its last part (rotated recordings): the files, in name order (their time order). */
+export function filesOf(pattern: string): string[] {
+  if (!/[*?]/.test(basename(pattern))) return [pattern]
+  const dir = dirname(pattern)
+  const re = new RegExp(
+    `^${basename(pattern)
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  )
+  const names = existsSync(dir) ? readdirSync(dir).filter((n) => re.test(n)) : []
+  if (names.length === 0) throw new DataError(pattern, null, 'no file matches')
+  return names.sort().map((n) => join(dir, n))
+}
+
+/** The rows of several files of one kind in turn, time checked across files too. */
+async function* chained<T extends { ts: number }>(files: readonly string[], first: AsyncGenerator<T>, kind: string, format?: string): AsyncGenerator<T> {
+  let last = Number.NEGATIVE_INFINITY
+  for (let i = 0; i < files.length; i++) {
+    let rows = first
+    if (i > 0) {
+      const d = await openRows(files[i]!, format)
+      if (d.kind !== kind) throw new DataError(files[i]!, null, `holds ${d.kind}, the files before it ${kind}`)
+      rows = d.rows as unknown as AsyncGenerator<T>
+    }
+    let n = 0
+    for await (const r of rows) {
+      n++
+      if (n === 1 && r.ts < last) throw new DataError(files[i]!, 1, `starts at ${new Date(r.ts).toISOString()}, before the end of ${files[i - 1]}`)
+      last = r.ts
+      yield r
+    }
+  }
 }
 
 /** What the replay delivers, in time order across symbols. */
@@ -30,15 +71,16 @@ const LOOKAHEAD = 500
 
 /** Opens one source; `from`/`to` (epoch ms) keep bars that open at or after `from` and close by `to`, prints within [from, to). */
 export async function openSource(s: ReplaySource, from = Number.NEGATIVE_INFINITY, to = Number.POSITIVE_INFINITY): Promise<OpenedSource> {
-  const d = await openRows(s.file, s.format)
-  if (d.kind === 'trades') return { source: s, kind: 'trades', format: d.format, timeframeMs: null, events: prints(s.symbol, d.rows, from, to) }
-  const it = d.rows[Symbol.asyncIterator]()
+  const files = filesOf(s.file)
+  const d = await openRows(files[0]!, s.format)
+  if (d.kind === 'trades') return { source: s, kind: 'trades', format: d.format, timeframeMs: null, events: prints(s.symbol, chained(files, d.rows, 'trades', s.format), from, to) }
+  const it = chained(files, d.rows, 'candles', s.format)[Symbol.asyncIterator]()
   // The bar period: stated, in the name, or the most common step among the first bars.
   const ahead: Candle[] = []
   let tf = s.timeframe !== undefined ? timeframeMs(s.timeframe) : Number.NaN
   if (s.timeframe !== undefined && Number.isNaN(tf)) throw new DataError(s.file, null, `timeframe '${s.timeframe}' is not a period such as 1m, 5m, 1h or 1d`)
   if (Number.isNaN(tf)) {
-    const hint = timeframeHint(s.file)
+    const hint = timeframeHint(files[0]!)
     if (hint !== null) tf = timeframeMs(hint)
   }
   if (Number.isNaN(tf)) {
@@ -46,7 +88,7 @@ export async function openSource(s: ReplaySource, from = Number.NEGATIVE_INFINIT
     const steps = new Map<number, number>()
     for (let i = 1; i < ahead.length; i++) steps.set(ahead[i]!.ts - ahead[i - 1]!.ts, (steps.get(ahead[i]!.ts - ahead[i - 1]!.ts) ?? 0) + 1)
     const step = commonStep(steps)
-    if (step === null) throw new DataError(s.file, null, 'cannot tell the bar period from one bar: give timeframe')
+    if (step === null) throw new DataError(files[0]!, null, 'cannot tell the bar period from one bar: give timeframe')
     tf = step
   }
   return { source: s, kind: 'candles', format: d.format, timeframeMs: tf, events: bars(s.symbol, ahead, it, tf, from, to) }

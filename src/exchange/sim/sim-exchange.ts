@@ -7,6 +7,7 @@ import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest 
 import { SimAccount } from './sim-account.ts'
 import { SimMarketData, type SimMarketDataOptions } from './sim-market-data.ts'
 import { SimMatching } from './sim-matching.ts'
+import { TradeIds } from './trade-ids.ts'
 import { snapshot, type SimOrder } from './sim-order.ts'
 import { type RoundTripOptions, SimRoundTrips } from './sim-round-trips.ts'
 
@@ -58,8 +59,8 @@ export class SimExchange implements ExchangePort {
   constructor(private readonly o: SimExchangeOptions) {
     this.scheduler = o.scheduler ?? asyncScheduler
     const rand = prng(o.seed ^ 0x5eed)
-    // Market prints and fills number their trades from one sequence, as a venue does.
-    const tradeSeq = { n: 0 }
+    // Market prints and fills number their trades from one sequence per symbol, as Binance does.
+    const tradeSeq = new TradeIds()
     this.data = new SimMarketData(o, rand, tradeSeq)
     this.markets = this.data.markets
     this.wire = new SimRoundTrips(o, this.scheduler, rand)

@@ -1,4 +1,5 @@
 import type { Market, MarketEvent, Quote, Side, Trade } from '../../domain/market.ts'
+import type { TradeIds } from './trade-ids.ts'
 import { roundTo, simMarkets } from './markets.ts'
 import { PricePath, type Scenario } from './price-path.ts'
 
@@ -37,7 +38,7 @@ export class SimMarketData {
     private readonly o: SimMarketDataOptions,
     /** The venue's draw stream (quote sizes): shared with latency and faults so a seed replays exactly. */
     private readonly rand: () => number,
-    private tradeSeq: { n: number },
+    private tradeSeq: TradeIds,
   ) {
     const { markets: listed, startPrices } = simMarkets(o.symbols, o.seed)
     const fees = o.fees
@@ -81,7 +82,7 @@ export class SimMarketData {
     return {
       kind: 'trade',
       symbol: s.market.symbol,
-      id: `m${++this.tradeSeq.n}`,
+      id: `m${this.tradeSeq.next(s.market.symbol)}`,
       price: side === 'buy' ? s.quote.ask : s.quote.bid,
       amount: (s.quote.askSize / 2) * s.path.uniform(),
       side,

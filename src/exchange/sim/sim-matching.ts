@@ -1,4 +1,5 @@
 import type { Trade } from '../../domain/market.ts'
+import type { TradeIds } from './trade-ids.ts'
 import { FinalExchangeError } from '../../domain/errors.ts'
 import type { ExchangeOrder, ExchangeTrade, OrderRequest } from '../port.ts'
 import type { SimAccount } from './sim-account.ts'
@@ -32,7 +33,7 @@ export class SimMatching {
     private readonly data: SimMarketData,
     private readonly account: SimAccount,
     private readonly events: MatchingEvents,
-    private readonly tradeSeq: { n: number },
+    private readonly tradeSeq: TradeIds,
     /** Closed orders remembered for look-ups and duplicate checks. */
     historyLimit = 200_000,
   ) {
@@ -148,7 +149,7 @@ export class SimMatching {
   private fill(s: SymbolMarket, v: SimOrder, price: number, amount: number, liquidity: 'maker' | 'taker', now: number): ExchangeTrade | null {
     if (amount <= 1e-12) return null
     const fee = this.account.settle(s.market, v, price, amount, liquidity)
-    const t: ExchangeTrade = { id: `t${++this.tradeSeq.n}`, price, amount, fee, takerOrMaker: liquidity, timestamp: now }
+    const t: ExchangeTrade = { id: `t${this.tradeSeq.next(s.market.symbol)}`, price, amount, fee, takerOrMaker: liquidity, timestamp: now }
     v.trades.push(t)
     v.filled += amount
     v.cost += price * amount

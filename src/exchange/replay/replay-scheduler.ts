@@ -1,9 +1,15 @@
 import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs'
 
+/** What the queue holds of an action: its current place, and how to run it. */
+interface Queued {
+  readonly seq: number
+  execute(): void
+}
+
 interface Entry {
   readonly at: number
   readonly seq: number
-  readonly action: ReplayAction<any>
+  readonly action: Queued
 }
 
 /** One scheduled piece of work; rescheduling moves it (its earlier place in the queue goes stale). */
@@ -61,7 +67,7 @@ export class ReplayScheduler implements SchedulerLike {
   }
 
   /** @internal queues `action` at now + delay; returns its place. */
-  enqueue(action: ReplayAction<any>, delay: number): number {
+  enqueue(action: Queued, delay: number): number {
     const e: Entry = { at: this.frame + Math.max(0, delay), seq: ++this.seq, action }
     const h = this.heap
     h.push(e)

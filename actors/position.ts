@@ -9,7 +9,8 @@ export interface PositionFigures {
   readonly realizedPnl: number
 }
 
-const EPS = 1e-12
+/** What is left of a position closed in several fills is float dust: 1e-12, or 1e-13 of the position (a 20,000-coin position sums to ~4e-12). */
+const dust = (pos: number): number => Math.max(1e-12, Math.abs(pos) * 1e-13)
 
 /**
  * Average-cost accounting of one fill: adding to a position moves the average; reducing it realizes
@@ -25,7 +26,7 @@ export function applyFill(p: PositionFigures, side: Side, price: number, amount:
   const closed = Math.min(Math.abs(pos), amount)
   const realized = p.realizedPnl + (price - p.avgPrice) * closed * Math.sign(pos)
   let next = pos + signed
-  if (Math.abs(next) < EPS) next = 0
+  if (Math.abs(next) < dust(pos)) next = 0
   const avgPrice = next === 0 ? 0 : Math.sign(next) === Math.sign(pos) ? p.avgPrice : price
   return { position: next, avgPrice, realizedPnl: realized }
 }

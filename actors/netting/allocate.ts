@@ -32,7 +32,7 @@ export function allocateLots(lots: number, weights: readonly number[], rank: rea
 
 /**
  * floor(x), tolerating floating-point dust just under a whole number — relative to x's size: with
- * 1e-8 lots a 10-coin amount is 1e9 lots, where a division lands up to ~1e-7 lots short.
+ * 1e-8 lots a 20,000-coin amount is 2e12 lots, where a division lands up to ~1e-4 lots short.
  */
 const floorDust = (x: number): number => Math.floor(x + Math.max(1e-9, Math.abs(x) * 1e-14))
 

@@ -1,4 +1,5 @@
 import type { Subscriber } from 'rxjs'
+import { lotsIn } from './allocate.ts'
 import type { AllocationKind } from '../../src/domain/netting.ts'
 import type { Order, OrderEvent, OrderUpdate } from '../../src/domain/order.ts'
 import { OrderTracker } from '../../streams/track-order.ts'
@@ -41,6 +42,15 @@ export class ChildOrder {
   get remaining(): number {
     const o = this.tracker.order
     return o.amount - o.filled
+  }
+
+  /**
+   * Whole lots not yet filled, counted from the amount and the fills (not from their float
+   * difference: 11.03691849 − 11.02450748 is 1241100.9999998 lots of 1e-8).
+   */
+  remainingLots(lot: number): number {
+    const o = this.tracker.order
+    return lotsIn(o.amount, lot) - lotsIn(o.filled, lot)
   }
 
   /** Applies one step; completes the action once the order is final. */

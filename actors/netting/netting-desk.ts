@@ -163,8 +163,8 @@ export class NettingDesk {
     const lot = m.lotSize
     const buys = pool.filter((c) => c.order.side === 'buy')
     const sells = pool.filter((c) => c.order.side === 'sell')
-    const buyLots = buys.map((c) => lotsIn(c.remaining, lot))
-    const sellLots = sells.map((c) => lotsIn(c.remaining, lot))
+    const buyLots = buys.map((c) => c.remainingLots(lot))
+    const sellLots = sells.map((c) => c.remainingLots(lot))
     const b = sum(buyLots)
     const s = sum(sellLots)
     const crossed = Math.min(b, s)
@@ -175,7 +175,7 @@ export class NettingDesk {
     for (const c of pool) {
       if (c.final) continue
       // The other side was crossed whole; dust under a lot (never the case for lot-grid children) cannot go anywhere: it ends.
-      if (c.order.side === netSide && lotsIn(c.remaining, lot) > 0) rest.push(c)
+      if (c.order.side === netSide && c.remainingLots(lot) > 0) rest.push(c)
       else c.end('netting: less than one lot left', now)
     }
     if (netLots === 0 || rest.length === 0) {
@@ -229,7 +229,7 @@ export class NettingDesk {
 
   private sendBlock(book: SymbolBook, side: Side, children: ChildOrder[], netLots: number, quote: Quote | undefined, price: number, now: number): void {
     const id = this.ctx.factory.blockId(book.index, ++book.blockSeq)
-    for (const c of children) c.wantLots = lotsIn(c.remaining, book.market.lotSize)
+    for (const c of children) c.wantLots = c.remainingLots(book.market.lotSize)
     const block = new Block(this, id, book.market, side, netLots, children, now)
     this.blocks.add(block)
     this.counts.blocks++

@@ -171,7 +171,9 @@ describe('shoal run (CLI)', () => {
     const run = d.prepare('select id, config from runs').get() as { id: string; config: string }
     expect(run.id).toMatch(/^run-/)
     expect(JSON.parse(run.config)).toMatchObject({ command: 'run', configFile: cfg, execution: { algo: 'chase' } })
-    expect((d.prepare('select count(*) n from orders').get() as { n: number }).n).toBe(s.orders.submitted)
+    // Orders the risk gate denied are stored too (status denied), never submitted.
+    expect((d.prepare("select count(*) n from orders where status <> 'denied'").get() as { n: number }).n).toBe(s.orders.submitted)
+    expect((d.prepare("select count(*) n from orders where status = 'denied'").get() as { n: number }).n).toBe(s.orders.denied)
     d.close()
   })
 })

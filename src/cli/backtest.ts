@@ -126,48 +126,55 @@ export async function runBacktestCommand(argv: string[], log: Logger, out: NodeJ
     },
   }
   let summary: Record<string, unknown>
-  if (wf !== null) {
-    const r = await walkForward(spec, { ...wf, top: Math.max(1, top), rankBy: by }, runOptions)
-    if (tty) out.write('\n')
-    for (const w of r.windows) {
-      await store.writeResults(resultRows(runId, `w${w.index}-train`, w.trainRows))
-      await store.writeResults(resultRows(runId, `w${w.index}-test`, w.testRows))
+  try {
+    if (wf !== null) {
+      const r = await walkForward(spec, { ...wf, top: Math.max(1, top), rankBy: by }, runOptions)
+      if (tty) out.write('\n')
+      for (const w of r.windows) {
+        await store.writeResults(resultRows(runId, `w${w.index}-train`, w.trainRows))
+        await store.writeResults(resultRows(runId, `w${w.index}-test`, w.testRows))
+      }
+      if (leaderboardPath !== null)
+        writeLeaderboard(
+          leaderboardPath,
+          r.windows.flatMap((w) => w.testRows.map((row) => ({ window: `w${w.index}-test`, ...row }))),
+        )
+      summary = {
+        kind: 'backtest',
+        runId,
+        walkForward: { train: v['walk-forward'], top, rankBy: by, windows: r.windows.map(({ trainRows: _a, testRows: _b, ...w }) => w), overall: r.overall },
+        strategies: r.runs[0]?.strategies ?? 0,
+        wallSec: Number(((performance.now() - t0) / 1000).toFixed(3)),
+        persist,
+        persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events },
+        dbPath: redactUrl(db),
+        leaderboard: leaderboardPath,
+      }
+      out.write(walkForwardText(r))
+    } else {
+      const result = await runBacktest(spec, runOptions)
+      if (tty) out.write('\n')
+      const ranked = rank(result.rows, by)
+      await store.writeResults(resultRows(runId, 'all', ranked))
+      if (leaderboardPath !== null) writeLeaderboard(leaderboardPath, ranked)
+      summary = {
+        kind: 'backtest',
+        runId,
+        ...result.figures,
+        rankBy: by,
+        top: ranked.slice(0, top),
+        persist,
+        persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events },
+        dbPath: redactUrl(db),
+        leaderboard: leaderboardPath,
+      }
+      out.write(leaderboardText(ranked.slice(0, top), by, result.rows.length))
     }
-    if (leaderboardPath !== null)
-      writeLeaderboard(
-        leaderboardPath,
-        r.windows.flatMap((w) => w.testRows.map((row) => ({ window: `w${w.index}-test`, ...row }))),
-      )
-    summary = {
-      kind: 'backtest',
-      runId,
-      walkForward: { train: v['walk-forward'], top, rankBy: by, windows: r.windows.map(({ trainRows: _a, testRows: _b, ...w }) => w), overall: r.overall },
-      strategies: r.runs[0]?.strategies ?? 0,
-      wallSec: Number(((performance.now() - t0) / 1000).toFixed(3)),
-      persist,
-      persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events },
-      dbPath: redactUrl(db),
-      leaderboard: leaderboardPath,
-    }
-    out.write(walkForwardText(r))
-  } else {
-    const result = await runBacktest(spec, runOptions)
-    if (tty) out.write('\n')
-    const ranked = rank(result.rows, by)
-    await store.writeResults(resultRows(runId, 'all', ranked))
-    if (leaderboardPath !== null) writeLeaderboard(leaderboardPath, ranked)
-    summary = {
-      kind: 'backtest',
-      runId,
-      ...result.figures,
-      rankBy: by,
-      top: ranked.slice(0, top),
-      persist,
-      persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events },
-      dbPath: redactUrl(db),
-      leaderboard: leaderboardPath,
-    }
-    out.write(leaderboardText(ranked.slice(0, top), by, result.rows.length))
+  } catch (err) {
+    // The run stays on record as failed, with why (nothing was accepted that is not written).
+    await store.endRun({ kind: 'backtest', runId, failed: err instanceof Error ? err.message : String(err) }, Date.now())
+    await store.close()
+    throw err
   }
   await store.endRun(summary, Date.now())
   await store.close()

@@ -119,8 +119,8 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
     strategies: specs,
     scheduler,
     store: o.persist === 'summary' || o.store === null ? undefined : o.store,
-    // Windows of virtual time: one bar, so an idle stretch costs a few timer runs, not thousands.
-    sinkWindowMs: bar,
+    // Windows of virtual time: an hour (at least a bar), so batches are large and an idle stretch costs a few timer runs.
+    sinkWindowMs: Math.max(bar, 3_600_000),
     sinkMaxBatch: 5_000,
     maxQueuedEvents: Number.MAX_SAFE_INTEGER,
     risk,
@@ -163,10 +163,13 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
   if (!first.done) step(first.value)
   for await (const e of feed) {
     step(e)
-    if ((events & 4095) === 0) {
-      o.progress?.({ ts: e.ts, bars, events })
+    if ((events & 255) === 0) {
+      if ((events & 4095) === 0) o.progress?.({ ts: e.ts, bars, events })
       const p = engine.persistence
-      // The store sets the pace when it falls behind: an entry never waits on it, so results cannot depend on its speed.
+      // The replay never leaves the microtask queue by itself: let the store's answers in, so its
+      // writer keeps working while the replay runs. When it falls behind, the store sets the pace
+      // (an entry never waits on it, so results cannot depend on its speed).
+      if (p !== null && p.queued > 0) await new Promise((r) => setImmediate(r))
       while (p !== null && p.queued > STORE_BEHIND) await new Promise((r) => setImmediate(r))
     }
   }

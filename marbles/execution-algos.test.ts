@@ -1,7 +1,8 @@
 import { asyncScheduler, map, type Observable } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_ALGO_OPTIONS, type AlgoContext, type AlgoJob, type AlgoOptions, type ExecutionReport } from '../actors/algos/algo.ts'
+import { DEFAULT_ALGO_OPTIONS, type AlgoContext, type AlgoJob, type AlgoOptions, type ExecutionReport, type MidMotion } from '../actors/algos/algo.ts'
+import { adaptiveChase } from '../actors/algos/adaptive-chase.ts'
 import { chaseLimit, pegged } from '../actors/algos/algos.ts'
 import type { Market, Quote } from '../src/domain/market.ts'
 import { newOrder, type Order } from '../src/domain/order.ts'
@@ -29,7 +30,13 @@ const report = (id: string, type: 'limit' | 'market', price: number | null, stat
   trades: fill ? [{ id: `t-${id}`, price: fill.price, amount: fill.amount, fee: 0.01, takerOrMaker: fill.maker ? 'maker' : 'taker', timestamp: 0 }] : [],
 })
 
-function rig(cold: (m: string, v?: Record<string, unknown>) => Observable<unknown>, quotes$: Observable<Quote>, updates$: Observable<OrderReport>, opts: Partial<AlgoOptions> = {}) {
+function rig(
+  cold: (m: string, v?: Record<string, unknown>) => Observable<unknown>,
+  quotes$: Observable<Quote>,
+  updates$: Observable<OrderReport>,
+  opts: Partial<AlgoOptions> = {},
+  motion?: MidMotion,
+) {
   const placed: string[] = []
   const reports: ExecutionReport[] = []
   const venue: ExchangePort = silentVenue({
@@ -48,6 +55,7 @@ function rig(cold: (m: string, v?: Record<string, unknown>) => Observable<unknow
   const ctx: AlgoContext = {
     exec: { exchange: venue, orderUpdates: hub, scheduler: asyncScheduler, orderTimeoutMs: 1_000_000, maxAttempts: 3, retryDelayMs: 10 },
     quotes: () => quotes$,
+    trend: () => motion,
     scheduler: asyncScheduler,
     // Ticks here are 100 bps of the price, so the run-away guard is set wide unless a test says otherwise.
     options: { ...DEFAULT_ALGO_OPTIONS, maxWorkMs: 50, maxSlippageBps: 1_000, ...opts },
@@ -133,6 +141,7 @@ describe('chaseLimit', () => {
         requested: 1,
         filled: 1,
         arrivalMid: 100.5,
+        endMid: 100.5,
         avgPrice: 100,
         makerAmount: 1,
         takerAmount: 0,
@@ -213,5 +222,70 @@ describe('pegged', () => {
       })
     })
     expect(placed).toEqual(['o1:limit:98', 'o2:limit:102'])
+  })
+})
+
+describe('adaptive chase', () => {
+  // Ticks here are 1 % of the price: the run-away cut is set wide unless a test is about it.
+  const wide = { cutBps: 10_000 }
+  const types = { s: 'OrderSubmitted', a: 'OrderAccepted', q: 'OrderCancelRequested', c: 'OrderCanceled', S: 'OrderSubmitted', A: 'OrderAccepted', f: 'OrderFilled' }
+
+  it('rests at the touch and does not follow it away: it waits for the market to come back, then the fallback', () => {
+    let out: { placed: string[]; reports: ExecutionReport[] } = { placed: [], reports: [] }
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      const quotes = hot<Quote>('------b', { b: q(101) }) // outbid by a tick: the plain chase would re-price here
+      const r = rig(cold, quotes, hot<OrderReport>('-'), { ...wide, maxWorkMs: 20 })
+      out = r
+      expectObservable(adaptiveChase(r.ctx, r.job).pipe(map((e) => e.type))).toBe('s---a 15ms q(cS)(Af|)', types)
+    })
+    expect(out.placed).toEqual(['o1:limit:100', 'o2:market:mkt'])
+    expect(out.reports[0]).toMatchObject({ algo: 'adaptive', amendments: 0, endMid: 101.5 })
+  })
+
+  it('takes the rest at market once the touch has run cutBps against us — even with fallback "cancel"', () => {
+    let placed: string[] = []
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      const quotes = hot<Quote>('------b', { b: q(102) }) // bid 100 → 102: ~199 bps against a buyer
+      const r = rig(cold, quotes, hot<OrderReport>('-'), { cutBps: 150, fallback: 'cancel', maxWorkMs: 1_000 })
+      placed = r.placed
+      expectObservable(adaptiveChase(r.ctx, r.job).pipe(map((e) => e.type))).toBe('s---a-q(cS)(Af|)', types)
+    })
+    expect(placed).toEqual(['o1:limit:100', 'o2:market:mkt'])
+  })
+
+  it('takes at once when the symbol is trending against us by more than resting saves', () => {
+    let placed: string[] = []
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      // Saving: half the spread (~50 bps here) + the fee gap (3 bps); the drift brings 50 bps/s × 3 s against a buyer.
+      const r = rig(cold, hot<Quote>('-'), hot<OrderReport>('-'), wide, { driftBpsPerS: 50, driftErrBpsPerS: 5, volBpsPerSqrtS: 10 })
+      placed = r.placed
+      expectObservable(adaptiveChase(r.ctx, r.job).pipe(map((e) => e.type))).toBe('s---(af|)', { s: 'OrderSubmitted', a: 'OrderAccepted', f: 'OrderFilled' })
+    })
+    expect(placed).toEqual(['o1:market:mkt'])
+  })
+
+  it('keeps resting when the drift is noise (within trendZ standard errors) or runs our way, however volatile', () => {
+    for (const motion of [
+      { driftBpsPerS: 50, driftErrBpsPerS: 100, volBpsPerSqrtS: 10 },
+      { driftBpsPerS: -50, driftErrBpsPerS: 5, volBpsPerSqrtS: 10_000 },
+    ]) {
+      let placed: string[] = []
+      newScheduler().run(({ cold, hot, expectObservable }) => {
+        const r = rig(cold, hot<Quote>('-'), hot<OrderReport>('-'), { ...wide, maxWorkMs: 1_000 }, motion)
+        placed = r.placed
+        expectObservable(adaptiveChase(r.ctx, r.job).pipe(map((e) => e.type)), '^-------!').toBe('s---a', { s: 'OrderSubmitted', a: 'OrderAccepted' })
+      })
+      expect(placed).toEqual(['o1:limit:100'])
+    }
+  })
+
+  it('takes when the market is too volatile for a resting order to pay', () => {
+    let placed: string[] = []
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      const r = rig(cold, hot<Quote>('-'), hot<OrderReport>('-'), wide, { driftBpsPerS: 0, driftErrBpsPerS: 5, volBpsPerSqrtS: 1_000 })
+      placed = r.placed
+      expectObservable(adaptiveChase(r.ctx, r.job).pipe(map((e) => e.type))).toBe('s---(af|)', { s: 'OrderSubmitted', a: 'OrderAccepted', f: 'OrderFilled' })
+    })
+    expect(placed).toEqual(['o1:market:mkt'])
   })
 })

@@ -8,6 +8,7 @@ import { DEFAULT_ALGO_OPTIONS, type AlgoName } from '../actors/algos/algo.ts'
 import { Engine } from '../src/engine/engine.ts'
 import { sizeForNotional } from '../src/engine/sizing.ts'
 import { SimExchange } from '../src/exchange/sim/sim-exchange.ts'
+import { executionCosts } from '../src/report/execution-costs.ts'
 import { openStore } from '../src/store/database.ts'
 import { OrderStore } from '../src/store/order-store.ts'
 import { signalSchedule } from '../streams/signal-schedule.ts'
@@ -84,5 +85,34 @@ describe('chase-limit execution through the engine (virtual time, SQLite)', () =
     expect(market.makerShare).toBe(0)
     expect(market.fillRate).toBe(1)
     expect(chase.fees).toBeLessThan(market.fees * 0.9)
+  })
+
+  it('adaptive chase: stores total cost per work, and `shoal report --executions` recomputes the summary from the rows', async () => {
+    const { engine, path } = await run('adaptive')
+    const s = engine.execution!.summary()
+    expect(s.works).toBeGreaterThan(500)
+    expect(s.makerShare).toBeGreaterThan(0.2)
+    // Cost = slippage + fees, on every work with fills.
+    expect(s.costBps.avg).toBeCloseTo(s.slippageBps.avg + s.feesBps, 1)
+    const d = new BetterSqlite3(path, { readonly: true })
+    const rows = d.prepare('select side, arrival_mid, avg_price, filled, requested, fees, slippage_bps, cost_bps, end_mid, opportunity_bps from executions').all() as Record<
+      string,
+      number | string | null
+    >[]
+    expect(rows).toHaveLength(s.works)
+    for (const r of rows) {
+      if (r.avg_price === null) expect(r.cost_bps).toBeNull()
+      else expect(r.cost_bps as number).toBeCloseTo((r.slippage_bps as number) + ((r.fees as number) / ((r.avg_price as number) * (r.filled as number))) * 1e4, 9)
+      expect(r.end_mid).not.toBeNull()
+      if ((r.filled as number) >= (r.requested as number)) expect(r.opportunity_bps).toBeNull()
+    }
+    d.close()
+    const conn = await openStore(path)
+    const [row] = await executionCosts(conn.db)
+    await conn.db.destroy()
+    expect(row).toMatchObject({ algo: 'adaptive', symbol: '*', works: s.works })
+    expect(row!.costAvg).toBeCloseTo(s.costBps.avg, 2)
+    expect(row!.slippageAvg).toBeCloseTo(s.slippageBps.avg, 2)
+    expect(row!.makerShare).toBeCloseTo(s.makerShare, 2)
   })
 })

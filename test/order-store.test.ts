@@ -44,7 +44,16 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
   describe(`OrderStore on ${dialect}`, () => {
     it('migrates an empty database, then writes each order once at its latest state, with its fills and every event', async () => {
       const store = await open('r1')
-      expect(await store.migrate()).toEqual(['001_orders_fills', '002_runs_events_positions', '003_position_marks', '004_executions', '005_run_lineage', '006_netting', '007_backtests'])
+      expect(await store.migrate()).toEqual([
+        '001_orders_fills',
+        '002_runs_events_positions',
+        '003_position_marks',
+        '004_executions',
+        '005_run_lineage',
+        '006_netting',
+        '007_backtests',
+        '008_execution_cost',
+      ])
       expect(await store.migrate()).toEqual([])
       await store.startRun({ strategies: 2 }, 500)
       const events = [...lifecycle('a', 3), ...lifecycle('b', 1)]
@@ -213,7 +222,7 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
           exchange_id: null,
         } as never)
         .execute()
-      expect(await store.migrate()).toEqual(['002_runs_events_positions', '003_position_marks', '004_executions', '005_run_lineage', '006_netting', '007_backtests'])
+      expect(await store.migrate()).toEqual(['002_runs_events_positions', '003_position_marks', '004_executions', '005_run_lineage', '006_netting', '007_backtests', '008_execution_cost'])
       expect(await store.conn.db.selectFrom('orders').select(['id', 'run_id', 'filled']).execute()).toEqual([{ id: 'old', run_id: null, filled: 1 }])
       await store.close()
     })

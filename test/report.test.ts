@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { newOrder, type Fill, type OrderEvent } from '../src/domain/order.ts'
 import { evolveOrder } from '../src/domain/order-state.ts'
+import type { ExecutionReport } from '../src/domain/execution-report.ts'
 import { candles, parseInterval } from '../src/report/candles.ts'
+import { executionCosts } from '../src/report/execution-costs.ts'
 import { strategyReport } from '../src/report/strategy-report.ts'
 import { openStore, type StoreConnection } from '../src/store/database.ts'
 import { OrderStore } from '../src/store/order-store.ts'
@@ -122,6 +124,49 @@ for (const [dialect, open] of Object.entries(DIALECTS)) {
       ])
       expect(await candles(store.conn.db, 'BTC/USDT', parseInterval('2m'))).toMatchObject([{ ts: 0, open: 10, close: 9, volume: 4 }, { ts: 120_000, volume: 3 }, { ts: 240_000 }])
       expect(await candles(store.conn.db, 'ETH/USDT', 60_000)).toEqual([])
+      await store.close()
+    })
+
+    it('executions: total cost, opportunity and shortfall per algorithm and symbol, from the stored rows', async () => {
+      const store = new OrderStore(await open(), 'x')
+      await store.migrate()
+      await store.startRun({}, 0)
+      const w = (symbol: string, side: 'buy' | 'sell', filled: number, avgPrice: number | null, fees: number, endMid: number): ExecutionReport => ({
+        algo: 'adaptive',
+        symbol,
+        side,
+        requested: 2,
+        filled,
+        arrivalMid: 100,
+        endMid,
+        avgPrice,
+        makerAmount: filled,
+        takerAmount: 0,
+        fees,
+        timeToFillMs: filled > 0 ? 100 : null,
+        amendments: 0,
+      })
+      await store.writeExecutions([
+        w('BTC/USDT', 'buy', 2, 100.05, 0.04002, 100), // +5 slippage +2 fees = 7
+        w('BTC/USDT', 'sell', 2, 100.05, 0.04002, 100), // −5 + 2 = −3
+        w('ETH/USDT', 'buy', 1, 100, 0.02, 100.3), // 0 + 2 = 2; half left while the mid ran 30 bps away
+      ])
+      await store.writeExecutions([{ ...w('ETH/USDT', 'buy', 2, 100.05, 0.04002, 100), algo: 'market' }])
+      const rows = await executionCosts(store.conn.db, { bySymbol: true })
+      expect(rows.map((r) => [r.algo, r.symbol, r.works])).toEqual([
+        ['adaptive', 'BTC/USDT', 2],
+        ['adaptive', 'ETH/USDT', 1],
+        ['market', 'ETH/USDT', 1],
+      ])
+      expect(rows[0]!.costAvg).toBeCloseTo(2, 3)
+      expect(rows[0]!.costP95).toBeCloseTo(7, 3)
+      expect(rows[1]).toMatchObject({ fillRate: 0.5, unfilledWorks: 1, costAvg: 2, opportunityAvg: 30, shortfallAvg: 16 })
+      const all = await executionCosts(store.conn.db, { runId: 'x' })
+      expect(all.map((r) => [r.algo, r.works])).toEqual([
+        ['adaptive', 3],
+        ['market', 1],
+      ])
+      expect(await executionCosts(store.conn.db, { runId: 'nobody' })).toEqual([])
       await store.close()
     })
   })

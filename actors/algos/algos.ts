@@ -5,6 +5,7 @@ import { roundTo } from '../../src/util/numbers.ts'
 import { runOrder } from '../order-action.ts'
 import type { AlgoContext, AlgoJob, AlgoName, ExecutionAlgo } from './algo.ts'
 import { workOrder } from './working-order.ts'
+import { adaptiveChase } from './adaptive-chase.ts'
 
 const mid = (q: Quote) => (q.bid + q.ask) / 2
 const touch = (job: AlgoJob, q: Quote) => (job.side === 'buy' ? q.bid : q.ask)
@@ -39,6 +40,7 @@ export const market: ExecutionAlgo = (ctx, job) =>
           requested: job.amount,
           filled,
           arrivalMid: mid(job.arrival),
+          endMid: mid(ctx.book?.(job.market.symbol) ?? job.arrival),
           avgPrice: filled > 0 ? cost / filled : null,
           makerAmount: 0,
           takerAmount: filled,
@@ -86,6 +88,6 @@ export const pegged: ExecutionAlgo = (ctx, job) => {
   return workOrder(ctx, job, { algo: 'peg', price: target, reprice: (current, q) => Math.abs(target(q) - current) >= tick - 1e-12 })
 }
 
-export const ALGOS: Record<AlgoName, ExecutionAlgo> = { market, limit, chase: chaseLimit, peg: pegged }
+export const ALGOS: Record<AlgoName, ExecutionAlgo> = { market, limit, chase: chaseLimit, adaptive: adaptiveChase, peg: pegged }
 
 export type { AlgoContext }

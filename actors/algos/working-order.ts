@@ -11,8 +11,10 @@ export interface Pricing {
   price(q: Quote): number
   /** Whether to replace an order resting at `current` given this book. */
   reprice(current: number, q: Quote): boolean
-  /** Whether the book has moved so far against us that we stop working passively. */
+  /** Whether the book has moved so far against us that we stop working passively (then the fallback). */
   tooFar?(q: Quote): boolean
+  /** Whether to stop resting and take the rest now, as a market order whatever the fallback (an algorithm's own decision). */
+  take?(q: Quote, now: number): boolean
 }
 
 const EPS = 1e-9
@@ -21,7 +23,8 @@ const EPS = 1e-9
  * Works one order with limit orders, one live at a time: place at `price`, and when the book moves
  * (`reprice`) cancel it and — only once it is final — place the remainder at the new price. When
  * `maxWorkMs` passes or the book runs away (`tooFar`), the fallback sends the rest as a market order
- * or gives up. Every order passes the risk gate. Completes when nothing is left to do.
+ * or gives up; when the pricing decides to `take`, the rest goes at market. Every order passes the
+ * risk gate. Completes when nothing is left to do.
  */
 export function workOrder(ctx: AlgoContext, job: AlgoJob, pricing: Pricing): Observable<OrderEvent> {
   return new Observable<OrderEvent>((out) => new Work(ctx, job, pricing, out).start())
@@ -33,6 +36,8 @@ class Work {
   private liveSub: Subscription | null = null
   private cancelling = false
   private fallingBack = false
+  /** The rest goes at market whatever the fallback says. */
+  private taking = false
   private done = false
   private quote: Quote
   private quoteSub: Subscription | null = null
@@ -60,7 +65,8 @@ class Work {
   start(): () => void {
     this.quoteSub = this.ctx.quotes(this.job.market.symbol).subscribe((q) => this.onQuote(q))
     this.timer = this.ctx.scheduler.schedule(() => this.fallBack(), this.ctx.options.maxWorkMs)
-    if (this.pricing.tooFar?.(this.quote)) this.fallBack()
+    if (this.shouldTake(this.quote)) this.takeRest()
+    else if (this.pricing.tooFar?.(this.quote)) this.fallBack()
     else this.place(this.pricing.price(this.quote))
     return () => this.stop()
   }
@@ -104,6 +110,7 @@ class Work {
     if (this.done) return
     if (this.remaining <= EPS * this.job.amount || this.ctx.stopping?.()) return this.finish()
     if (this.fallingBack) return this.marketRest()
+    if (this.shouldTake(this.quote)) return this.takeRest()
     if (this.pricing.tooFar?.(this.quote)) return this.fallBack()
     this.place(this.pricing.price(this.quote))
   }
@@ -111,8 +118,20 @@ class Work {
   private onQuote(q: Quote): void {
     this.quote = q
     if (this.done || this.cancelling || this.live === null || this.live.price === null) return
-    if (this.pricing.tooFar?.(q)) this.fallBack()
+    if (this.shouldTake(q)) this.takeRest()
+    else if (this.pricing.tooFar?.(q)) this.fallBack()
     else if (this.pricing.reprice(this.live.price, q)) this.cancelLive()
+  }
+
+  private shouldTake(q: Quote): boolean {
+    return this.pricing.take?.(q, this.ctx.scheduler.now()) === true
+  }
+
+  /** The pricing decided to take: cancel what rests, then the rest at market. */
+  private takeRest(): void {
+    if (this.done || this.fallingBack) return
+    this.taking = true
+    this.fallBack()
   }
 
   private fallBack(): void {
@@ -123,7 +142,7 @@ class Work {
   }
 
   private marketRest(): void {
-    if (this.ctx.options.fallback === 'cancel' || this.remaining <= EPS * this.job.amount) return this.finish()
+    if ((this.ctx.options.fallback === 'cancel' && !this.taking) || this.remaining <= EPS * this.job.amount) return this.finish()
     this.fallingBack = true
     const order = this.job.newOrder('market', this.remaining, null)
     this.send(order)
@@ -159,6 +178,7 @@ class Work {
       requested: this.job.amount,
       filled: this.filled,
       arrivalMid: (this.job.arrival.bid + this.job.arrival.ask) / 2,
+      endMid: (this.quote.bid + this.quote.ask) / 2,
       avgPrice: this.filled > 0 ? this.cost / this.filled : null,
       makerAmount: this.maker,
       takerAmount: this.taker,

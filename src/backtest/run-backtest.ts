@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { AlgoName, AlgoOptions } from '../../actors/algos/algo.ts'
+import type { ExecutionMetrics } from '../engine/execution-metrics.ts'
 import type { NettingOptions } from '../../actors/netting/netting-desk.ts'
 import type { RiskLimits } from '../../actors/risk/limits.ts'
 import { RiskManager } from '../../actors/risk/risk-manager.ts'
@@ -25,6 +26,8 @@ export interface BacktestSpec {
   /** Default: next-open for candles, trades for prints. */
   readonly fill?: FillModel
   readonly feeRate: number
+  /** Makers' fee rate, when it differs from feeRate. */
+  readonly makerFeeRate?: number
   readonly slippageBps: number
   readonly lotSize?: number
   readonly tickSize?: number
@@ -57,6 +60,8 @@ export interface BacktestResult {
     readonly to: string | null
     readonly fill: FillModel
     readonly netting: ReturnType<typeof nettingSummary> | null
+    /** Execution quality (total cost, slippage, fees…) when an algorithm other than market orders worked the orders. */
+    readonly execution: ReturnType<ExecutionMetrics['summary']> | null
     readonly risk: unknown
     readonly unpersistedEvents: number
     readonly failedActors: number
@@ -86,7 +91,7 @@ export async function openSources(spec: Pick<BacktestSpec, 'sources' | 'fill' | 
   const opened = await Promise.all(spec.sources.map((s) => openSource(s, spec.from, spec.to)))
   const kinds = new Set(opened.map((o) => o.kind))
   const fill = spec.fill ?? (kinds.has('candles') ? 'next-open' : 'trades')
-  if (fill === 'trades' && kinds.has('candles')) throw new ConfigError('exchange.fill', 'trades fills need trade data; the data has candles (use next-open or close)')
+  if ((fill === 'trades' || fill === 'book') && kinds.has('candles')) throw new ConfigError('exchange.fill', `${fill} fills need trade data; the data has candles (use next-open or close)`)
   return { opened, fill }
 }
 
@@ -108,7 +113,7 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
   const startTs = first.done ? 0 : first.value.ts
   // The clock starts at the data: periodic work (risk marks, sink windows) runs from there, not from 1970.
   const scheduler = new ReplayScheduler(startTs)
-  const exchange = new ReplayExchange({ markets, fill, feeRate: spec.feeRate, slippageBps: spec.slippageBps, scheduler })
+  const exchange = new ReplayExchange({ markets, fill, feeRate: spec.feeRate, makerFeeRate: spec.makerFeeRate, slippageBps: spec.slippageBps, scheduler })
   const specs = spec.strategies(markets)
   const bar = Math.min(...opened.map((s) => s.timeframeMs ?? 60_000))
   const risk = spec.risk === null ? undefined : new RiskManager(spec.risk, markets, startTs, o.log)
@@ -203,6 +208,7 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
       to: first.done ? null : new Date(lastTs).toISOString(),
       fill,
       netting: engine.desk === null ? null : nettingSummary(engine.desk.counts),
+      execution: engine.execution?.summary() ?? null,
       risk: risk?.summary() ?? null,
       unpersistedEvents: engine.persistence === null ? 0 : engine.persistence.counts.accepted - engine.persistence.counts.written,
       failedActors: t.failedActors,

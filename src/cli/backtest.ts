@@ -98,6 +98,7 @@ export async function runBacktestCommand(argv: string[], log: Logger, out: NodeJ
     sources: x.data,
     fill: x.fill,
     feeRate: x.feeRate,
+    makerFeeRate: x.makerFeeRate,
     slippageBps: x.slippageBps,
     lotSize: x.lotSize,
     tickSize: x.tickSize,

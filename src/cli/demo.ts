@@ -42,6 +42,13 @@ export const DEMO_FLAGS = {
   fallback: { type: 'string', default: 'market' },
   'peg-offset': { type: 'string', default: '0' },
   'peg-to': { type: 'string', default: 'best' },
+  'inside-share': { type: 'string' },
+  'cut-bps': { type: 'string' },
+  'trend-horizon-ms': { type: 'string' },
+  'trend-z': { type: 'string' },
+  'vol-take': { type: 'string' },
+  'imbalance-take': { type: 'string' },
+  'follow-touch': { type: 'boolean' },
   netting: { type: 'boolean' },
   'net-window-ms': { type: 'string', default: '0' },
   'net-hold-ms': { type: 'string', default: '5000' },
@@ -97,11 +104,19 @@ export const DEMO_HELP = `shoal demo — seed 000's experiment: many strategies 
   --positions-every S store every strategy's position when it changed, every S seconds (default 60)
 
 execution:
-  --execution ALGO          market | limit | chase | peg (default market)
-  --work-ms MS              limit/chase/peg: how long to work an order before the fallback (default 10000)
+  --execution ALGO          market | limit | chase | adaptive | peg (default market)
+  --work-ms MS              limit/chase/adaptive/peg: how long to work an order before the fallback (default 10000)
   --max-slippage-bps B      chase: stop chasing once the touch ran this far against us (default 25)
   --fallback F              market (send the rest at market) | cancel (give up) (default market)
   --peg-offset T, --peg-to best|mid   peg: ticks on the passive side of the reference (default 0, best)
+  adaptive (rests, and takes when the book is leaving; defaults tuned on the execution-cost bench):
+  --inside-share X          how far into the spread to rest, 0 = our touch … 1 = a tick short of the far one (default 0)
+  --cut-bps B               take once our touch ran B bps against us since arrival (default 25)
+  --trend-horizon-ms MS     take when the drift against us over MS exceeds what resting saves (default 3000; 0 = off)
+  --trend-z Z               … and the drift is Z standard errors from zero (default 1)
+  --vol-take K              take when a second's volatility is K × what resting saves (default 4; 0 = off)
+  --imbalance-take X        take when the book leans X to our side, (ours − far) / both (default 0.6)
+  --follow-touch            re-price to follow the touch when it moves away (default: wait for it to come back)
   --netting                 net the strategies' orders per symbol into block orders (crossing internally)
   --net-window-ms MS        children arriving within MS net together (default 0: the same sweep or tick)
   --net-hold-ms MS          a net below the venue minimum waits this long for more (default 5000)
@@ -202,6 +217,13 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
         fallback: choiceFlag(v.fallback, '--fallback', ['market', 'cancel'] as const),
         pegOffsetTicks: intFlag(v['peg-offset'], '--peg-offset', 0, 1_000_000),
         pegTo: choiceFlag(v['peg-to'], '--peg-to', ['best', 'mid'] as const),
+        ...optional('insideShare', v['inside-share'], (x) => numFlag(x, '--inside-share', 0, 1)),
+        ...optional('cutBps', v['cut-bps'], (x) => numFlag(x, '--cut-bps', 0)),
+        ...optional('trendHorizonMs', v['trend-horizon-ms'], (x) => numFlag(x, '--trend-horizon-ms', 0)),
+        ...optional('trendZ', v['trend-z'], (x) => numFlag(x, '--trend-z', 0)),
+        ...optional('volTake', v['vol-take'], (x) => numFlag(x, '--vol-take', 0)),
+        ...optional('imbalanceTake', v['imbalance-take'], (x) => numFlag(x, '--imbalance-take', 0, 1)),
+        ...(v['follow-touch'] === true ? { followTouch: true } : {}),
       },
     },
     netting:
@@ -316,3 +338,8 @@ export async function runDemo(c: DemoConfig, log: Logger, out: NodeJS.WriteStrea
 }
 
 export { StoreDownError } from './session.ts'
+
+/** `{ [key]: parse(raw) }` when the flag was given, else nothing (the algorithm's default applies). */
+function optional<K extends string>(key: K, raw: string | boolean | undefined, parse: (x: string) => number): { [P in K]?: number } {
+  return raw === undefined ? {} : ({ [key]: parse(String(raw)) } as { [P in K]?: number })
+}

@@ -93,6 +93,9 @@ export function riskLimitsOf(c: ShoalConfig, r: RiskConfig, file: string): RiskL
   )
 }
 
+/** The adaptive chase's knobs, named alike in config files and AlgoOptions. */
+const ADAPTIVE_KEYS = ['insideShare', 'cutBps', 'trendHorizonMs', 'trendZ', 'volTake', 'imbalanceTake', 'followTouch'] as const
+
 /** The execution algorithm and netting a config file sets. */
 export function executionOf(c: ShoalConfig): Pick<SessionConfig, 'execution' | 'netting'> {
   const e = c.execution
@@ -106,6 +109,7 @@ export function executionOf(c: ShoalConfig): Pick<SessionConfig, 'execution' | '
         ...(e.fallback !== undefined ? { fallback: e.fallback } : {}),
         ...(e.pegOffsetTicks !== undefined ? { pegOffsetTicks: e.pegOffsetTicks } : {}),
         ...(e.pegTo !== undefined ? { pegTo: e.pegTo } : {}),
+        ...Object.fromEntries(ADAPTIVE_KEYS.filter((k) => e[k] !== undefined).map((k) => [k, e[k]])),
       },
     },
     netting:

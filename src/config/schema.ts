@@ -93,9 +93,11 @@ export const configSchema = z
                 .strict(),
             )
             .min(1),
-          /** next-open (default for candles), close, or trades (trade data only). */
+          /** next-open (default for candles), close, trades or book (trade data only). */
           fill: z.enum(FILL_MODELS as [FillModel, ...FillModel[]]).optional(),
           feeRate: z.number().min(0).max(0.1).default(0.001),
+          /** Makers' fee rate when it differs from feeRate (the takers'). */
+          makerFeeRate: z.number().min(0).max(0.1).optional(),
           slippageBps: z.number().min(0).max(1_000).default(0),
           lotSize: positive.optional(),
           tickSize: positive.optional(),
@@ -174,6 +176,13 @@ export const configSchema = z
         fallback: z.enum(['market', 'cancel']).optional(),
         pegOffsetTicks: z.number().int().min(0).optional(),
         pegTo: z.enum(['best', 'mid']).optional(),
+        insideShare: z.number().min(0).max(1).optional(),
+        cutBps: z.number().min(0).optional(),
+        trendHorizonMs: z.number().min(0).optional(),
+        trendZ: z.number().min(0).optional(),
+        volTake: z.number().min(0).optional(),
+        imbalanceTake: z.number().min(0).max(1).optional(),
+        followTouch: z.boolean().optional(),
         netting: z.boolean().optional(),
         netWindowMs: z.number().min(0).max(3_600_000).optional(),
         netHoldMs: z.number().min(0).max(86_400_000).optional(),

@@ -1,6 +1,6 @@
 import type { Side } from './market.ts'
 
-export type AlgoName = 'market' | 'limit' | 'chase' | 'peg'
+export type AlgoName = 'market' | 'limit' | 'chase' | 'adaptive' | 'peg'
 
 /** How one piece of work went, for execution metrics. */
 export interface ExecutionReport {
@@ -14,9 +14,12 @@ export interface ExecutionReport {
   readonly filled: number
   /** Mid price when the intent arrived. */
   readonly arrivalMid: number
+  /** Mid price when the work ended (values an unfilled remainder); null when no book was known. */
+  readonly endMid?: number | null
   readonly avgPrice: number | null
   readonly makerAmount: number
   readonly takerAmount: number
+  /** In the quote currency. */
   readonly fees: number
   /** From the start of the work to its last fill (null without fills). */
   readonly timeToFillMs: number | null
@@ -24,7 +27,50 @@ export interface ExecutionReport {
   readonly amendments: number
 }
 
+/** Signed move from the arrival mid to `price` for this side, bps: positive = worse (paid up to buy, sold lower). */
+const against = (r: ExecutionReport, price: number): number => ((r.side === 'buy' ? price - r.arrivalMid : r.arrivalMid - price) / r.arrivalMid) * 1e4
+
 /** Slippage of a report's average fill against the arrival mid, in bps; positive = worse than the mid. */
 export function slippageBps(r: ExecutionReport): number | null {
-  return r.avgPrice === null || r.arrivalMid <= 0 ? null : ((r.side === 'buy' ? r.avgPrice - r.arrivalMid : r.arrivalMid - r.avgPrice) / r.arrivalMid) * 1e4
+  return r.avgPrice === null || r.arrivalMid <= 0 ? null : against(r, r.avgPrice)
+}
+
+/** Fees in bps of the filled notional. */
+export function feesBps(r: ExecutionReport): number | null {
+  return r.avgPrice === null || r.filled <= 0 ? null : (r.fees / (r.avgPrice * r.filled)) * 1e4
+}
+
+/**
+ * Total cost of what was filled, bps of filled notional: slippage against the arrival mid plus fees
+ * (Perold's implementation shortfall on the executed part). Null without fills.
+ */
+export function costBps(r: ExecutionReport): number | null {
+  const s = slippageBps(r)
+  const f = feesBps(r)
+  return s === null || f === null ? null : s + f
+}
+
+/** The share of the request left unfilled (0 … 1). */
+export const unfilledShare = (r: ExecutionReport): number => (r.requested > 0 ? Math.max(0, r.requested - r.filled) / r.requested : 0)
+
+/**
+ * Opportunity cost of the unfilled remainder: how far the mid moved against us from arrival to the
+ * end of the work, bps per unit left undone. Null when everything filled or no end mid is known.
+ */
+export function opportunityBps(r: ExecutionReport): number | null {
+  if (unfilledShare(r) <= 1e-9 || r.endMid === undefined || r.endMid === null || r.arrivalMid <= 0) return null
+  return against(r, r.endMid)
+}
+
+/**
+ * Perold's whole implementation shortfall in bps of the paper notional (requested × arrival mid):
+ * the executed part's slippage and fees plus the unfilled part's opportunity cost.
+ */
+export function shortfallBps(r: ExecutionReport): number | null {
+  if (r.requested <= 0 || r.arrivalMid <= 0) return null
+  const share = unfilledShare(r)
+  const cost = costBps(r)
+  const opp = opportunityBps(r)
+  if (cost === null && opp === null) return null
+  return (cost ?? 0) * (1 - share) + (opp ?? 0) * share
 }

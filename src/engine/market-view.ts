@@ -1,16 +1,19 @@
 import type { RiskManager } from '../../actors/risk/risk-manager.ts'
 import { Router } from '../../streams/router.ts'
 import type { MarketEvent, Quote } from '../domain/market.ts'
+import { MidTrend } from './mid-trend.ts'
 
 /**
  * What the engine knows of the market now: the last trade price (the mid until the first trade)
  * and top of book by symbol, kept current from the exchange's market stream, with the risk gate's
  * reference prices updated from the same events and quotes routed to execution algorithms working
- * an order on that symbol.
+ * an order on that symbol, and each symbol's recent drift of the mid (how fast the book is moving,
+ * for execution algorithms deciding whether to rest or take).
  */
 export class MarketView {
   private readonly last = new Map<string, number>()
   private readonly top = new Map<string, Quote>()
+  private readonly trends = new Map<string, MidTrend>()
   /** Top of book by symbol, for execution algorithms (subscribed only while they work an order). */
   readonly quotes = new Router<string, Quote>()
 
@@ -24,6 +27,15 @@ export class MarketView {
     return this.top.get(symbol)
   }
 
+  /** The symbol's recent mid drift (bps per second, positive = rising) and volatility (bps per √second). */
+  trend(symbol: string): { readonly driftBpsPerS: number; readonly driftErrBpsPerS: number; readonly volBpsPerSqrtS: number } | undefined {
+    const t = this.trends.get(symbol)
+    const drift = t?.bpsPerSecond()
+    const err = t?.driftErrBpsPerS()
+    const vol = t?.volBpsPerSqrtSecond()
+    return drift === undefined || err === undefined || vol === undefined ? undefined : { driftBpsPerS: drift, driftErrBpsPerS: err, volBpsPerSqrtS: vol }
+  }
+
   /** Takes one market event in. */
   observe(e: MarketEvent): void {
     if (e.kind === 'trade') {
@@ -35,6 +47,9 @@ export class MarketView {
       this.risk?.onTrade(e.symbol, e.close, e.ts)
     } else if (e.kind === 'quote') {
       this.top.set(e.symbol, e)
+      let t = this.trends.get(e.symbol)
+      if (t === undefined) this.trends.set(e.symbol, (t = new MidTrend()))
+      t.update((e.bid + e.ask) / 2, e.ts)
       if (!this.last.has(e.symbol)) {
         this.last.set(e.symbol, (e.bid + e.ask) / 2)
         // Until the first trade prints, the mid is the risk gate's reference price too.

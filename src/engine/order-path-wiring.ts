@@ -61,6 +61,8 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: Order
           ctx: {
             exec,
             quotes: (symbol: string) => p.market.quotes.select(symbol),
+            book: (symbol: string) => p.market.lastQuote(symbol),
+            trend: (symbol: string) => p.market.trend(symbol),
             scheduler: p.scheduler,
             options: { ...DEFAULT_ALGO_OPTIONS, ...o.execution.options },
             onReport: (r: ExecutionReport) => execution.record(r),

@@ -33,9 +33,10 @@ export interface StatsRow {
   readonly equity: number | null
   readonly drawdownPct: number | null
   readonly tradingState: string
-  /** Execution so far (with an algorithm): maker share and median slippage vs arrival, bps. */
+  /** Execution so far (with an algorithm): maker share, median slippage vs arrival and mean total cost (slippage + fees), bps. */
   readonly makerSharePct: number | null
   readonly slippageP50Bps: number | null
+  readonly costAvgBps: number | null
   readonly eventLoopLagP99Ms: number
   readonly heapMB: number
 }
@@ -100,11 +101,11 @@ export function statsRow(engine: Engine, lag: LagMonitor, t: number): StatsRow {
   }
 }
 
-function execFigures(engine: Engine): { makerSharePct: number | null; slippageP50Bps: number | null } {
+function execFigures(engine: Engine): { makerSharePct: number | null; slippageP50Bps: number | null; costAvgBps: number | null } {
   const e = engine.execution
-  if (e === null || e.works === 0) return { makerSharePct: null, slippageP50Bps: null }
+  if (e === null || e.works === 0) return { makerSharePct: null, slippageP50Bps: null, costAvgBps: null }
   const s = e.summary()
-  return { makerSharePct: s.makerShare * 100, slippageP50Bps: s.slippageBps.p50 }
+  return { makerSharePct: s.makerShare * 100, slippageP50Bps: s.slippageBps.p50, costAvgBps: e.costAvg() }
 }
 
 function durableWindow(engine: Engine): Percentiles {
@@ -141,6 +142,7 @@ const COLUMNS: [string, number, (r: StatsRow) => string][] = [
   ['state', 9, (r) => r.tradingState],
   ['maker %', 8, (r) => (r.makerSharePct === null ? '-' : r.makerSharePct.toFixed(0))],
   ['slip bps', 9, (r) => (r.slippageP50Bps === null ? '-' : r.slippageP50Bps.toFixed(2))],
+  ['cost bps', 9, (r) => (r.costAvgBps === null ? '-' : r.costAvgBps.toFixed(2))],
   ['lag p99', 8, (r) => r.eventLoopLagP99Ms.toFixed(1)],
   ['heap MB', 8, (r) => r.heapMB.toFixed(0)],
 ]

@@ -220,6 +220,15 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('runs').dropColumn('kind').execute()
     },
   },
+  '008_execution_cost': {
+    // Total cost per piece of work (issue 16): the end-of-work mid values an unfilled remainder.
+    async up(db: Kysely<any>) {
+      for (const c of ['end_mid', 'cost_bps', 'opportunity_bps', 'shortfall_bps']) await db.schema.alterTable('executions').addColumn(c, 'double precision').execute()
+    },
+    async down(db: Kysely<any>) {
+      for (const c of ['shortfall_bps', 'opportunity_bps', 'cost_bps', 'end_mid']) await db.schema.alterTable('executions').dropColumn(c).execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }

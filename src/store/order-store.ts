@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { applyFill, type PositionFigures } from '../../actors/position.ts'
-import { slippageBps, type ExecutionReport } from '../domain/execution-report.ts'
+import { costBps, opportunityBps, shortfallBps, slippageBps, type ExecutionReport } from '../domain/execution-report.ts'
 import type { BlockState, StoredEvent } from '../domain/netting.ts'
 import type { Order, OrderStatus } from '../domain/order.ts'
 import { insertRows, unnestRows } from './bulk-insert.ts'
@@ -272,6 +272,10 @@ export class OrderStore {
       time_to_fill_ms: r.timeToFillMs,
       amendments: r.amendments,
       ts: r.ts ?? 0,
+      end_mid: r.endMid ?? null,
+      cost_bps: costBps(r),
+      opportunity_bps: opportunityBps(r),
+      shortfall_bps: shortfallBps(r),
     }))
   }
 

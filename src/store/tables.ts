@@ -104,7 +104,11 @@ export const POSITIONS = spec({
   conflict: { keys: ['run_id', 'strategy_id', 'ts'], update: 'nothing' },
 })
 
-/** One piece of work of an execution algorithm: what was wanted, what it got, at what cost (slippage against the arrival mid, positive = worse). */
+/**
+ * One piece of work of an execution algorithm: what was wanted, what it got, at what cost (bps,
+ * positive = worse): slippage against the arrival mid, total cost = slippage + fees, the unfilled
+ * remainder's opportunity cost against the mid at the end, and the whole shortfall.
+ */
 export const EXECUTIONS = spec({
   name: 'executions',
   columns: [
@@ -125,6 +129,10 @@ export const EXECUTIONS = spec({
     ['time_to_fill_ms', 'float8', 'null'],
     ['amendments', 'integer'],
     ['ts', 'bigint'],
+    ['end_mid', 'float8', 'null'],
+    ['cost_bps', 'float8', 'null'],
+    ['opportunity_bps', 'float8', 'null'],
+    ['shortfall_bps', 'float8', 'null'],
   ],
   conflict: null,
 })

@@ -188,12 +188,55 @@ export function benchMarkdown(r: Json): string {
   out.push('')
   out.push(`The default sink took its burst at ${f(sd.sinkOverPerRowSeed, 1)}× the rate of the seed's commit per event.`)
   out.push('')
-  out.push('### Seed 002: execution algorithms on the same seed and signals (virtual time)')
-  out.push('')
-  const erows: (string | number)[][] = []
-  for (const [k, v] of Object.entries(r.execution.results as Record<string, Json>))
-    erows.push([k, `${v.slippageBps.avg} / ${v.slippageBps.p50} / ${v.slippageBps.p95}`, v.makerShare, v.fees, v.fillRate, `${v.timeToFillMs.p50} / ${v.timeToFillMs.p95}`, v.amendments])
-  out.push(table(['algo', 'slippage vs arrival bps avg / p50 / p95', 'maker share', 'fees', 'fill rate', 'time to fill p50 / p95 ms', 'amendments'], erows))
+  if (r.executionCost !== undefined) {
+    const ec = r.executionCost
+    const ci = (x: Json | null) => (x === null ? '-' : `${f(x.mean, 2)} [${f(x.low, 2)}, ${f(x.high, 2)}]`)
+    out.push(
+      `### Issue 16: total cost of execution, ${ec.seeds} seeds × 4 scenarios (virtual time, ${ec.minutes} simulated minutes, ${n0(ec.actors)} signal followers on 10 symbols, 100 ms venue, 250 ms ticks)`,
+    )
+    out.push('')
+    out.push(
+      'Cost = slippage of the average fill against the arrival mid + fees, bps of filled notional (positive = paid); mean over seeds with its 95 % t interval; *vs market* = the paired difference seed by seed (negative = cheaper than market orders).',
+    )
+    for (const [scenario, rows] of Object.entries(ec.results as Record<string, Record<string, Json>>)) {
+      out.push('')
+      out.push(`**${scenario}**`)
+      out.push('')
+      const erows: (string | number)[][] = []
+      for (const [algo, v] of Object.entries(rows))
+        erows.push([
+          algo,
+          ci(v.costBps),
+          algo === 'market' ? '—' : ci(v.vsMarketBps),
+          f(v.slippageBps, 2),
+          algo === 'market' ? '—' : ci(v.slippageVsMarketBps),
+          f(v.feesBps, 2),
+          f(v.fillRate, 3),
+          f(v.makerShare, 2),
+          n0(v.timeToFillP50Ms),
+        ])
+      out.push(table(['algo', 'total cost bps', 'vs market bps', 'slippage bps', 'slippage vs market bps', 'fees bps', 'fill rate', 'maker share', 'time to fill p50 ms'], erows))
+    }
+  }
+  if (r.executionReplay !== undefined) {
+    const er = r.executionReplay
+    out.push('')
+    out.push(`### Issue 16 on real trades: ${er.data}, fill model \`book\`, ${er.windows} windows of the span, 25 SMA crosses on the prints, work budget ${n0(er.workMs)} ms`)
+    out.push('')
+    const erows: (string | number)[][] = []
+    for (const [algo, v] of Object.entries(er.results as Record<string, Json>))
+      erows.push([
+        algo,
+        `${f(v.costBps.mean, 2)} [${f(v.costBps.low, 2)}, ${f(v.costBps.high, 2)}]`,
+        algo === 'market' ? '—' : `${f(v.vsMarketBps.mean, 2)} [${f(v.vsMarketBps.low, 2)}, ${f(v.vsMarketBps.high, 2)}]`,
+        f(v.slippageBps, 2),
+        f(v.feesBps, 2),
+        f(v.fillRate, 3),
+        f(v.makerShare, 2),
+        n0(v.works),
+      ])
+    out.push(table(['algo', 'total cost bps', 'vs market bps', 'slippage bps', 'fees bps', 'fill rate', 'maker share', 'works'], erows))
+  }
   return out.join('\n')
 }
 

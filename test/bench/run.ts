@@ -107,8 +107,11 @@ if (want('seed001'))
     sinkSqlite: run('store-seed001.ts', ['--writer', 'sink-sqlite', '--steady-s', steadyS]),
     sinkPg: run('store-seed001.ts', ['--writer', 'sink-pg', '--steady-s', steadyS]),
   }
-// Seed 002: market vs limit vs chase vs peg on the same seed and signals (virtual time).
-if (want('execution')) results.execution = run('execution.ts', ['--minutes', quick ? 5 : 20, '--actors', 1_000])
+// Issue 16 (seed 002's claim judged on total cost): every algorithm over seeds × scenarios, paired with market orders.
+if (want('executionCost')) results.executionCost = run('execution-cost.ts', ['--seeds', quick ? 3 : 10, '--minutes', quick ? 5 : 10, '--actors', quick ? 500 : 1_000])
+if (want('executionReplay')) results.executionReplay = run('execution-replay.ts', ['--windows', quick ? 3 : 10])
+// The superseded single-seed comparison is no longer measured.
+delete results.execution
 if (want('seed001')) results.seed001.sinkOverPerRowSeed = +(results.seed001.sinkSqlite.burst.eventsPerSec / results.seed001.perRowSeed.burst.eventsPerSec).toFixed(1)
 mkdirSync(dirname(outFile), { recursive: true })
 writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`)

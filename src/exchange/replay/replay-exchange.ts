@@ -1,17 +1,18 @@
 import { Observable, Subject, type SchedulerLike } from 'rxjs'
 import { FinalExchangeError } from '../../domain/errors.ts'
-import type { Bar, Market, MarketEvent, Trade } from '../../domain/market.ts'
+import type { Bar, Market, MarketEvent, Quote, Trade } from '../../domain/market.ts'
 import type { Balance, ExchangeOrder, ExchangePort, ExchangeTrade, OrderRequest } from '../port.ts'
 import { snapshot, type VenueOrder } from '../venue-order.ts'
 import { RecentKeys } from '../../util/recent-keys.ts'
-import { type FillModel, limitFillInBar, limitVsPrint, takerPrice } from './replay-fills.ts'
+import { bookAfterPrint, type FillModel, limitFillInBar, limitVsPrint, takerPrice } from './replay-fills.ts'
 import type { ReplayEvent } from './replay-feed.ts'
 
 export interface ReplayExchangeOptions {
   readonly markets: readonly Market[]
   readonly fill: FillModel
-  /** Fee as a fraction of filled notional, maker and taker alike. */
+  /** Fee as a fraction of filled notional (takers; makers too unless `makerFeeRate` is given). */
   readonly feeRate: number
+  readonly makerFeeRate?: number
   readonly slippageBps: number
   /** Virtual time: the replay clock moves it from one recorded event to the next. */
   readonly scheduler: SchedulerLike
@@ -28,6 +29,9 @@ interface SymbolBook {
   readonly market: Market
   last: number | null
   lastPrintAmount: number
+  /** `book` fills: the top of book inferred from the prints' aggressor sides. */
+  bid: number | null
+  ask: number | null
   /** Market orders waiting for the next bar's open or the next print. */
   waiting: ReplayOrder[]
   /** Limit orders resting. */
@@ -57,7 +61,7 @@ export class ReplayExchange implements ExchangePort {
 
   constructor(private readonly o: ReplayExchangeOptions) {
     this.closedIds = new RecentKeys(o.historyLimit ?? 10_000)
-    for (const m of o.markets) this.books.set(m.symbol, { market: m, last: null, lastPrintAmount: 0, waiting: [], resting: [] })
+    for (const m of o.markets) this.books.set(m.symbol, { market: m, last: null, lastPrintAmount: 0, bid: null, ask: null, waiting: [], resting: [] })
   }
 
   get markets(): readonly Market[] {
@@ -75,6 +79,10 @@ export class ReplayExchange implements ExchangePort {
     if (e.kind === 'bar') this.onBar(b, e)
     else this.onPrint(b, e)
     this.market$.next(e)
+    if (this.o.fill === 'book' && e.kind === 'trade' && b.bid !== null && b.ask !== null) {
+      const q: Quote = { kind: 'quote', symbol: e.symbol, bid: b.bid, ask: b.ask, bidSize: 0, askSize: 0, ts: e.ts }
+      this.market$.next(q)
+    }
   }
 
   /** End of data: market orders still waiting expire, resting orders are cancelled. */
@@ -117,8 +125,10 @@ export class ReplayExchange implements ExchangePort {
     if (b.resting.length > 0) {
       let left = p.amount
       const still: ReplayOrder[] = []
+      const book = this.o.fill === 'book'
       for (const v of b.resting) {
-        const hit = limitVsPrint(v.req.side, v.req.price!, p.price)
+        // Against an inferred book, a resting buy trades only with sellers (and a sell with buyers).
+        const hit = book && p.side === v.req.side ? null : limitVsPrint(v.req.side, v.req.price!, p.price)
         let amount = v.req.amount - v.filled
         if (hit === 'at') {
           // The queue ahead trades first; what is left of the print fills us.
@@ -135,11 +145,13 @@ export class ReplayExchange implements ExchangePort {
     }
     b.last = p.price
     b.lastPrintAmount = p.amount
+    if (this.o.fill === 'book') Object.assign(b, bookAfterPrint(b.bid, b.ask, p, b.market.tickSize))
   }
 
   /** One fill of `v`; pushed as an order update unless the answer to its placement carries it (`push` false). */
   private trade(v: ReplayOrder, amount: number, price: number, takerOrMaker: 'maker' | 'taker', ts: number, push = true): ExchangeTrade {
-    const t: ExchangeTrade = { id: `r${++this.tradeSeq}`, price, amount, fee: amount * price * this.o.feeRate, takerOrMaker, timestamp: ts }
+    const rate = takerOrMaker === 'maker' ? (this.o.makerFeeRate ?? this.o.feeRate) : this.o.feeRate
+    const t: ExchangeTrade = { id: `r${++this.tradeSeq}`, price, amount, fee: amount * price * rate, takerOrMaker, timestamp: ts }
     v.filled += amount
     v.cost += amount * price
     v.trades.push(t)
@@ -203,7 +215,19 @@ export class ReplayExchange implements ExchangePort {
           const t = this.trade(v, req.amount, takerPrice(req.side, b.last, this.o.slippageBps), 'taker', v.timestamp, false)
           return snapshot(v, [t])
         }
+        if (this.o.fill === 'book') {
+          const far = req.side === 'buy' ? b.ask : b.bid
+          if (far !== null) return snapshot(v, [this.trade(v, req.amount, takerPrice(req.side, far, this.o.slippageBps), 'taker', v.timestamp, false)])
+        }
         b.waiting.push(v)
+      } else if (this.o.fill === 'book') {
+        const far = req.side === 'buy' ? b.ask : b.bid
+        const crosses = far !== null && (req.side === 'buy' ? req.price! >= far : req.price! <= far)
+        if (crosses) return snapshot(v, [this.trade(v, req.amount, far, 'taker', v.timestamp, false)])
+        // Joining our touch puts the last print's size ahead of us; improving on it, nothing is.
+        const touch = req.side === 'buy' ? b.bid : b.ask
+        v.queueAhead = touch !== null && req.price === touch ? b.lastPrintAmount : 0
+        b.resting.push(v)
       } else b.resting.push(v)
       return snapshot(v, [])
     })
@@ -267,10 +291,10 @@ export class ReplayExchange implements ExchangePort {
   }
 }
 
-/** Markets for replayed symbols: base/quote from the symbol, lot and tick 1e-8 unless given (per symbol, or for all), fees = feeRate. */
+/** Markets for replayed symbols: base/quote from the symbol, lot and tick 1e-8 unless given (per symbol, or for all), fees feeRate (makers makerFeeRate if given). */
 export function replayMarkets(
   sources: readonly { symbol: string; lotSize?: number; tickSize?: number; minNotional?: number }[],
-  o: { feeRate: number; lotSize?: number; tickSize?: number; minNotional?: number },
+  o: { feeRate: number; makerFeeRate?: number; lotSize?: number; tickSize?: number; minNotional?: number },
 ): Market[] {
   return sources.map((x) => {
     const [base = x.symbol, quote = ''] = x.symbol.split('/')
@@ -281,7 +305,7 @@ export function replayMarkets(
       lotSize: x.lotSize ?? o.lotSize ?? 1e-8,
       tickSize: x.tickSize ?? o.tickSize ?? 1e-8,
       minNotional: x.minNotional ?? o.minNotional ?? 0,
-      makerFee: o.feeRate,
+      makerFee: o.makerFeeRate ?? o.feeRate,
       takerFee: o.feeRate,
     }
   })

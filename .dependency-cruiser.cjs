@@ -1,13 +1,13 @@
 /**
  * shoal's layers, one way (see the README's architecture):
- *   src/domain, src/util  ←  streams/  ←  actors/  ←  src/{engine,exchange,venue,store,config,report,data,backtest,record}  ←  src/cli
+ *   src/domain, src/util  ←  streams/  ←  actors/  ←  src/{engine,exchange,venue,store,config,report,data,backtest,record,http}  ←  src/cli
  * Checked by `npm run lint:deps` inside `npm test`.
  */
 const lower = {
   domain: '^src/(domain|util)/',
   streams: '^streams/',
   actors: '^actors/',
-  services: '^src/(engine|exchange|venue|store|config|report|data|backtest|record)/|^src/log\\.ts$',
+  services: '^src/(engine|exchange|venue|store|config|report|data|backtest|record|http)/|^src/log\\.ts$',
   cli: '^src/cli(/|\\.ts$)',
 }
 module.exports = {

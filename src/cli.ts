@@ -6,6 +6,7 @@ import { VENUE_HELP, runVenue } from './cli/venue-command.ts'
 import { runReport } from './cli/report.ts'
 import { BACKTEST_HELP, runBacktestCommand } from './cli/backtest.ts'
 import { runDataCommand } from './cli/data-command.ts'
+import { DASHBOARD_HELP, runDashboardCommand } from './cli/dashboard-command.ts'
 import { runNewCommand } from './cli/new-strategy.ts'
 import { RECORD_HELP, runRecord } from './cli/record-command.ts'
 import { dryRunReport, RUN_HELP, runCommand } from './cli/run.ts'
@@ -22,7 +23,8 @@ commands:
   data        inspect a recorded data file (shoal data inspect FILE)
   new         write a strategy file and its marble test (shoal new strategy NAME [--dir D])
   record      record an exchange's trades, top of book and 1-minute bars to files (shoal record --symbols A/B)
-  report      per-strategy orders, fills, PnL, fees, win rate; or candles from fills
+  report      per-strategy orders, fills, PnL, fees, win rate; execution costs; or candles from fills
+  dashboard   the web dashboard over a finished run or backtest in the store (read-only)
   exchange    the simulator as a local venue speaking Binance's spot REST API
   help        this text; 'shoal <command> --help' for a command's flags
 `
@@ -66,6 +68,11 @@ async function main(argv: string[]): Promise<number> {
     const summary = await runBacktestCommand(rest, createLogger())
     if (summary === 'help') process.stdout.write(BACKTEST_HELP)
     else process.stderr.write(`\n${JSON.stringify(summary)}\n`)
+    return 0
+  }
+  if (command === 'dashboard') {
+    const r = await runDashboardCommand(rest, createLogger())
+    if (r === 'help') process.stdout.write(DASHBOARD_HELP)
     return 0
   }
   if (command === 'data') {

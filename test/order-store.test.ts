@@ -53,6 +53,7 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
         '006_netting',
         '007_backtests',
         '008_execution_cost',
+        '009_controls',
       ])
       expect(await store.migrate()).toEqual([])
       await store.startRun({ strategies: 2 }, 500)
@@ -222,7 +223,16 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
           exchange_id: null,
         } as never)
         .execute()
-      expect(await store.migrate()).toEqual(['002_runs_events_positions', '003_position_marks', '004_executions', '005_run_lineage', '006_netting', '007_backtests', '008_execution_cost'])
+      expect(await store.migrate()).toEqual([
+        '002_runs_events_positions',
+        '003_position_marks',
+        '004_executions',
+        '005_run_lineage',
+        '006_netting',
+        '007_backtests',
+        '008_execution_cost',
+        '009_controls',
+      ])
       expect(await store.conn.db.selectFrom('orders').select(['id', 'run_id', 'filled']).execute()).toEqual([{ id: 'old', run_id: null, filled: 1 }])
       await store.close()
     })

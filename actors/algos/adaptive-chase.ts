@@ -94,8 +94,10 @@ export function takeReason(v: TakeView, k: AdaptiveKnobs): TakeReason | null {
     const adverse = sign * v.motion.driftBpsPerS
     const trending = Math.abs(v.motion.driftBpsPerS) > k.trendZ * v.motion.driftErrBpsPerS
     if (k.trendHorizonMs > 0 && trending && adverse * (k.trendHorizonMs / 1000) > saving) return 'trend'
-    // A drift our way brings the market to us: resting wins however much it shakes on the way.
-    const favoured = trending && -adverse * (k.trendHorizonMs / 1000) > saving
+    // A drift our way brings the market to us: resting wins however much it shakes on the way — when
+    // the drift is clearly there (twice the evidence a trend against us needs: shaking costs more).
+    const clearly = Math.abs(v.motion.driftBpsPerS) > 2 * Math.max(1, k.trendZ) * v.motion.driftErrBpsPerS
+    const favoured = clearly && -adverse * (k.trendHorizonMs / 1000) > saving
     if (k.volTake > 0 && !favoured && v.motion.volBpsPerSqrtS > k.volTake * saving) return 'volatile'
   }
   const mine = v.side === 'buy' ? v.quote.bidSize : v.quote.askSize

@@ -5,7 +5,7 @@ import { DrawdownBreaker } from './circuit-breaker.ts'
 import { validateLimits, type RiskLimits } from './limits.ts'
 import { kindOf, onGrid, preTradeCheck, type DenyReason } from './pre-trade.ts'
 import { TokenBucket } from './token-bucket.ts'
-import type { TradingState } from './trading-state.ts'
+import { strictest, type TradingState } from './trading-state.ts'
 import { VolatilityGate } from './volatility-gate.ts'
 
 /** A change of trading state: what tripped (or resumed), where, and the state it set. */
@@ -56,7 +56,11 @@ export interface PortfolioFigures {
  * thrown. Time comes from the caller.
  */
 export class RiskManager {
-  globalState: TradingState = 'ACTIVE'
+  /** The global state the breaker and the kill switch set; an operator's is kept apart (`operatorGlobal`). */
+  private machine: TradingState = 'ACTIVE'
+  private operatorGlobal: TradingState = 'ACTIVE'
+  /** States an operator set per strategy (by actor index): a breaker's cool-down never lifts them. */
+  private readonly operatorStrategy = new Map<number, TradingState>()
   private readonly symbolState = new Map<string, TradingState>()
   private readonly strategyState = new Map<number, { state: TradingState; until: number; peak: number }>()
   private readonly gates = new Map<string, VolatilityGate>()
@@ -93,9 +97,16 @@ export class RiskManager {
     return Number.isFinite(this.limits.capitalPerStrategy)
   }
 
-  /** The state that applies to `a`: the strictest of its own, its symbol's and the global one. */
-  stateOf(a: RiskSubject): { strategy: TradingState; symbol: TradingState; global: TradingState } {
-    return { strategy: this.strategyState.get(a.index)?.state ?? 'ACTIVE', symbol: this.symbolState.get(a.symbol) ?? 'ACTIVE', global: this.globalState }
+  /** The global trading state: the strictest of the breaker's / kill switch's and the operator's. */
+  get globalState(): TradingState {
+    return strictest(this.machine, this.operatorGlobal)
+  }
+
+  /** The state that applies to `a`: the strictest of its own (breaker or operator), its symbol's and the global one. */
+  stateOf(a: { readonly index: number; readonly symbol: string }): { strategy: TradingState; symbol: TradingState; global: TradingState } {
+    const breaker = this.strategyState.get(a.index)?.state ?? 'ACTIVE'
+    const operator = this.operatorStrategy.get(a.index)
+    return { strategy: operator === undefined ? breaker : strictest(breaker, operator), symbol: this.symbolState.get(a.symbol) ?? 'ACTIVE', global: this.globalState }
   }
 
   ledger(a: RiskSubject): LedgerFigures {
@@ -269,8 +280,8 @@ export class RiskManager {
     }
     const before = this.globalState
     if (this.killed) {
-      if (gross === 0 && this.globalState !== 'HALTED') {
-        this.globalState = 'HALTED'
+      if (gross === 0 && this.machine !== 'HALTED') {
+        this.machine = 'HALTED'
         this.trip(now, 'global', 'kill switch: flat', 'HALTED')
       }
       return before !== this.globalState
@@ -278,10 +289,10 @@ export class RiskManager {
     if (!this.breakerEnabled) return false
     const wasTripped = this.breaker.state !== 'ACTIVE'
     if (this.breaker.update(now, equity)) {
-      this.globalState = this.breaker.state
-      this.trip(now, 'global', `drawdown ${(this.breaker.lastDrawdown * 100).toFixed(2)} % from peak within ${this.limits.breaker.windowMs / 1000} s`, this.globalState)
+      this.machine = this.breaker.state
+      this.trip(now, 'global', `drawdown ${(this.breaker.lastDrawdown * 100).toFixed(2)} % from peak within ${this.limits.breaker.windowMs / 1000} s`, this.machine)
     } else if (wasTripped && this.breaker.state === 'ACTIVE') {
-      this.globalState = 'ACTIVE'
+      this.machine = 'ACTIVE'
       this.trip(now, 'global', 'breaker cool-down over', 'ACTIVE')
     }
     return before !== this.globalState
@@ -312,7 +323,7 @@ export class RiskManager {
   kill(now: number, reason: string): void {
     if (this.killed) return
     this.killed = true
-    this.globalState = 'REDUCING'
+    this.machine = 'REDUCING'
     this.trip(now, 'global', `kill switch: ${reason}`, 'REDUCING')
   }
 
@@ -322,12 +333,47 @@ export class RiskManager {
 
   /** Operator reset of one scope ('global', 'symbol:X', 'strategy:<id>' by actor index) or all. */
   reset(now: number, equity?: number): void {
-    this.killed = false
-    this.globalState = 'ACTIVE'
-    this.breaker.reset(now, equity ?? 0)
+    this.resetBreaker(now, equity)
+    this.operatorGlobal = 'ACTIVE'
+    this.operatorStrategy.clear()
     this.symbolState.clear()
     this.strategyState.clear()
-    this.trip(now, 'global', 'operator reset', 'ACTIVE')
+  }
+
+  /** Operator reset of the account's breaker and the kill switch (not of states an operator set by hand). */
+  resetBreaker(now: number, equity?: number): void {
+    this.killed = false
+    this.machine = 'ACTIVE'
+    this.breaker.reset(now, equity ?? this.portfolioNow.equity)
+    this.trip(now, 'global', 'operator reset', this.globalState)
+  }
+
+  /** Operator reset of one strategy's breaker (its cool-down ends now, its peak restarts from here). */
+  resetStrategyBreaker(a: { readonly index: number; readonly id: string }, now: number): void {
+    this.strategyState.delete(a.index)
+    this.peaks.delete(a.index)
+    this.trip(now, `strategy:${a.id}`, 'operator reset of its breaker', this.operatorStrategy.get(a.index) ?? 'ACTIVE')
+  }
+
+  /** Sets the global state by hand (an operator halting or reducing everything); the breaker's own state still applies on top. */
+  setGlobalState(state: TradingState, now: number, reason: string): void {
+    this.operatorGlobal = state
+    this.trip(now, 'global', reason, this.globalState)
+  }
+
+  /** Sets one strategy's state by hand (by actor index); ACTIVE lifts only what an operator set. */
+  setStrategyState(a: { readonly index: number; readonly id: string }, state: TradingState, now: number, reason: string): void {
+    if (state === 'ACTIVE') this.operatorStrategy.delete(a.index)
+    else this.operatorStrategy.set(a.index, state)
+    this.trip(now, `strategy:${a.id}`, reason, state)
+  }
+
+  /** Symbols and strategies (by actor index) not ACTIVE now, for dashboards. */
+  restricted(): { symbols: Record<string, TradingState>; strategies: Map<number, TradingState> } {
+    const strategies = new Map<number, TradingState>()
+    for (const [i, s] of this.strategyState) if (s.state !== 'ACTIVE') strategies.set(i, s.state)
+    for (const [i, s] of this.operatorStrategy) strategies.set(i, strictest(strategies.get(i) ?? 'ACTIVE', s))
+    return { symbols: Object.fromEntries(this.symbolState), strategies }
   }
 
   /** Sets a symbol's state by hand (an operator pausing one market). */

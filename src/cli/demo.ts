@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { HTTP_HELP, httpSpec, type HttpSpec } from './http-flags.ts'
 import { ALGO_NAMES, DEFAULT_ALGO_OPTIONS, type AlgoName, type AlgoOptions } from '../../actors/algos/algo.ts'
 import { DEFAULT_LIMITS, validateLimits, type RiskLimits } from '../../actors/risk/limits.ts'
 import type { NettingOptions } from '../../actors/netting/netting-desk.ts'
@@ -19,6 +20,9 @@ export const DEMO_FLAGS = {
   symbols: { type: 'string', default: '20' },
   duration: { type: 'string', default: '30' },
   'signal-every': { type: 'string', default: '10' },
+  'signal-rounds': { type: 'string' },
+  http: { type: 'string' },
+  'http-host': { type: 'string' },
   'stats-every': { type: 'string', default: '3' },
   latency: { type: 'string', default: '100' },
   mode: { type: 'string', default: 'lock' },
@@ -81,6 +85,7 @@ export const DEMO_HELP = `shoal demo — seed 000's experiment: many strategies 
   --symbols N         simulated symbols (default 20)
   --duration S        run time in seconds (default 30)
   --signal-every S    seconds between signal rounds (default 10)
+  --signal-rounds N   stop sending signals after N rounds (default: until the run ends)
   --stats-every S     seconds between stats lines (default 3)
   --latency MS        mean venue round trip in ms, log-normal jitter (default 100)
   --mode lock|await   lock: one in-flight action per strategy, nobody waits (default);
@@ -134,6 +139,9 @@ risk (quote currency; a limit left out is off):
   --max-gross N, --max-open-orders N, --order-rate R (per strategy/s), --global-order-rate R,
   --price-band-bps B
   SIGUSR2                   kill switch: flatten everything, then halt
+
+dashboard (page, JSON API, Prometheus /metrics, control):
+${HTTP_HELP}
   --flush-timeout S   at stop, how long to keep retrying a failing store before saving the
                       unwritten events to a file and exiting 1 (default 30)
   --stop-grace S      SIGINT/SIGTERM stop gracefully however often they arrive; a signal
@@ -148,6 +156,8 @@ export interface DemoConfig {
   symbols: number
   durationSec: number
   signalEverySec: number
+  signalRounds: number | undefined
+  http: HttpSpec | null
   statsEverySec: number
   latencyMs: number
   mode: EngineMode
@@ -186,6 +196,8 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
     symbols: intFlag(v.symbols, '--symbols', 1, 10_000),
     durationSec: numFlag(v.duration, '--duration', 0.1),
     signalEverySec: numFlag(v['signal-every'], '--signal-every', 0.01),
+    signalRounds: v['signal-rounds'] === undefined ? undefined : intFlag(v['signal-rounds'], '--signal-rounds', 1, 1_000_000_000),
+    http: httpSpec(v.http, v['http-host'], process.env),
     statsEverySec: numFlag(v['stats-every'], '--stats-every', 0.1),
     latencyMs: numFlag(v.latency, '--latency', 0, 600_000),
     mode: choiceFlag(v.mode, '--mode', ['lock', 'await'] as const),
@@ -310,7 +322,7 @@ export function demoSession(c: DemoConfig): SessionConfig {
     },
     callTimeoutMs: c.callTimeoutMs,
     strategies: (markets, priceOf) => demoStrategies(c, markets, priceOf),
-    signals: { groups: c.groups, everyMs: c.signalEverySec * 1000, seed: c.seed },
+    signals: { groups: c.groups, everyMs: c.signalEverySec * 1000, seed: c.seed, rounds: c.signalRounds },
     mode: c.mode,
     chunkSize: c.chunkSize,
     dbPath: c.dbPath,
@@ -324,6 +336,7 @@ export function demoSession(c: DemoConfig): SessionConfig {
     risk: c.risk,
     execution: c.execution,
     netting: c.netting,
+    http: c.http,
   }
 }
 

@@ -1,5 +1,6 @@
 import { DEFAULT_NETTING } from '../../actors/netting/netting-desk.ts'
 import { DEFAULT_ALGO_OPTIONS, type AlgoName } from '../../actors/algos/algo.ts'
+import { HTTP_HELP, httpSpec } from './http-flags.ts'
 import { DEFAULT_LIMITS, validateLimits } from '../../actors/risk/limits.ts'
 import { expandGrid, type StrategySpec } from '../../streams/strategies/grid.ts'
 import { loadConfig } from '../config/load-config.ts'
@@ -19,6 +20,7 @@ export const RUN_HELP = `shoal run — run the strategies of a config file until
   --duration S      stop by itself after S seconds
   --summary PATH    write the run's summary as JSON to PATH
   --record DIR      also record the trades and top of book the run sees (files shoal backtest replays)
+${HTTP_HELP}
 `
 
 const FLAGS = {
@@ -27,6 +29,8 @@ const FLAGS = {
   duration: { type: 'string' },
   summary: { type: 'string' },
   record: { type: 'string' },
+  http: { type: 'string' },
+  'http-host': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -172,7 +176,9 @@ export async function runCommand(argv: string[]): Promise<RunCommand | 'help'> {
   const durationSec = v.duration === undefined ? null : numFlag(v.duration, '--duration', 0.1)
   const summaryPath = v.summary === undefined ? null : stringFlag(v.summary, '--summary')
   const recordDir = v.record === undefined ? null : stringFlag(v.record, '--record')
-  return { dryRun: v['dry-run'] === true, file, config, session: { ...sessionFromConfig(config, file, summaryPath, durationSec), recordDir } }
+  // Flags win over the file's `http:`.
+  const http = v.http !== undefined ? httpSpec(v.http, v['http-host'], process.env) : httpSpec(config.http?.port, v['http-host'] ?? config.http?.host, process.env, 'http.port')
+  return { dryRun: v['dry-run'] === true, file, config, session: { ...sessionFromConfig(config, file, summaryPath, durationSec), recordDir, http } }
 }
 
 /** What --dry-run prints: the expanded strategies by name, and where the run would go (the venue is opened to list its symbols). */

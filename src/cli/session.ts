@@ -3,6 +3,10 @@ import { resolve } from 'node:path'
 import { asyncScheduler, type Observable } from 'rxjs'
 import type { Logger } from 'pino'
 import type { AlgoName, AlgoOptions } from '../../actors/algos/algo.ts'
+import { startDashboard } from '../http/dashboard-server.ts'
+import { LiveSource } from '../http/live-source.ts'
+import { shoalRegistry } from '../http/prometheus.ts'
+import type { HttpSpec } from './http-flags.ts'
 import type { NettingOptions } from '../../actors/netting/netting-desk.ts'
 import type { RiskLimits } from '../../actors/risk/limits.ts'
 import { OrderFactory } from '../../actors/order-factory.ts'
@@ -57,6 +61,8 @@ export interface SessionConfig {
   readonly netting: NettingOptions | null
   /** Record the market data the run sees into this folder (shoal run --record). */
   readonly recordDir?: string | null
+  /** Serve the dashboard, JSON API, /metrics and control (--http). */
+  readonly http?: HttpSpec | null
 }
 
 /**
@@ -168,6 +174,15 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
   const lag = new LagMonitor().start()
   engine.start()
   const startMs = performance.now() - t0
+  const dashboard =
+    c.http === undefined || c.http === null
+      ? null
+      : await startDashboard({
+          ...c.http,
+          source: new LiveSource({ runId, command: c.command, engine, risk, lag, specs, store, symbols: exchange.markets.map((m) => m.symbol), venue: exchange.health, log }),
+          registry: shoalRegistry({ engine, risk, lag, reconnects: () => venueReconnects(exchange.health?.()) }),
+          log,
+        })
   log.info({ strategies: specs.length, pipelines: engine.pipelines, mode: c.mode, startMs: Math.round(startMs), db: dbPath }, `${c.command} started`)
 
   const tty = out.isTTY === true
@@ -278,10 +293,18 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
     await snapshot('stop')
     await store.endRun(summary, Date.now())
   }
+  // Up until here, so a last scrape of /metrics sees the figures of the summary.
+  await dashboard?.close()
   await store.close().catch(() => {})
   if (c.summaryPath !== null) writeFileSync(c.summaryPath, `${JSON.stringify(summary, null, 2)}\n`)
   if (spilled !== null) throw new StoreDownError(`the order store stayed unavailable: ${unwritten.length} accepted events were not written to ${redactUrl(dbPath)}; they are in ${spilled}`)
   return summary
+}
+
+/** Reconnects in a venue's stream health report (ccxt venues), else 0. */
+function venueReconnects(health: unknown): number {
+  const r = (health as { reconnects?: unknown } | null | undefined)?.reconnects
+  return typeof r === 'number' ? r : 0
 }
 
 const pick = (p: { p50: number; p99: number; max: number }) => ({ p50: round(p.p50), p99: round(p.p99), max: round(p.max) })

@@ -108,6 +108,11 @@ export const configSchema = z
     /** User strategy modules (TypeScript or JavaScript), relative to the config file; their exported strategies are named like built-in ones. */
     modules: z.array(z.string().min(1)).optional(),
     database: z.string().min(1).default('./shoal.sqlite'),
+    /** The dashboard, JSON API and /metrics (control needs SHOAL_HTTP_TOKEN in the environment). */
+    http: z
+      .object({ port: z.number().int().min(0).max(65_535), host: z.string().min(1).optional() })
+      .strict()
+      .optional(),
     signals: z
       .object({
         everyS: positive,

@@ -31,6 +31,16 @@ export class LatencyHistogram {
     return { p50: this.percentile(50), p99: this.percentile(99), max: n === 0 ? 0 : this.h.maxValue / 1000, count: n }
   }
 
+  /** Calls `f(ms, count)` for every distinct recorded value (for exporting buckets). */
+  forEachValue(f: (ms: number, count: number) => void): void {
+    const it = (this.h as unknown as { recordedValuesIterator: { reset(): void; hasNext(): boolean; next(): { valueIteratedTo: number; countAtValueIteratedTo: number } } }).recordedValuesIterator
+    it.reset()
+    while (it.hasNext()) {
+      const v = it.next()
+      f(v.valueIteratedTo / 1000, v.countAtValueIteratedTo)
+    }
+  }
+
   add(other: LatencyHistogram): void {
     this.h.add(other.h)
   }

@@ -57,6 +57,11 @@ export class LagMonitor {
     this.total.disable()
   }
 
+  /** The window's p99 so far, without closing it (dashboards sample it between stats rows). */
+  peekP99(): number {
+    return this.window.count > 0 ? this.window.percentile(99) / 1e6 : 0
+  }
+
   windowP99(): number {
     const v = this.window.count > 0 ? this.window.percentile(99) / 1e6 : 0
     this.window.reset()

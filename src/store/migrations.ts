@@ -229,6 +229,25 @@ const MIGRATIONS: Record<string, Migration> = {
       for (const c of ['shortfall_bps', 'opportunity_bps', 'cost_bps', 'end_mid']) await db.schema.alterTable('executions').dropColumn(c).execute()
     },
   },
+  '009_controls': {
+    // Operator actions from the dashboard / control API (issue 14).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('controls')
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .addColumn('who', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('target', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('controls_run').on('controls').columns(['run_id', 'ts']).execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('controls').execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }

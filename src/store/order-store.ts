@@ -279,6 +279,14 @@ export class OrderStore {
     }))
   }
 
+  /** Stores one operator control action (the `controls` table). */
+  async writeControl(c: { ts: number; who: string; action: string; scope: string; id: string | null; state: unknown }): Promise<void> {
+    await this.db
+      .insertInto('controls')
+      .values({ run_id: this.runId, ts: c.ts, who: c.who, action: c.action, scope: c.scope, target: c.id, state: JSON.stringify(c.state) })
+      .execute()
+  }
+
   /** Stores execution reports (one row per piece of work of an algorithm). */
   async writeExecutions(reports: readonly ExecutionReport[]): Promise<void> {
     if (reports.length === 0) return

@@ -1,4 +1,4 @@
-import type { ALLOCATIONS, BACKTEST_RESULTS, BLOCKS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, RowOf, RUNS } from './tables.ts'
+import type { ALLOCATIONS, BACKTEST_RESULTS, BLOCKS, CONTROLS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, RowOf, RUNS } from './tables.ts'
 
 /** Row types, derived from the table specs in tables.ts (times are epoch milliseconds). */
 export type OrdersTable = RowOf<typeof ORDERS>
@@ -10,6 +10,7 @@ export type ExecutionsTable = RowOf<typeof EXECUTIONS>
 export type BlocksTable = RowOf<typeof BLOCKS>
 export type AllocationsTable = RowOf<typeof ALLOCATIONS>
 export type BacktestResultsTable = RowOf<typeof BACKTEST_RESULTS>
+export type ControlsTable = RowOf<typeof CONTROLS>
 
 export interface Database {
   runs: RunsTable
@@ -21,4 +22,5 @@ export interface Database {
   blocks: BlocksTable
   allocations: AllocationsTable
   backtest_results: BacktestResultsTable
+  controls: ControlsTable
 }

@@ -228,6 +228,21 @@ export const BACKTEST_RESULTS = spec({
   conflict: { keys: ['run_id', 'window', 'strategy_id'], update: 'nothing' },
 })
 
+/** One operator control action (dashboard / control API): who, when, what, and the state it left. */
+export const CONTROLS = spec({
+  name: 'controls',
+  columns: [
+    ['run_id', 'text'],
+    ['ts', 'bigint'],
+    ['who', 'text'],
+    ['action', 'text'],
+    ['scope', 'text'],
+    ['target', 'text', 'null'],
+    ['state', 'text'],
+  ],
+  conflict: null,
+})
+
 export const TABLES = {
   orders: ORDERS,
   fills: FILLS,
@@ -238,6 +253,7 @@ export const TABLES = {
   blocks: BLOCKS,
   allocations: ALLOCATIONS,
   backtest_results: BACKTEST_RESULTS,
+  controls: CONTROLS,
 } as const
 
 /** The spec's conflict clause as SQL (the same text on SQLite and PostgreSQL); '' when it has none. */

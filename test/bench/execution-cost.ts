@@ -56,7 +56,7 @@ interface RunFigures {
   opportunityBps: number
 }
 
-function runOne(scenario: Scenario, seed: number, algo: AlgoName): RunFigures {
+async function runOne(scenario: Scenario, seed: number, algo: AlgoName): Promise<RunFigures> {
   const scheduler = new VirtualTimeScheduler(VirtualAction, minutes * 60_000)
   const sim = new SimExchange({ symbols: 10, seed, latencyMs: 100, tickMs: 250, scenario, scheduler }).start()
   const symbols = sim.markets.map((m) => m.symbol)
@@ -72,7 +72,10 @@ function runOne(scenario: Scenario, seed: number, algo: AlgoName): RunFigures {
     runTag: algo,
   }).start()
   scheduler.flush()
-  void finishVirtual(engine, sim, scheduler, 60_000)
+  // Awaited, and a turn of the event loop after it: a synchronous loop of runs would keep every
+  // finished engine alive through its pending promise callbacks.
+  await finishVirtual(engine, sim, scheduler, 60_000)
+  await new Promise((r) => setImmediate(r))
   const s = engine.execution!.summary()
   return {
     costBps: s.costBps.avg,
@@ -89,7 +92,7 @@ const started = performance.now()
 const table: Record<string, Record<string, unknown>> = {}
 for (const scenario of scenarios) {
   const runs = new Map<AlgoName, RunFigures[]>()
-  for (let i = 0; i < seeds; i++) for (const algo of algos) runs.set(algo, [...(runs.get(algo) ?? []), runOne(scenario, seedBase + i, algo)])
+  for (let i = 0; i < seeds; i++) for (const algo of algos) runs.set(algo, [...(runs.get(algo) ?? []), await runOne(scenario, seedBase + i, algo)])
   const market = runs.get('market')
   const rows: Record<string, unknown> = {}
   for (const [algo, rs] of runs) {

@@ -188,6 +188,17 @@ export function benchMarkdown(r: Json): string {
   out.push('')
   out.push(`The default sink took its burst at ${f(sd.sinkOverPerRowSeed, 1)}× the rate of the seed's commit per event.`)
   out.push('')
+  if (r.dashboard !== undefined) {
+    out.push('')
+    out.push('### Issue 14: the shipped path with a dashboard page open (same run, interleaved)')
+    out.push('')
+    out.push(
+      'The page as a browser loads it: its WebSocket open (a snapshot a second), the leaderboard fetched every 5 s, `/metrics` scraped every 5 s. Reaction p99 of two runs each, in the order run (without, with, without, with).',
+    )
+    out.push('')
+    const drows = (r.dashboard as Json[]).map((d) => [n0(d.actors), d.withoutP99.map((x: number) => f(x, 1)).join(' / '), d.withPageP99.map((x: number) => f(x, 1)).join(' / '), `${f(d.ratio, 3)}×`])
+    out.push(table(['strategies', 'reaction p99 ms without a page', 'with a page open', 'with / without (means)'], drows))
+  }
   if (r.executionCost !== undefined) {
     const ec = r.executionCost
     const ci = (x: Json | null) => (x === null ? '-' : `${f(x.mean, 2)} [${f(x.low, 2)}, ${f(x.high, 2)}]`)

@@ -70,6 +70,17 @@ if (want('signalSweep'))
       nettedOverLoopSweepP50: r2(netted.sweepMs.p50, nettedLoop.sweepMs.p50),
     }
   })
+// Issue 14: the shipped path with the dashboard serving an open page vs without, interleaved A B A B in one run.
+if (want('dashboard'))
+  results.dashboard = (quick ? [10_000] : [10_000, 100_000]).map((n) => {
+    const args = ['--actors', n, '--latency', 200, '--rounds', rounds]
+    const runs = [0, 1, 0, 1].map((page) => ({ page, r: run('shipped-path.ts', [...args, '--page', page]) }))
+    const p99 = (page: number) => runs.filter((x) => x.page === page).map((x) => x.r.reactionMs.p99 as number)
+    const mean = (xs: number[]) => +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3)
+    const without = p99(0)
+    const withPage = p99(1)
+    return { actors: n, withoutP99: without, withPageP99: withPage, ratio: +(mean(withPage) / mean(without)).toFixed(3), page: runs.filter((x) => x.page === 1).map((x) => x.r.page) }
+  })
 if (want('lockVsAwait')) {
   const lock0 = run('signal-sweep.ts', ['--actors', 5_000, '--latency', 0, '--rounds', rounds])
   const lock200 = run('signal-sweep.ts', ['--actors', 5_000, '--latency', 200, '--rounds', rounds])

@@ -10,6 +10,11 @@ import type { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
 import { openStore } from '../../src/store/database.ts'
 import { createOrderStore } from '../../src/store/sqlite-worker-store.ts'
 import { signalRound } from '../../streams/signal-schedule.ts'
+import WebSocket from 'ws'
+import { LagMonitor } from '../../src/engine/stats.ts'
+import { startDashboard } from '../../src/http/dashboard-server.ts'
+import { LiveSource } from '../../src/http/live-source.ts'
+import { shoalRegistry } from '../../src/http/prometheus.ts'
 import { arg, emit, gc, round, sleep } from './util.ts'
 
 /**
@@ -22,6 +27,9 @@ const latencyMs = arg('latency', 200)
 const rounds = arg('rounds', 30)
 // --netting 1: the same path with the netting desk (demo's --netting).
 const netting = arg('netting', 0) === 1
+// --page 1: with the dashboard serving a page as a browser would load it — its socket open (a
+// snapshot a second), the leaderboard fetched every 5 s, /metrics scraped every 5 s.
+const withPage = arg('page', 0) === 1
 const dir = mkdtempSync(join(tmpdir(), 'shoal-shipped-'))
 const db = join(dir, 'shipped.sqlite')
 const c = demoConfig(['--strategies', String(actors), '--latency', String(latencyMs), '--db', db, ...(netting ? ['--netting'] : [])])
@@ -33,8 +41,38 @@ const store = await createOrderStore(await openStore(db), 'bench')
 await store.migrate()
 await store.startRun({ bench: 'shipped-path' }, Date.now())
 const rounds$ = new Subject<SignalRound>()
-const { engine } = sessionEngine(session, venue, store, undefined, rounds$)
+const { engine, risk, specs } = sessionEngine(session, venue, store, undefined, rounds$)
 engine.start()
+const page = withPage ? await openPage() : null
+
+async function openPage() {
+  const lag = new LagMonitor().start()
+  const dashboard = await startDashboard({
+    host: '127.0.0.1',
+    port: 0,
+    source: new LiveSource({ runId: 'bench', command: 'demo', engine, risk, lag, specs, store, symbols: venue.markets.map((m) => m.symbol) }),
+    registry: shoalRegistry({ engine, risk, lag }),
+  })
+  const ws = new WebSocket(`${dashboard.url.replace('http', 'ws')}ws`)
+  let ticks = 0
+  ws.on('message', () => ticks++)
+  await new Promise((r) => ws.once('open', r))
+  let fetches = 0
+  const poll = setInterval(() => {
+    Promise.all([fetch(`${dashboard.url}api/strategies?sort=netPnl&dir=desc&limit=50`).then((r) => r.text()), fetch(`${dashboard.url}metrics`).then((r) => r.text())])
+      .then(() => fetches++)
+      .catch(() => {})
+  }, 5_000)
+  return {
+    counts: () => ({ ticks, fetches }),
+    close: async () => {
+      clearInterval(poll)
+      ws.close()
+      lag.stop()
+      await dashboard.close()
+    },
+  }
+}
 const groups = c.groups
 const unpersisted = () => engine.persistence!.counts.accepted - engine.persistence!.counts.written
 let n = 0
@@ -59,10 +97,13 @@ const venueCalls = sim.counts.calls - venueBefore
 const perRound = (engine.desk?.counts.venueOrdersPerFlush.slice(perFlushBefore) ?? []).filter((x) => x > 0).sort((a, b) => a - b)
 gc()
 const heapMB = process.memoryUsage().heapUsed / 1048576
+const pageCounts = page?.counts() ?? null
+await page?.close()
 await engine.stop(10_000, 30_000)
 emit({
   scenario: 'shipped-path',
   netting,
+  page: pageCounts,
   actors,
   latencyMs,
   rounds,

@@ -53,6 +53,19 @@ const COLUMNS = [
   'exposurePct',
 ] as const
 
+/** `fast=5;slow=50` back to `{ fast: 5, slow: 50 }` (non-numbers stay text). */
+export function paramsOf(text: string): Record<string, number | string> {
+  const out: Record<string, number | string> = {}
+  for (const part of text.split(';')) {
+    if (part === '') continue
+    const eq = part.indexOf('=')
+    const k = eq < 0 ? part : part.slice(0, eq)
+    const v = eq < 0 ? '' : part.slice(eq + 1)
+    out[k] = v !== '' && Number.isFinite(Number(v)) ? Number(v) : v
+  }
+  return out
+}
+
 /** Parameters as one CSV cell: fast=5;slow=50. */
 export const paramsText = (p: Readonly<Record<string, number>>): string =>
   Object.entries(p)

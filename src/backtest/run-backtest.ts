@@ -46,6 +46,8 @@ export interface BacktestSpec {
 /** What a backtest gives back: run figures and one leaderboard row per strategy (in strategy order). */
 export interface BacktestResult {
   readonly rows: LeaderboardRow[]
+  /** Strategy `i`'s equity at each day's close (same order as `rows`). */
+  readonly curve: (i: number) => { ts: number[]; equity: number[] }
   readonly figures: {
     readonly bars: number
     readonly prints: number
@@ -194,6 +196,7 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
   if (unwritten.length > 0) throw new Error(`the store did not take ${unwritten.length} events of the backtest`)
   return {
     rows,
+    curve: (i) => l.dailyCurve(i),
     figures: {
       bars,
       prints,

@@ -42,7 +42,7 @@ export class StrategyLedger {
   private readonly pos: Float64Array
   private readonly avg: Float64Array
   private readonly daily: number[][]
-  private readonly bySymbol = new Map<string, { actors: number[]; bars: number; day: number; last: number }>()
+  private readonly bySymbol = new Map<string, { actors: number[]; bars: number; day: number; first: number; last: number }>()
 
   constructor(
     private readonly actors: readonly StrategyActor[],
@@ -65,7 +65,7 @@ export class StrategyLedger {
     this.daily = actors.map((_, i) => [capital[i]!])
     actors.forEach((a, i) => {
       let s = this.bySymbol.get(a.symbol)
-      if (s === undefined) this.bySymbol.set(a.symbol, (s = { actors: [], bars: 0, day: Number.NaN, last: Number.NaN }))
+      if (s === undefined) this.bySymbol.set(a.symbol, (s = { actors: [], bars: 0, day: Number.NaN, first: Number.NaN, last: Number.NaN }))
       s.actors.push(i)
     })
   }
@@ -98,6 +98,7 @@ export class StrategyLedger {
     if (s === undefined) return
     const day = Math.floor(ts / DAY_MS)
     const newDay = !Number.isNaN(s.day) && day !== s.day
+    if (Number.isNaN(s.day)) s.first = day
     s.day = day
     s.bars++
     s.last = price
@@ -141,6 +142,18 @@ export class StrategyLedger {
       profitFactor: trips === 0 ? null : profitFactor(this.grossWin[i]!, this.grossLoss[i]!),
       exposurePct: s.bars === 0 ? 0 : (this.barsIn[i]! / s.bars) * 100,
     }
+  }
+
+  /**
+   * Actor `i`'s equity at each day's close (UTC days), from the capital before its first day to its
+   * equity now: the curve a report draws for the best strategies.
+   */
+  dailyCurve(i: number): { ts: number[]; equity: number[] } {
+    const s = this.bySymbol.get(this.actors[i]!.symbol)!
+    const closes = [...this.daily[i]!, this.equity[i]!]
+    const first = Number.isNaN(s.first) ? 0 : s.first
+    // daily[0] is the capital at the start; daily[k] the close of day first + k − 1; the last value is now.
+    return { ts: closes.map((_, k) => (first + Math.max(0, k - 1)) * DAY_MS + (k === 0 ? 0 : DAY_MS - 1)), equity: closes }
   }
 
   /** Bars (or prints) marked on `symbol`. */

@@ -13,6 +13,12 @@ import { isPostgresUrl, openStore, redactUrl } from '../store/database.ts'
 import { createOrderStore } from '../store/sqlite-worker-store.ts'
 import { choiceFlag, intFlag, parseFlags, stringFlag } from './flags.ts'
 import { executionOf, riskLimitsOf } from './run.ts'
+import { backtestReport, type BacktestReport } from '../report/backtest-report.ts'
+import { backtestHtml } from '../http/backtest-html.ts'
+import { startDashboard } from '../http/dashboard-server.ts'
+import { StoredSource } from '../http/stored-source.ts'
+import { httpSpec, type HttpSpec } from './http-flags.ts'
+import { forcedExitCode, StopSignals } from './stop-signals.ts'
 
 export const BACKTEST_HELP = `shoal backtest — replay recorded data through the live engine in virtual time, rank every strategy
 
@@ -26,6 +32,12 @@ export const BACKTEST_HELP = `shoal backtest — replay recorded data through th
   --db PATH|URL        the store (default: the config's database)
   --walk-forward T/S   rolling windows (e.g. 10d/3d): rank on each train period T, carry the --top N
                        into the test period S that follows, step by S; in- and out-of-sample figures
+  --html FILE          write the report (leaderboard, equity and drawdown of the best 10, parameter
+                       heatmap) as one self-contained HTML file that opens offline
+  --heatmap P1,P2      the heatmap's two parameters (default: the two with the most values)
+  --heatmap-metric F   the figure it shows (default: the --rank-by field)
+  --http PORT          when done, serve the dashboard over this run until SIGINT/SIGTERM (0: any port)
+  --http-host HOST     address to listen on (default 127.0.0.1)
 `
 
 const FLAGS = {
@@ -39,6 +51,11 @@ const FLAGS = {
   persist: { type: 'string' },
   db: { type: 'string' },
   'walk-forward': { type: 'string' },
+  html: { type: 'string' },
+  heatmap: { type: 'string' },
+  'heatmap-metric': { type: 'string' },
+  http: { type: 'string' },
+  'http-host': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -80,7 +97,17 @@ export async function runBacktestCommand(argv: string[], log: Logger, out: NodeJ
   const wf = v['walk-forward'] === undefined ? null : parseWalkForward(stringFlag(v['walk-forward'], '--walk-forward'))
   const leaderboardPath = v.leaderboard === undefined ? null : stringFlag(v.leaderboard, '--leaderboard')
   if (leaderboardPath !== null && !/\.(json|csv)$/.test(leaderboardPath)) throw new ConfigError('--leaderboard', `expected a .json or .csv path, got '${leaderboardPath}'`)
+  const htmlPath = v.html === undefined ? null : stringFlag(v.html, '--html')
+  if (htmlPath !== null && !htmlPath.endsWith('.html')) throw new ConfigError('--html', `expected a .html path, got '${htmlPath}'`)
+  const heat = v.heatmap === undefined ? undefined : heatmapFlag(stringFlag(v.heatmap, '--heatmap'))
+  const heatMetric = v['heatmap-metric'] === undefined ? undefined : rankField(stringFlag(v['heatmap-metric'], '--heatmap-metric'), '--heatmap-metric')
+  const http = httpSpec(v.http, v['http-host'], process.env)
+  if (wf !== null && (htmlPath !== null || heat !== undefined)) throw new ConfigError('--html', 'the report is for a single backtest, not --walk-forward')
   const c = await loadConfig(file)
+  if (heat !== undefined) {
+    const names = new Set(c.strategies.flatMap((s) => Object.keys(s.params ?? {})))
+    for (const p of heat) if (!names.has(p)) throw new ConfigError('--heatmap', `no parameter '${p}' in ${file}'s strategies (they have ${[...names].join(', ') || 'none'})`)
+  }
   if (c.exchange.type !== 'replay') throw new ConfigError(`${file}: exchange.type`, `a backtest replays recorded data: expected type replay, got ${c.exchange.type}`)
   const x = c.exchange
   const dbPath = v.db !== undefined ? stringFlag(v.db, '--db') : c.database
@@ -127,6 +154,7 @@ export async function runBacktestCommand(argv: string[], log: Logger, out: NodeJ
     },
   }
   let summary: Record<string, unknown>
+  let report: BacktestReport | null = null
   try {
     if (wf !== null) {
       const r = await walkForward(spec, { ...wf, top: Math.max(1, top), rankBy: by }, runOptions)
@@ -158,6 +186,26 @@ export async function runBacktestCommand(argv: string[], log: Logger, out: NodeJ
       const ranked = rank(result.rows, by)
       await store.writeResults(resultRows(runId, 'all', ranked))
       if (leaderboardPath !== null) writeLeaderboard(leaderboardPath, ranked)
+      const index = new Map(result.rows.map((r, i) => [r.strategyId, i]))
+      const { figures: _f, ...headline } = result.figures as Record<string, unknown> & { figures?: unknown }
+      report = backtestReport(ranked, (id) => (index.has(id) ? result.curve(index.get(id)!) : null), {
+        rankBy: by,
+        heat,
+        metric: heatMetric,
+        figures: {
+          runId,
+          bars: result.figures.bars,
+          prints: result.figures.prints,
+          from: result.figures.from,
+          to: result.figures.to,
+          fill: result.figures.fill,
+          orders: result.figures.orders.submitted,
+          fills: result.figures.fills,
+          wallSec: result.figures.wallSec,
+          ...pickScalars(headline),
+        },
+      })
+      if (htmlPath !== null) writeFileSync(htmlPath, backtestHtml(report, `backtest ${runId}: ${file}`))
       summary = {
         kind: 'backtest',
         runId,
@@ -168,6 +216,7 @@ export async function runBacktestCommand(argv: string[], log: Logger, out: NodeJ
         persisted: { orders: store.written.orders, fills: store.written.fills, events: store.written.events },
         dbPath: redactUrl(db),
         leaderboard: leaderboardPath,
+        html: htmlPath,
       }
       out.write(leaderboardText(ranked.slice(0, top), by, result.rows.length))
     }
@@ -177,10 +226,37 @@ export async function runBacktestCommand(argv: string[], log: Logger, out: NodeJ
     await store.close()
     throw err
   }
-  await store.endRun(summary, Date.now())
+  // The stored summary keeps the report too, for the dashboard (`shoal dashboard`, --http).
+  await store.endRun(report === null ? summary : { ...summary, report }, Date.now())
   await store.close()
   if (v.summary !== undefined) writeFileSync(stringFlag(v.summary, '--summary'), `${JSON.stringify(summary, null, 2)}\n`)
+  if (http !== null) await serveStoredRun(db, runId, http, log)
   return summary
+}
+
+/** Serves the dashboard over a stored run until SIGINT/SIGTERM. */
+async function serveStoredRun(db: string, runId: string, http: HttpSpec, log: Logger): Promise<void> {
+  const conn = await openStore(db)
+  const dashboard = await startDashboard({ host: http.host, port: http.port, source: await StoredSource.open(conn.db, runId), log })
+  await new Promise<void>((done) => {
+    new StopSignals({ graceMs: 5_000, log, onStop: () => done(), onForce: (sig) => process.exit(forcedExitCode(sig)) })
+  })
+  await dashboard.close()
+  await conn.db.destroy()
+}
+
+/** The figures of a backtest that are plain values (for the report's header). */
+function pickScalars(o: Record<string, unknown>): Record<string, string | number | boolean | null> {
+  const out: Record<string, string | number | boolean | null> = {}
+  for (const [k, x] of Object.entries(o)) if (x === null || typeof x !== 'object') out[k] = x as string | number | boolean | null
+  return out
+}
+
+/** --heatmap P1,P2 */
+function heatmapFlag(s: string): [string, string] {
+  const parts = s.split(',').map((x) => x.trim())
+  if (parts.length !== 2 || parts.some((x) => x === '') || parts[0] === parts[1]) throw new ConfigError('--heatmap', `expected two different parameter names like fast,slow, got '${s}'`)
+  return [parts[0]!, parts[1]!]
 }
 
 /** Each window's in- and out-of-sample figures as a terminal table. */

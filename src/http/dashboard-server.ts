@@ -1,15 +1,14 @@
 import { createReadStream, existsSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { Registry } from 'prom-client'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { ConfigError } from '../domain/errors.ts'
 import { bearerMatches, isLoopback } from './bearer-token.ts'
 import { parseControl, UnknownTarget } from './control.ts'
 import type { DashboardSource } from './dashboard-source.ts'
+import { CHARTS_JS, PAGE_DIR } from './page-assets.ts'
 import { parseTableQuery } from './strategy-table.ts'
 
 export interface DashboardOptions {
@@ -32,14 +31,12 @@ export interface Dashboard {
   close(): Promise<void>
 }
 
-const PAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'page')
-const require = createRequire(import.meta.url)
-const CHARTS = join(dirname(require.resolve('lightweight-charts/package.json')), 'dist', 'lightweight-charts.standalone.production.js')
 const STATIC: Record<string, { file: string; type: string }> = {
   '/': { file: join(PAGE_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
   '/app.js': { file: join(PAGE_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: join(PAGE_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
-  '/vendor/lightweight-charts.js': { file: CHARTS, type: 'text/javascript; charset=utf-8' },
+  '/report.js': { file: join(PAGE_DIR, 'report.js'), type: 'text/javascript; charset=utf-8' },
+  '/vendor/lightweight-charts.js': { file: CHARTS_JS, type: 'text/javascript; charset=utf-8' },
 }
 const MAX_BODY = 16 * 1024
 
@@ -136,6 +133,11 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       '/api/series': () => source.series(),
       '/api/runs': () => source.runs(),
       '/api/controls': () => source.controls(),
+      '/api/report': async () => {
+        const r = (await source.report?.()) ?? null
+        if (r === null) throw new HttpError(404, 'this run has no backtest report')
+        return r
+      },
     }
     const answer = plain[path]
     if (answer !== undefined) {

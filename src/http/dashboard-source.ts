@@ -39,6 +39,8 @@ export interface DashboardSource {
   strategy(id: string): Promise<StrategyDetail | null>
   runs(): Promise<readonly unknown[]>
   controls(): Promise<readonly ControlRecord[]>
+  /** A backtest's report (leaderboard head, best curves, heatmap), when the run is one. */
+  report?(): Promise<unknown | null>
   /** Live only: one second's sample for the page. */
   sample?(now?: number): FeedPoint
   /** Live only: an operator's action. */

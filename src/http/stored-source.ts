@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { paramsOf } from '../backtest/leaderboard.ts'
 import { ConfigError } from '../domain/errors.ts'
 import { controlsOf, equityCurve, listRuns, runSummary, strategyActivity, type RunListRow } from '../report/run-queries.ts'
 import type { Database } from '../store/schema.ts'
@@ -36,7 +37,7 @@ export class StoredSource implements DashboardSource {
   }
 
   async summary(): Promise<Record<string, unknown>> {
-    const s = (await runSummary(this.db, this.run.id)) ?? {}
+    const { report: _report, ...s } = ((await runSummary(this.db, this.run.id)) ?? {}) as Record<string, unknown>
     return { ...s, kind: 'stored', runKind: this.run.kind, runId: this.run.id, command: this.run.command ?? this.run.kind, startedAt: this.run.startedAt, endedAt: this.run.endedAt }
   }
 
@@ -46,7 +47,7 @@ export class StoredSource implements DashboardSource {
       const rs = await this.db.selectFrom('backtest_results').selectAll().where('run_id', '=', this.run.id).where('window', '=', 'all').execute()
       const any = rs.length > 0 ? rs : await this.db.selectFrom('backtest_results').selectAll().where('run_id', '=', this.run.id).execute()
       this.rowsCache = any.map((r) => {
-        this.params.set(r.strategy_id, { strategy: r.strategy, params: JSON.parse(r.params) as Record<string, unknown> })
+        this.params.set(r.strategy_id, { strategy: r.strategy, params: paramsOf(r.params) })
         return {
           id: r.strategy_id,
           strategy: r.strategy,
@@ -186,6 +187,13 @@ export class StoredSource implements DashboardSource {
 
   runs() {
     return listRuns(this.db)
+  }
+
+  /** The report `shoal backtest` stored with its summary, if this run is a backtest that made one. */
+  async report(): Promise<unknown | null> {
+    if (this.run.kind !== 'backtest') return null
+    const s = await runSummary(this.db, this.run.id)
+    return (s as { report?: unknown } | null)?.report ?? null
   }
 
   controls(): Promise<ControlRecord[]> {

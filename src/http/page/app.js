@@ -266,6 +266,13 @@ async function start() {
   showSummary(summary)
   for (const p of series) addPoint(p)
   await Promise.all([loadLeaderboard(), loadControls()])
+  if (summary.runKind === 'backtest') {
+    const report = await api('/api/report').catch(() => null)
+    if (report !== null) {
+      $('backtest').hidden = false
+      renderBacktestReport($('backtest'), report, LW)
+    }
+  }
   if (summary.kind === 'live') {
     connect()
     setInterval(() => loadLeaderboard().catch(() => {}), 5000)

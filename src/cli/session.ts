@@ -146,6 +146,17 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
   }
   const { engine, risk, specs } = sessionEngine(c, exchange, store, log, c.signals === null ? undefined : signalSchedule(c.signals))
   engineRef = engine
+  // Listening before anything trades: a port in use fails the start, not a running session.
+  const lag = new LagMonitor()
+  const dashboard =
+    c.http === undefined || c.http === null
+      ? null
+      : await startDashboard({
+          ...c.http,
+          source: new LiveSource({ runId, command: c.command, engine, risk, lag, specs, store, symbols: exchange.markets.map((m) => m.symbol), venue: exchange.health, log }),
+          registry: shoalRegistry({ engine, risk, lag, reconnects: () => venueReconnects(exchange.health?.()) }),
+          log,
+        })
   // An exchange that outlives us may know orders we never stored (a crash): reconcile, and carry the
   // strategies' positions over, before the first new order.
   let reconciliation: ReconcileResult | null = null
@@ -171,18 +182,9 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
   }
   // Subscribed before the engine: the recorder writes every trade the strategies see.
   const recorder = c.recordDir ? new Recorder({ symbols: exchange.markets.map((m) => m.symbol), dir: resolve(c.recordDir), rotateMs: 3_600_000, log }).attach(exchange.port.watchMarket()) : null
-  const lag = new LagMonitor().start()
+  lag.start()
   engine.start()
   const startMs = performance.now() - t0
-  const dashboard =
-    c.http === undefined || c.http === null
-      ? null
-      : await startDashboard({
-          ...c.http,
-          source: new LiveSource({ runId, command: c.command, engine, risk, lag, specs, store, symbols: exchange.markets.map((m) => m.symbol), venue: exchange.health, log }),
-          registry: shoalRegistry({ engine, risk, lag, reconnects: () => venueReconnects(exchange.health?.()) }),
-          log,
-        })
   log.info({ strategies: specs.length, pipelines: engine.pipelines, mode: c.mode, startMs: Math.round(startMs), db: dbPath }, `${c.command} started`)
 
   const tty = out.isTTY === true

@@ -198,6 +198,7 @@ export function benchMarkdown(r: Json): string {
     out.push('')
     const drows = (r.dashboard as Json[]).map((d) => [n0(d.actors), d.withoutP99.map((x: number) => f(x, 1)).join(' / '), d.withPageP99.map((x: number) => f(x, 1)).join(' / '), `${f(d.ratio, 3)}×`])
     out.push(table(['strategies', 'reaction p99 ms without a page', 'with a page open', 'with / without (means)'], drows))
+    out.push('')
   }
   if (r.executionCost !== undefined) {
     const ec = r.executionCost
@@ -247,6 +248,7 @@ export function benchMarkdown(r: Json): string {
         n0(v.works),
       ])
     out.push(table(['algo', 'total cost bps', 'vs market bps', 'slippage bps', 'fees bps', 'fill rate', 'maker share', 'works'], erows))
+    out.push('')
   }
   return out.join('\n')
 }

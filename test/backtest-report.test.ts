@@ -11,7 +11,11 @@ import { Child } from './support/child.ts'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const dir = mkdtempSync(join(tmpdir(), 'shoal-btreport-'))
-const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
+// The way npm's scripts start shoal (node with tsx's loader, one process): the tsx CLI's parent
+// process SIGKILLs a child that has not acknowledged a relayed signal within ~60 ms, which a busy
+// engine may not (seen under coverage: exit 130).
+const node = process.execPath
+const cli = ['--import', 'tsx', 'src/cli.ts']
 let browser: Browser
 
 beforeAll(async () => {
@@ -77,7 +81,7 @@ describe('shoal backtest --html and --http', () => {
   it('writes one self-contained report that opens offline, and serves the run on the dashboard with the same report', async () => {
     const html = join(dir, 'report.html')
     const db = join(dir, 'bt.sqlite')
-    const c = new Child(tsx, ['src/cli.ts', 'backtest', '--config', 'examples/backtest.yaml', '--persist', 'summary', '--db', db, '--html', html, '--heatmap', 'slow,fast', '--http', '0'])
+    const c = new Child(node, [...cli, 'backtest', '--config', 'examples/backtest.yaml', '--persist', 'summary', '--db', db, '--html', html, '--heatmap', 'slow,fast', '--http', '0'])
     try {
       const line = await c.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('dashboard listening on '), 120_000, 'the dashboard after the run')
       const base = String(line.url).replace(/\/$/, '')
@@ -134,7 +138,7 @@ describe('shoal backtest --html and --http', () => {
       [['--html', join(dir, 'r.html'), '--walk-forward', '6d/3d'], '--html: the report is for a single backtest, not --walk-forward'],
       [['--heatmap-metric', 'luck'], '--heatmap-metric: expected one of netPnl'],
     ] as const) {
-      const c = new Child(tsx, ['src/cli.ts', 'backtest', '--config', 'examples/backtest.yaml', '--persist', 'summary', '--db', join(dir, 'x.sqlite'), ...args])
+      const c = new Child(node, [...cli, 'backtest', '--config', 'examples/backtest.yaml', '--persist', 'summary', '--db', join(dir, 'x.sqlite'), ...args])
       const { code } = await c.exit
       expect(code).toBe(2)
       expect(c.stderr).toContain(message)

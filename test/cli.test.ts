@@ -37,7 +37,7 @@ describe('shoal CLI: bad input', () => {
   })
 
   it('shoal exchange serves a plain ccxt binance instance pointed at it', async () => {
-    const child = spawn(tsx, ['src/cli.ts', 'exchange', '--port', '0', '--symbols', '3', '--latency', '2'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'exchange', '--port', '0', '--symbols', '3', '--latency', '2'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, SHOAL_VENUE_API_KEY: 'k1', SHOAL_VENUE_API_SECRET: 's1' },
     })
@@ -159,8 +159,12 @@ describe('shoal demo', () => {
   it('on SIGTERM mid-run, flushes every accepted event before exiting', async () => {
     const db = join(dir, 'term.sqlite')
     const summaryPath = join(dir, 'term.json')
-    // One SIGTERM to the one process (here tsx's parent relays it to its child): the other stop tests signal the whole group.
-    const child = new Child(tsx, [
+    // One SIGTERM to the one process, started as npm's scripts start it (node with tsx's loader: the
+    // tsx CLI's parent would SIGKILL a child too busy to acknowledge a relayed signal within ~60 ms).
+    // The other stop tests signal the whole group.
+    const child = new Child(process.execPath, [
+      '--import',
+      'tsx',
       'src/cli.ts',
       'demo',
       '--strategies',

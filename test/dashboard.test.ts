@@ -20,7 +20,11 @@ const TOKEN = 'dashboard-test-token-0123456789'
 const dir = mkdtempSync(join(tmpdir(), 'shoal-dash-'))
 const db = join(dir, 'dash.sqlite')
 const summaryPath = join(dir, 'summary.json')
-const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
+// The way npm's scripts start shoal (node with tsx's loader, one process): the tsx CLI's parent
+// process SIGKILLs a child that has not acknowledged a relayed signal within ~60 ms, which a busy
+// engine may not (seen under coverage: exit 130).
+const node = process.execPath
+const cli = ['--import', 'tsx', 'src/cli.ts']
 
 let demo: Child
 let base = ''
@@ -31,8 +35,8 @@ const consoleErrors: string[] = []
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (.ci/run does) or set CHROMIUM_PATH`)
   demo = new Child(
-    tsx,
-    ['src/cli.ts', 'demo', '--strategies', '20000', '--signal-every', '3', '--signal-rounds', '8', '--stats-every', '1', '--duration', '600', '--db', db, '--summary', summaryPath, '--http', '0'],
+    node,
+    [...cli, 'demo', '--strategies', '20000', '--signal-every', '3', '--signal-rounds', '8', '--stats-every', '1', '--duration', '600', '--db', db, '--summary', summaryPath, '--http', '0'],
     { env: { ...process.env, SHOAL_HTTP_TOKEN: TOKEN } },
   )
   const line = await demo.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('dashboard listening on '), 60_000, 'the dashboard')
@@ -169,7 +173,7 @@ describe('the dashboard in a real browser while the demo runs', () => {
   })
 
   it('`shoal dashboard --db` serves the finished run read-only', async () => {
-    const c = new Child(tsx, ['src/cli.ts', 'dashboard', '--db', db, '--http', '0'], { env: { ...process.env, SHOAL_HTTP_TOKEN: TOKEN } })
+    const c = new Child(node, [...cli, 'dashboard', '--db', db, '--http', '0'], { env: { ...process.env, SHOAL_HTTP_TOKEN: TOKEN } })
     try {
       const line = await c.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('dashboard listening on '), 30_000, 'the dashboard')
       const url = String(line.url).replace(/\/$/, '')

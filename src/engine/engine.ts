@@ -100,7 +100,7 @@ export class Engine {
     this.inputs = new InputFanout(this.pipes, groups, this.metrics, this.clock, this.mode === 'lock' ? (a) => this.intents$.next(a) : null)
     this.roster = new ActorRoster(this.actors, { metrics: this.metrics, risk: o.risk, now: () => this.scheduler.now(), log: o.logger })
     this.intake = new OrderEventIntake({ actors: this.actors, metrics: this.metrics, risk: o.risk, persistence: this.persistence, onFault: (a, err) => this.failActor(a, err), onFill: o.onFill })
-    this.market = new MarketView(o.risk)
+    this.market = new MarketView(o.risk, o.execution?.algo === 'adaptive')
     const wired = orderPathFor(o, {
       port: this.port,
       orderUpdates: this.orderUpdates,

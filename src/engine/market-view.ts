@@ -17,7 +17,11 @@ export class MarketView {
   /** Top of book by symbol, for execution algorithms (subscribed only while they work an order). */
   readonly quotes = new Router<string, Quote>()
 
-  constructor(private readonly risk: RiskManager | undefined) {}
+  constructor(
+    private readonly risk: RiskManager | undefined,
+    /** Keep each symbol's drift and volatility (only an execution algorithm that reads them needs it). */
+    private readonly trackTrends = false,
+  ) {}
 
   lastPrice(symbol: string): number | undefined {
     return this.last.get(symbol)
@@ -30,10 +34,7 @@ export class MarketView {
   /** The symbol's recent mid drift (bps per second, positive = rising) and volatility (bps per √second). */
   trend(symbol: string): { readonly driftBpsPerS: number; readonly driftErrBpsPerS: number; readonly volBpsPerSqrtS: number } | undefined {
     const t = this.trends.get(symbol)
-    const drift = t?.bpsPerSecond()
-    const err = t?.driftErrBpsPerS()
-    const vol = t?.volBpsPerSqrtSecond()
-    return drift === undefined || err === undefined || vol === undefined ? undefined : { driftBpsPerS: drift, driftErrBpsPerS: err, volBpsPerSqrtS: vol }
+    return t?.known ? t.motion : undefined
   }
 
   /** Takes one market event in. */
@@ -47,9 +48,11 @@ export class MarketView {
       this.risk?.onTrade(e.symbol, e.close, e.ts)
     } else if (e.kind === 'quote') {
       this.top.set(e.symbol, e)
-      let t = this.trends.get(e.symbol)
-      if (t === undefined) this.trends.set(e.symbol, (t = new MidTrend()))
-      t.update((e.bid + e.ask) / 2, e.ts)
+      if (this.trackTrends) {
+        let t = this.trends.get(e.symbol)
+        if (t === undefined) this.trends.set(e.symbol, (t = new MidTrend()))
+        t.update((e.bid + e.ask) / 2, e.ts)
+      }
       if (!this.last.has(e.symbol)) {
         this.last.set(e.symbol, (e.bid + e.ask) / 2)
         // Until the first trade prints, the mid is the risk gate's reference price too.

@@ -4,6 +4,8 @@
  * O(1) per quote.
  */
 export class MidTrend {
+  /** The estimates as of the last update, kept in one object (read per quote by resting orders: no allocation). */
+  readonly motion = { driftBpsPerS: 0, driftErrBpsPerS: 0, volBpsPerSqrtS: 0 }
   private lastMid = 0
   private lastTs = 0
   private moved = 0
@@ -21,24 +23,32 @@ export class MidTrend {
       this.moved = this.moved * keep + r
       this.squared = this.squared * keep + r * r
       this.elapsed = this.elapsed * keep + dt
+      const m = this.motion
+      m.driftBpsPerS = (this.moved / this.elapsed) * 1000
+      m.volBpsPerSqrtS = Math.sqrt((this.squared / this.elapsed) * 1000)
+      m.driftErrBpsPerS = m.volBpsPerSqrtS / Math.sqrt(this.elapsed / 1000)
     }
     this.lastMid = mid
     this.lastTs = ts
   }
 
+  /** Whether time has passed between two mids (before that, nothing is known). */
+  get known(): boolean {
+    return this.elapsed > 0
+  }
+
   /** Drift, bps per second; undefined until time has passed between two mids. */
   bpsPerSecond(): number | undefined {
-    return this.elapsed > 0 ? (this.moved / this.elapsed) * 1000 : undefined
+    return this.known ? this.motion.driftBpsPerS : undefined
   }
 
   /** Standard error of the drift estimate, bps per second: volatility over √(weighted seconds observed). */
   driftErrBpsPerS(): number | undefined {
-    const vol = this.volBpsPerSqrtSecond()
-    return vol === undefined ? undefined : vol / Math.sqrt(this.elapsed / 1000)
+    return this.known ? this.motion.driftErrBpsPerS : undefined
   }
 
   /** Volatility, bps per √second (root mean square move, drift included); undefined until known. */
   volBpsPerSqrtSecond(): number | undefined {
-    return this.elapsed > 0 ? Math.sqrt((this.squared / this.elapsed) * 1000) : undefined
+    return this.known ? this.motion.volBpsPerSqrtS : undefined
   }
 }

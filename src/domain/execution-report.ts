@@ -45,9 +45,7 @@ export function feesBps(r: ExecutionReport): number | null {
  * (Perold's implementation shortfall on the executed part). Null without fills.
  */
 export function costBps(r: ExecutionReport): number | null {
-  const s = slippageBps(r)
-  const f = feesBps(r)
-  return s === null || f === null ? null : s + f
+  return costsOf(r).cost
 }
 
 /** The share of the request left unfilled (0 … 1). */
@@ -67,10 +65,16 @@ export function opportunityBps(r: ExecutionReport): number | null {
  * the executed part's slippage and fees plus the unfilled part's opportunity cost.
  */
 export function shortfallBps(r: ExecutionReport): number | null {
-  if (r.requested <= 0 || r.arrivalMid <= 0) return null
+  return costsOf(r).shortfall
+}
+
+/** Every cost figure of a report at once (metrics and the store each need all of them). */
+export function costsOf(r: ExecutionReport): { slippage: number | null; fees: number | null; cost: number | null; opportunity: number | null; shortfall: number | null } {
+  const slippage = slippageBps(r)
+  const fees = feesBps(r)
+  const cost = slippage === null || fees === null ? null : slippage + fees
+  const opportunity = opportunityBps(r)
   const share = unfilledShare(r)
-  const cost = costBps(r)
-  const opp = opportunityBps(r)
-  if (cost === null && opp === null) return null
-  return (cost ?? 0) * (1 - share) + (opp ?? 0) * share
+  const shortfall = r.requested <= 0 || r.arrivalMid <= 0 || (cost === null && opportunity === null) ? null : (cost ?? 0) * (1 - share) + (opportunity ?? 0) * share
+  return { slippage, fees, cost, opportunity, shortfall }
 }

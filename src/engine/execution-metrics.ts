@@ -1,4 +1,4 @@
-import { costBps, feesBps, opportunityBps, shortfallBps, slippageBps, unfilledShare, type AlgoName, type ExecutionReport } from '../domain/execution-report.ts'
+import { costsOf, slippageBps, unfilledShare, type AlgoName, type ExecutionReport } from '../domain/execution-report.ts'
 import { LatencyHistogram } from './latency-histogram.ts'
 import { SignedHistogram } from './signed-histogram.ts'
 
@@ -53,11 +53,12 @@ export class ExecutionMetrics {
     const add = (h: SignedHistogram, x: number | null) => {
       if (x !== null && Number.isFinite(x)) h.record(x)
     }
-    add(this.slippage, slippageBps(r))
-    add(this.cost, costBps(r))
-    add(this.feeBps, feesBps(r))
-    add(this.opportunity, opportunityBps(r))
-    add(this.shortfall, shortfallBps(r))
+    const c = costsOf(r)
+    add(this.slippage, c.slippage)
+    add(this.cost, c.cost)
+    add(this.feeBps, c.fees)
+    add(this.opportunity, c.opportunity)
+    add(this.shortfall, c.shortfall)
     if (r.timeToFillMs !== null) this.ttf.record(r.timeToFillMs)
   }
 

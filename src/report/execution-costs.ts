@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { costBps, feesBps, opportunityBps, shortfallBps, slippageBps, unfilledShare, type AlgoName, type ExecutionReport } from '../domain/execution-report.ts'
+import { costsOf, unfilledShare, type AlgoName, type ExecutionReport } from '../domain/execution-report.ts'
 import type { Database } from '../store/schema.ts'
 
 /** Execution quality of one algorithm (on one symbol, or all), from the `executions` table. Costs in bps, positive = paid. */
@@ -60,8 +60,10 @@ export async function executionCosts(db: Kysely<Database>, f: { runId?: string; 
   const out: ExecutionCostRow[] = []
   for (const [key, rs] of groups) {
     const [algo, symbol] = key.split('\u0000') as [string, string]
-    const values = (fn: (r: ExecutionReport) => number | null) => rs.map(fn).filter((x): x is number => x !== null && Number.isFinite(x))
-    const costs = values(costBps).sort((a, b) => a - b)
+    const figures = rs.map(costsOf)
+    const known = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null && Number.isFinite(x))
+    const values = (k: keyof ReturnType<typeof costsOf>) => known(figures.map((f) => f[k]))
+    const costs = values('cost').sort((a, b) => a - b)
     const requested = rs.reduce((a, r) => a + r.requested, 0)
     const filled = rs.reduce((a, r) => a + r.filled, 0)
     out.push({
@@ -73,14 +75,14 @@ export async function executionCosts(db: Kysely<Database>, f: { runId?: string; 
       costAvg: r3(mean(costs)),
       costP50: r3(pct(costs, 50)),
       costP95: r3(pct(costs, 95)),
-      slippageAvg: r3(mean(values(slippageBps))),
-      feesAvg: r3(mean(values(feesBps))),
+      slippageAvg: r3(mean(values('slippage'))),
+      feesAvg: r3(mean(values('fees'))),
       unfilledWorks: rs.filter((r) => unfilledShare(r) > 1e-9).length,
-      opportunityAvg: r3(mean(values(opportunityBps))),
-      shortfallAvg: r3(mean(values(shortfallBps))),
+      opportunityAvg: r3(mean(values('opportunity'))),
+      shortfallAvg: r3(mean(values('shortfall'))),
       timeToFillP50Ms: r3(
         pct(
-          values((r) => r.timeToFillMs).sort((a, b) => a - b),
+          known(rs.map((r) => r.timeToFillMs)).sort((a, b) => a - b),
           50,
         ),
       ),

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { applyFill, type PositionFigures } from '../../actors/position.ts'
-import { costBps, opportunityBps, shortfallBps, slippageBps, type ExecutionReport } from '../domain/execution-report.ts'
+import { costsOf, type ExecutionReport } from '../domain/execution-report.ts'
 import type { BlockState, StoredEvent } from '../domain/netting.ts'
 import type { Order, OrderStatus } from '../domain/order.ts'
 import { insertRows, unnestRows } from './bulk-insert.ts'
@@ -254,29 +254,32 @@ export class OrderStore {
 
   /** Execution reports as table rows, numbered on from the run's last. */
   protected executionRows(reports: readonly ExecutionReport[]): ExecutionsTable[] {
-    return reports.map((r) => ({
-      run_id: this.runId,
-      seq: ++this.execSeq,
-      strategy_id: r.strategyId ?? '',
-      symbol: r.symbol ?? '',
-      algo: r.algo,
-      side: r.side,
-      requested: r.requested,
-      filled: r.filled,
-      arrival_mid: r.arrivalMid,
-      avg_price: r.avgPrice,
-      slippage_bps: slippageBps(r),
-      maker_amount: r.makerAmount,
-      taker_amount: r.takerAmount,
-      fees: r.fees,
-      time_to_fill_ms: r.timeToFillMs,
-      amendments: r.amendments,
-      ts: r.ts ?? 0,
-      end_mid: r.endMid ?? null,
-      cost_bps: costBps(r),
-      opportunity_bps: opportunityBps(r),
-      shortfall_bps: shortfallBps(r),
-    }))
+    return reports.map((r) => {
+      const c = costsOf(r)
+      return {
+        run_id: this.runId,
+        seq: ++this.execSeq,
+        strategy_id: r.strategyId ?? '',
+        symbol: r.symbol ?? '',
+        algo: r.algo,
+        side: r.side,
+        requested: r.requested,
+        filled: r.filled,
+        arrival_mid: r.arrivalMid,
+        avg_price: r.avgPrice,
+        slippage_bps: c.slippage,
+        maker_amount: r.makerAmount,
+        taker_amount: r.takerAmount,
+        fees: r.fees,
+        time_to_fill_ms: r.timeToFillMs,
+        amendments: r.amendments,
+        ts: r.ts ?? 0,
+        end_mid: r.endMid ?? null,
+        cost_bps: c.cost,
+        opportunity_bps: c.opportunity,
+        shortfall_bps: c.shortfall,
+      }
+    })
   }
 
   /** Stores one operator control action (the `controls` table). */

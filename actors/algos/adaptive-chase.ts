@@ -1,6 +1,6 @@
 import type { Quote, Side } from '../../src/domain/market.ts'
 import { roundTo } from '../../src/util/numbers.ts'
-import type { AlgoOptions, ExecutionAlgo, MidMotion } from './algo.ts'
+import { farOf, midOf, touchOf, type AlgoOptions, type ExecutionAlgo, type MidMotion } from './algo.ts'
 import { workOrder } from './working-order.ts'
 
 /** The adaptive chase's knobs, with their defaults filled in. */
@@ -29,9 +29,9 @@ export const adaptiveKnobs = (o: AlgoOptions): AdaptiveKnobs => ({
   repriceTicks: o.repriceTicks,
 })
 
-const mid = (q: Quote) => (q.bid + q.ask) / 2
-const ours = (side: Side, q: Quote) => (side === 'buy' ? q.bid : q.ask)
-const far = (side: Side, q: Quote) => (side === 'buy' ? q.ask : q.bid)
+const mid = midOf
+const ours = touchOf
+const far = farOf
 
 /**
  * Where to rest: `insideShare` of the room inside the spread from our touch, on the tick grid, never

@@ -39,6 +39,13 @@ export interface AlgoOptions {
 
 export const DEFAULT_ALGO_OPTIONS: AlgoOptions = { repriceTicks: 1, maxWorkMs: 10_000, maxSlippageBps: 25, fallback: 'market', pegOffsetTicks: 0, pegTo: 'best' }
 
+/** Mid price of a book. */
+export const midOf = (q: Quote): number => (q.bid + q.ask) / 2
+/** Our side's best price: the bid for a buyer, the ask for a seller. */
+export const touchOf = (side: Side, q: Quote): number => (side === 'buy' ? q.bid : q.ask)
+/** The other side's best price: what taking pays. */
+export const farOf = (side: Side, q: Quote): number => (side === 'buy' ? q.ask : q.bid)
+
 /** How a symbol's mid has been moving lately. */
 export interface MidMotion {
   readonly driftBpsPerS: number

@@ -3,12 +3,12 @@ import type { Quote } from '../../src/domain/market.ts'
 import type { OrderEvent } from '../../src/domain/order.ts'
 import { roundTo } from '../../src/util/numbers.ts'
 import { runOrder } from '../order-action.ts'
-import type { AlgoContext, AlgoJob, AlgoName, ExecutionAlgo } from './algo.ts'
+import { midOf, touchOf, type AlgoContext, type AlgoJob, type AlgoName, type ExecutionAlgo } from './algo.ts'
 import { workOrder } from './working-order.ts'
 import { adaptiveChase } from './adaptive-chase.ts'
 
-const mid = (q: Quote) => (q.bid + q.ask) / 2
-const touch = (job: AlgoJob, q: Quote) => (job.side === 'buy' ? q.bid : q.ask)
+const mid = midOf
+const touch = (job: AlgoJob, q: Quote) => touchOf(job.side, q)
 
 /** A market order: takes liquidity at once. */
 export const market: ExecutionAlgo = (ctx, job) =>

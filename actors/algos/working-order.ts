@@ -3,7 +3,7 @@ import type { Quote } from '../../src/domain/market.ts'
 import type { Order, OrderEvent } from '../../src/domain/order.ts'
 import { isFinal } from '../../src/domain/order.ts'
 import { runOrder } from '../order-action.ts'
-import type { AlgoContext, AlgoJob, AlgoName } from './algo.ts'
+import { midOf, type AlgoContext, type AlgoJob, type AlgoName } from './algo.ts'
 
 export interface Pricing {
   readonly algo: AlgoName
@@ -177,8 +177,8 @@ class Work {
       side: this.job.side,
       requested: this.job.amount,
       filled: this.filled,
-      arrivalMid: (this.job.arrival.bid + this.job.arrival.ask) / 2,
-      endMid: (this.quote.bid + this.quote.ask) / 2,
+      arrivalMid: midOf(this.job.arrival),
+      endMid: midOf(this.quote),
       avgPrice: this.filled > 0 ? this.cost / this.filled : null,
       makerAmount: this.maker,
       takerAmount: this.taker,

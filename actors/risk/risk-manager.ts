@@ -103,10 +103,10 @@ export class RiskManager {
   }
 
   /** The state that applies to `a`: the strictest of its own (breaker or operator), its symbol's and the global one. */
-  stateOf(a: { readonly index: number; readonly symbol: string }): { strategy: TradingState; symbol: TradingState; global: TradingState } {
+  stateOf(a: RiskSubject | { readonly index: number; readonly symbol: string }): { strategy: TradingState; symbol: TradingState; global: TradingState } {
     const breaker = this.strategyState.get(a.index)?.state ?? 'ACTIVE'
     const operator = this.operatorStrategy.get(a.index)
-    return { strategy: operator === undefined ? breaker : strictest(breaker, operator), symbol: this.symbolState.get(a.symbol) ?? 'ACTIVE', global: this.globalState }
+    return { strategy: operator === undefined ? breaker : strictest(breaker, operator), symbol: this.symbolStateOf(a.symbol), global: this.globalState }
   }
 
   ledger(a: RiskSubject): LedgerFigures {
@@ -374,6 +374,11 @@ export class RiskManager {
     for (const [i, s] of this.strategyState) if (s.state !== 'ACTIVE') strategies.set(i, s.state)
     for (const [i, s] of this.operatorStrategy) strategies.set(i, strictest(strategies.get(i) ?? 'ACTIVE', s))
     return { symbols: Object.fromEntries(this.symbolState), strategies }
+  }
+
+  /** The state an operator set on `symbol` (ACTIVE when none). */
+  symbolStateOf(symbol: string): TradingState {
+    return this.symbolState.get(symbol) ?? 'ACTIVE'
   }
 
   /** Sets a symbol's state by hand (an operator pausing one market). */

@@ -15,10 +15,8 @@ import { choiceFlag, intFlag, parseFlags, stringFlag } from './flags.ts'
 import { executionOf, riskLimitsOf } from './run.ts'
 import { backtestReport, type BacktestReport } from '../report/backtest-report.ts'
 import { backtestHtml } from '../http/backtest-html.ts'
-import { startDashboard } from '../http/dashboard-server.ts'
-import { StoredSource } from '../http/stored-source.ts'
-import { httpSpec, type HttpSpec } from './http-flags.ts'
-import { forcedExitCode, StopSignals } from './stop-signals.ts'
+import { serveStoredRun } from './dashboard-command.ts'
+import { httpSpec } from './http-flags.ts'
 
 export const BACKTEST_HELP = `shoal backtest — replay recorded data through the live engine in virtual time, rank every strategy
 
@@ -232,17 +230,6 @@ export async function runBacktestCommand(argv: string[], log: Logger, out: NodeJ
   if (v.summary !== undefined) writeFileSync(stringFlag(v.summary, '--summary'), `${JSON.stringify(summary, null, 2)}\n`)
   if (http !== null) await serveStoredRun(db, runId, http, log)
   return summary
-}
-
-/** Serves the dashboard over a stored run until SIGINT/SIGTERM. */
-async function serveStoredRun(db: string, runId: string, http: HttpSpec, log: Logger): Promise<void> {
-  const conn = await openStore(db)
-  const dashboard = await startDashboard({ host: http.host, port: http.port, source: await StoredSource.open(conn.db, runId), log })
-  await new Promise<void>((done) => {
-    new StopSignals({ graceMs: 5_000, log, onStop: () => done(), onForce: (sig) => process.exit(forcedExitCode(sig)) })
-  })
-  await dashboard.close()
-  await conn.db.destroy()
 }
 
 /** The figures of a backtest that are plain values (for the report's header). */

@@ -6,7 +6,7 @@ import { StoredSource } from '../http/stored-source.ts'
 import { isPostgresUrl, openStore } from '../store/database.ts'
 import { migrateToLatest } from '../store/migrations.ts'
 import { parseFlags, stringFlag } from './flags.ts'
-import { httpSpec } from './http-flags.ts'
+import { httpSpec, type HttpSpec } from './http-flags.ts'
 import { forcedExitCode, StopSignals } from './stop-signals.ts'
 
 export const DASHBOARD_HELP = `shoal dashboard — the dashboard over a finished run or backtest in the store (read-only)
@@ -34,16 +34,24 @@ export async function runDashboardCommand(argv: string[], log: Logger): Promise<
   const spec = stringFlag(v.db, '--db')
   if (!isPostgresUrl(spec) && !existsSync(spec)) throw new ConfigError('--db', `no such database file: ${spec}`)
   const http = httpSpec(v.http, v['http-host'], process.env)!
-  const conn = await openStore(spec)
-  // An older database gains the newer tables (controls), so the queries below can run.
-  await migrateToLatest(conn.db)
-  const source = await StoredSource.open(conn.db, v.run === undefined ? undefined : stringFlag(v.run, '--run'))
-  // Read-only: no token is handed over, so control answers 409 whatever the environment says.
-  const dashboard = await startDashboard({ host: http.host, port: http.port, token: http.token, source, log })
-  await new Promise<void>((done) => {
-    new StopSignals({ graceMs: 5_000, log, onStop: () => done(), onForce: (sig) => process.exit(forcedExitCode(sig)) })
-  })
-  await dashboard.close()
-  await conn.db.destroy()
-  return { url: dashboard.url }
+  return serveStoredRun(spec, v.run === undefined ? undefined : stringFlag(v.run, '--run'), http, log)
+}
+
+/** Serves the dashboard over a stored run (the newest without `runId`) until SIGINT/SIGTERM; read-only. */
+export async function serveStoredRun(db: string, runId: string | undefined, http: HttpSpec, log: Logger): Promise<{ url: string }> {
+  const conn = await openStore(db)
+  try {
+    // An older database gains the newer tables (controls), so the queries below can run.
+    await migrateToLatest(conn.db)
+    const source = await StoredSource.open(conn.db, runId)
+    // A stored source has no control: it answers 409 whatever token the environment holds.
+    const dashboard = await startDashboard({ host: http.host, port: http.port, token: http.token, source, log })
+    await new Promise<void>((done) => {
+      new StopSignals({ graceMs: 5_000, log, onStop: () => done(), onForce: (sig) => process.exit(forcedExitCode(sig)) })
+    })
+    await dashboard.close()
+    return { url: dashboard.url }
+  } finally {
+    await conn.db.destroy()
+  }
 }

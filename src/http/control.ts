@@ -89,7 +89,7 @@ export function applyControl(t: ControlTarget, req: ControlRequest, who: string)
     }
   }
   const out: { global: TradingState; symbol?: TradingState; strategy?: TradingState; killed: boolean } = { global: risk.globalState, killed: risk.isKilled }
-  if (req.scope === 'symbol') out.symbol = risk.stateOf({ index: -1, symbol: req.id! }).symbol
+  if (req.scope === 'symbol') out.symbol = risk.symbolStateOf(req.id!)
   if (actor !== undefined) {
     const s = risk.stateOf(actor)
     out.strategy = s.strategy

@@ -79,7 +79,6 @@ export class LiveSource implements DashboardSource {
   async summary(): Promise<Record<string, unknown>> {
     const { engine, risk } = this.p
     const c = engine.metrics.totals()
-    const r = risk.summary()
     const restricted = risk.restricted()
     return {
       kind: 'live',
@@ -95,20 +94,21 @@ export class LiveSource implements DashboardSource {
       inFlight: engine.metrics.inFlight,
       positionsOpen: engine.metrics.positionsOpen,
       failedActors: engine.metrics.failedActors,
-      reactionMs: engine.metrics.reactionSummary(),
-      sweepMs: engine.metrics.sweepSummary(),
+      // This second's latencies are in `latest` (the stats window so far): merging the whole run's
+      // histograms every second would allocate two HdrHistograms a second for nothing the page shows.
       persisted: engine.persistedEvents,
       sinkQueue: engine.acceptedEvents - engine.persistedEvents,
       risk: {
-        state: r.state,
+        state: risk.globalState,
         killed: risk.isKilled,
-        denied: r.denied,
-        deniedByReason: r.deniedByReason,
-        trips: r.trips.slice(-50),
-        tripsTotal: r.trips.length,
+        denied: risk.denied,
+        deniedByReason: risk.deniedByReason,
+        // The latest 50, without copying every trip of a long run each second.
+        trips: risk.trips.slice(-50),
+        tripsTotal: risk.trips.length,
         symbols: restricted.symbols,
         strategiesRestricted: restricted.strategies.size,
-        portfolio: r.portfolio,
+        portfolio: risk.portfolio(),
       },
       execution: engine.execution?.summary() ?? null,
       venue: this.p.venue?.() ?? null,

@@ -13,6 +13,7 @@ import type { FillModel } from '../exchange/replay/replay-fills.ts'
 import { mergeByTime, openSource, type OpenedSource, type ReplayEvent, type ReplaySource } from '../exchange/replay/replay-feed.ts'
 import { ReplayExchange, replayMarkets } from '../exchange/replay/replay-exchange.ts'
 import { ReplayScheduler } from '../exchange/replay/replay-scheduler.ts'
+import type { PipelineWorkers } from '../engine/workers/pipeline-workers.ts'
 import type { OrderStore } from '../store/order-store.ts'
 import type { BacktestResultsTable } from '../store/schema.ts'
 import { paramsText, type LeaderboardRow } from './leaderboard.ts'
@@ -41,6 +42,8 @@ export interface BacktestSpec {
   readonly risk: RiskLimits | null
   readonly execution: { algo: AlgoName; options: AlgoOptions }
   readonly netting: NettingOptions | null
+  /** Worker threads for heavy pipelines (0: all on the main thread); results are the same either way. */
+  readonly workers?: number
 }
 
 /** What a backtest gives back: run figures and one leaderboard row per strategy (in strategy order). */
@@ -67,6 +70,8 @@ export interface BacktestResult {
     readonly risk: unknown
     readonly unpersistedEvents: number
     readonly failedActors: number
+    /** Worker threads and what crossed to them, when heavy pipelines ran there. */
+    readonly workers: ReturnType<PipelineWorkers['summary']> | null
   }
 }
 
@@ -139,6 +144,7 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
     runTag: o.runTag,
     logger: o.log,
     onFill: (a, before, after) => ledger!.onFill(a.index, before, after),
+    workers: spec.workers ?? 0,
   })
   ledger = new StrategyLedger(
     engine.actors,
@@ -157,19 +163,28 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
     }
   })
   engine.start()
+  await engine.ready()
   let events = 0
   let lastTs = startTs
-  const step = (e: ReplayEvent) => {
-    // What was due before this event runs first (answers, timers); then the event, then what it set off at its time.
-    scheduler.advanceTo(e.ts)
-    exchange.deliver(e)
+  const stepped = (e: ReplayEvent) => {
     scheduler.advanceTo(e.ts)
     lastTs = e.ts
     events++
   }
-  if (!first.done) step(first.value)
+  /** Null when the event is done; a promise while worker threads answer it (their intents act at the event's time). */
+  const step = (e: ReplayEvent): Promise<void> | null => {
+    // What was due before this event runs first (answers, timers); then the event, then what it set off at its time.
+    scheduler.advanceTo(e.ts)
+    exchange.deliver(e)
+    const settled = engine.settle()
+    if (settled !== null) return settled.then(() => stepped(e))
+    stepped(e)
+    return null
+  }
+  if (!first.done) await step(first.value)
   for await (const e of feed) {
-    step(e)
+    const waiting = step(e)
+    if (waiting !== null) await waiting
     if ((events & 255) === 0) {
       if ((events & 4095) === 0) o.progress?.({ ts: e.ts, bars, events })
       const p = engine.persistence
@@ -185,6 +200,7 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
   const stopped = engine.stop(60_000, 120_000)
   scheduler.advanceTo(scheduler.now() + 300_000)
   const { unwritten } = await stopped
+  const workersSummary = engine.workers?.summary() ?? null
   markSub.unsubscribe()
   exchange.stop()
   o.progress?.({ ts: lastTs, bars, events })
@@ -215,6 +231,7 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
       risk: risk?.summary() ?? null,
       unpersistedEvents: engine.persistence === null ? 0 : engine.persistence.counts.accepted - engine.persistence.counts.written,
       failedActors: t.failedActors,
+      workers: workersSummary,
     },
   }
 }

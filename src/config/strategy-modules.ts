@@ -9,6 +9,11 @@ import { ConfigError } from '../domain/errors.ts'
 /** shoal's public index beside this file: src/index.ts under tsx, dist/src/index.js when compiled. */
 const INDEX_URL = new URL(`../index${extname(fileURLToPath(import.meta.url))}`, import.meta.url).href
 let hooked = false
+/** Every module file loaded so far (absolute), so worker threads can load the same strategies. */
+const loadedFiles: string[] = []
+
+/** The strategy module files this process has loaded, in load order. */
+export const loadedModuleFiles = (): readonly string[] => loadedFiles
 
 /**
  * Lets a strategy file anywhere on disk `import … from 'shoal'`: the bare name resolves to this
@@ -68,6 +73,7 @@ export async function loadStrategyModules(paths: readonly string[], baseDir: str
     const defs = entries.filter(([, v]) => isStrategyDef(v))
     for (const [name, v] of entries) if (!isStrategyDef(v)) throw new ConfigError(`${at}: export '${name}'`, notAStrategy(v))
     if (defs.length === 0) throw new ConfigError(at, 'exports no strategy (export const myStrategy = defineStrategy({ … }))')
+    if (!loadedFiles.includes(file)) loadedFiles.push(file)
     for (const [exportName, v] of defs) {
       const def = v as StrategyDef
       if (added.includes(def.name) && getStrategy(def.name) === def) continue

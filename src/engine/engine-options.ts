@@ -59,6 +59,14 @@ export interface EngineOptions {
   /** How late a sent request may still be acted on by the venue (its recvWindow); see OrderActionContext. */
   readonly recvWindowMs?: number
   readonly logger?: Logger
+  /**
+   * Worker threads for heavy strategy pipelines (seed 002's macro layer): strategies whose definition
+   * is `heavy`, or whose entry says `thread: 'worker'`, compute there; 0 (default) runs every
+   * pipeline on the main thread.
+   */
+  readonly workers?: number
+  /** Strategy module files the workers load (default: every module this process loaded). */
+  readonly strategyModules?: readonly string[]
   /** Called on every fill with the actor's state before and after it (a backtest's ledger). */
   readonly onFill?: (actor: StrategyActor, before: ActorState, after: ActorState) => void
 }

@@ -1,4 +1,4 @@
-import { asyncScheduler, concatMap, finalize, share, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
+import { asyncScheduler, concatMap, finalize, from, share, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs'
 import type { Logger } from 'pino'
 import type { OrderPath } from '../../actors/order-path.ts'
 import type { NettingDesk } from '../../actors/netting/netting-desk.ts'
@@ -25,6 +25,8 @@ import type { EngineMode, EngineOptions } from './engine-options.ts'
 import { Metrics } from './metrics.ts'
 import { OrderEventIntake } from './order-event-intake.ts'
 import { StrategyInstances, type StrategyInstance } from './strategy-instances.ts'
+import { PipelineWorkers } from './workers/pipeline-workers.ts'
+import { loadedModuleFiles } from '../config/strategy-modules.ts'
 
 export type { EngineMode, EngineOptions, EventStore } from './engine-options.ts'
 
@@ -63,6 +65,8 @@ export class Engine {
   readonly desk: NettingDesk | null
   private readonly intake: OrderEventIntake
   private readonly roster: ActorRoster
+  /** Present when some pipelines run in worker threads (after start). */
+  workers: PipelineWorkers | null = null
   /** Inputs (market, signals): stopped first on shutdown. */
   private readonly inputSubs: Subscription[] = []
   /** Intents and the sink: stopped after in-flight actions drain. */
@@ -95,7 +99,7 @@ export class Engine {
     this.actors = o.strategies.map((s, i) => new StrategyActor(i, s.id, s.symbol, s.group, s.size, s.notional ?? 0))
     let groups = 0
     for (const s of o.strategies) groups = Math.max(groups, s.group + 1)
-    this.pipes = new StrategyInstances(o.strategies, this.actors, groups)
+    this.pipes = new StrategyInstances(o.strategies, this.actors, groups, o.workers ?? 0)
     // Await mode acts chunk by chunk on the round; lock mode offers every intent now.
     this.inputs = new InputFanout(this.pipes, groups, this.metrics, this.clock, this.mode === 'lock' ? (a) => this.intents$.next(a) : null)
     this.roster = new ActorRoster(this.actors, { metrics: this.metrics, risk: o.risk, now: () => this.scheduler.now(), log: o.logger })
@@ -143,6 +147,20 @@ export class Engine {
     if (this.started) return this
     this.started = true
     this.pipes.subscribeAll(this.inputs.signals, this.inputs.market, this)
+    const heavy = this.pipes.inWorkers()
+    if (heavy.length > 0) {
+      this.workers = new PipelineWorkers({
+        threads: this.o.workers ?? 0,
+        instances: heavy,
+        symbols: this.o.markets.map((m) => m.symbol),
+        modules: this.o.strategyModules ?? loadedModuleFiles(),
+        sink: { deliverAt: (inst, intent, at) => this.inputs.deliverAt(inst, intent, at), failInstance: (inst, err) => this.failInstance(inst, err) },
+        clock: this.clock,
+        originAt: () => this.inputs.dispatchedAt,
+        log: this.log,
+      })
+      this.workers.subscribe(this.inputs.signals, this.inputs.market)
+    }
 
     const done = new Subject<void>()
     this.actionsDone = new Promise((resolve) => done.subscribe({ complete: resolve }))
@@ -189,6 +207,21 @@ export class Engine {
     return this
   }
 
+  /** Resolves when the worker threads (if any) have built their pipelines: a replay starts after this. */
+  ready(): Promise<void> {
+    return this.workers?.ready() ?? Promise.resolve()
+  }
+
+  /**
+   * Resolves when every input sent to worker threads has been answered and its intents delivered
+   * (at once without workers). A virtual-time replay waits on this after each event, so intents are
+   * acted on at the same virtual time as on the main thread.
+   */
+  settle(): Promise<void> | null {
+    const w = this.workers
+    return w === null || w.pending === 0 ? null : w.settle()
+  }
+
   /** The risk manager, if any. */
   get risk(): RiskManager | undefined {
     return this.o.risk
@@ -207,6 +240,8 @@ export class Engine {
   stop(drainMs = 10_000, flushTimeoutMs = 30_000): Promise<{ unwritten: StoredEvent[] }> {
     this.stopping ??= (async () => {
       for (const s of this.inputSubs) s.unsubscribe()
+      // Workers answer what they were sent (their intents still reach the actors), then end — before the final flush.
+      const workersDone = this.workers?.stop(drainMs) ?? Promise.resolve()
       // Resting orders are cancelled on shutdown; their actions see the answers and end.
       this.path.cancelResting(this.actors, 'shutdown')
       this.desk?.shutdown('shutdown')
@@ -217,6 +252,7 @@ export class Engine {
       for (const s of this.coreSubs) s.unsubscribe()
       this.orderUpdates.dispose()
       this.market.dispose()
+      await workersDone
       const p = this.persistence
       if (p === null || (await p.flush(flushTimeoutMs))) return { unwritten: [] }
       const unwritten = p.unwritten()
@@ -245,6 +281,12 @@ export class Engine {
   /** Await mode (seed 000's MODE_AWAIT): the round's actions run chunk by chunk, each chunk waiting for its calls. */
   private sweepAwait(r: SignalRound): Observable<unknown> {
     const t0 = this.inputs.round(r)
+    const settled = this.settle()
+    if (settled !== null) return from(settled).pipe(concatMap(() => this.chunks(t0)))
+    return this.chunks(t0)
+  }
+
+  private chunks(t0: number): Observable<unknown> {
     return awaitChunks(this.actors, this.o.chunkSize ?? 250, this.path, (ev) => this.intake.accept(ev)).pipe(finalize(() => this.metrics.sweep.record(this.clock() - t0)))
   }
 

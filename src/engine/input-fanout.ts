@@ -54,9 +54,18 @@ export class InputFanout {
     return t0
   }
 
+  /** When the input being dispatched now was dispatched (engine clock). */
+  get dispatchedAt(): number {
+    return this.originAt
+  }
+
   /** Fans one intent of a shared pipeline out to its actors. */
   deliver(inst: StrategyInstance, intent: Intent): void {
-    const at = this.originAt
+    this.deliverAt(inst, intent, this.originAt)
+  }
+
+  /** Fans out an intent caused by an input dispatched at `at` (a worker's answer comes later). */
+  deliverAt(inst: StrategyInstance, intent: Intent, at: number): void {
     const actors = inst.actors
     const offer = this.offer
     for (let i = 0; i < actors.length; i++) {

@@ -13,6 +13,8 @@ export interface StrategyInstance {
   readonly def: StrategyDef
   readonly spec: StrategySpec
   readonly actors: StrategyActor[]
+  /** Where the pipeline runs: on the main thread, or in a worker thread (the actors stay here either way). */
+  readonly thread: 'main' | 'worker'
   sub: Subscription | null
 }
 
@@ -38,14 +40,19 @@ export class StrategyInstances {
   readonly signalActors: Int32Array
   readonly marketActors = new Map<string, number>()
 
-  constructor(specs: readonly StrategySpec[], actors: readonly StrategyActor[], groups: number) {
+  /**
+   * @param workers worker threads the engine has: with none, every pipeline runs here; with some, a
+   *   strategy entry's `thread` decides, else the definition's `heavy`.
+   */
+  constructor(specs: readonly StrategySpec[], actors: readonly StrategyActor[], groups: number, workers = 0) {
     this.signalActors = new Int32Array(groups)
     for (let i = 0; i < specs.length; i++) {
       const spec = specs[i]!
       const def = getStrategy(spec.strategy, `strategies[${i}].strategy`)
-      const key = `${def.name}|${spec.symbol}|${def.inputs.signals ? spec.group : '*'}|${paramsKey(spec.params)}`
+      const thread = workers > 0 && (spec.thread ?? (def.heavy ? 'worker' : 'main')) === 'worker' ? 'worker' : 'main'
+      const key = `${def.name}|${spec.symbol}|${def.inputs.signals ? spec.group : '*'}|${paramsKey(spec.params)}|${thread}`
       let inst = this.byKey.get(key)
-      if (inst === undefined) this.byKey.set(key, (inst = { key, def, spec, actors: [], sub: null }))
+      if (inst === undefined) this.byKey.set(key, (inst = { key, def, spec, actors: [], thread, sub: null }))
       inst.actors.push(actors[i]!)
       if (def.inputs.signals) this.signalActors[spec.group]! += 1
       if (def.inputs.market) this.marketActors.set(spec.symbol, (this.marketActors.get(spec.symbol) ?? 0) + 1)
@@ -56,9 +63,15 @@ export class StrategyInstances {
     return this.byKey.size
   }
 
-  /** Builds every pipeline and subscribes it to its routed inputs; a pipeline that cannot be built fails its actors. */
+  /** The pipelines that run in worker threads. */
+  inWorkers(): StrategyInstance[] {
+    return [...this.byKey.values()].filter((i) => i.thread === 'worker')
+  }
+
+  /** Builds every main-thread pipeline and subscribes it to its routed inputs; a pipeline that cannot be built fails its actors. */
   subscribeAll(signals: Router<number, StrategyInput>, market: Router<string, StrategyInput>, sink: InstanceSink): void {
     for (const inst of this.byKey.values()) {
+      if (inst.thread === 'worker') continue
       const { def, spec } = inst
       const sources: Observable<StrategyInput>[] = []
       if (def.inputs.signals) sources.push(signals.select(spec.group))

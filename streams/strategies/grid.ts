@@ -12,6 +12,8 @@ export interface StrategySpec {
   readonly size: number
   /** Quote notional of a full position, sized at each order's last price instead of `size` (backtests). */
   readonly notional?: number
+  /** Run the pipeline in a worker thread or on the main thread (default: the definition's `heavy`, when the engine has workers). */
+  readonly thread?: 'main' | 'worker'
 }
 
 /** A parameter grid: every combination of the listed values × every symbol. */
@@ -32,6 +34,7 @@ export interface GridSpec {
   readonly idPrefix?: string
   /** Index of the first strategy, for ids unique across several grids. */
   readonly offset?: number
+  readonly thread?: 'main' | 'worker'
 }
 
 /** Every combination of the given parameter values, in a stable order. */
@@ -73,6 +76,7 @@ export function expandGrid(g: GridSpec, path = 'grid'): StrategySpec[] {
       group: (offset + i) % groups,
       size: sizes.get(symbol)!,
       ...(g.notional !== undefined ? { notional: g.notional } : {}),
+      ...(g.thread !== undefined ? { thread: g.thread } : {}),
     }
   }
   return out

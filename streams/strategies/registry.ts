@@ -1,4 +1,5 @@
 import { ConfigError } from '../../src/domain/errors.ts'
+import { arForecast } from './ar-forecast.ts'
 import { followSignal } from './follow-signal.ts'
 import { meanReversion } from './mean-reversion.ts'
 import { smaCross } from './sma-cross.ts'
@@ -9,6 +10,7 @@ const registry = new Map<string, StrategyDef>([
   [followSignal.name, followSignal as unknown as StrategyDef],
   [smaCross.name, smaCross as unknown as StrategyDef],
   [meanReversion.name, meanReversion as unknown as StrategyDef],
+  [arForecast.name, arForecast as unknown as StrategyDef],
 ])
 
 export function registerStrategy<K extends string>(def: StrategyDef<K>): void {

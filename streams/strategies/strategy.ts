@@ -20,6 +20,8 @@ export interface StrategyDef<K extends string = string> {
   readonly name: string
   readonly description: string
   readonly inputs: { readonly signals: boolean; readonly market: boolean }
+  /** CPU-heavy: runs in a worker thread when the engine has workers (a strategy entry's `thread` overrides). */
+  readonly heavy?: boolean
   readonly params: { readonly [P in K]: ParamSpec }
   /** A cross-parameter rule; returns what is wrong, or null. */
   readonly check?: (p: { readonly [P in K]: number }) => string | null

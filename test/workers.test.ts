@@ -1,0 +1,68 @@
+import BetterSqlite3 from 'better-sqlite3'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { DEFAULT_ALGO_OPTIONS } from '../actors/algos/algo.ts'
+import { runBacktest, type BacktestSpec } from '../src/backtest/run-backtest.ts'
+import { openStore } from '../src/store/database.ts'
+import { createOrderStore } from '../src/store/sqlite-worker-store.ts'
+import { expandGrid } from '../streams/strategies/grid.ts'
+
+const CANDLES = join(import.meta.dirname, '../../shared/data/candles')
+const dir = mkdtempSync(join(tmpdir(), 'shoal-workers-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** A grid of the heavy AR strategy beside SMA crosses, on two real 5-minute files (the first 3 days). */
+const spec = (workers: number): BacktestSpec => ({
+  sources: [
+    { symbol: 'ETH/BTC', file: join(CANDLES, 'ETH_BTC-5m.json') },
+    { symbol: 'LTC/BTC', file: join(CANDLES, 'LTC_BTC-5m.json') },
+  ],
+  to: Date.UTC(2025, 0, 1) + 0,
+  feeRate: 0.001,
+  slippageBps: 0,
+  strategies: (m) => [
+    ...expandGrid({ strategy: 'arForecast', params: { window: [200, 400], lags: [3, 5], thresholdBps: [0, 2] }, symbols: m.map((x) => x.symbol), notional: 100 }),
+    ...expandGrid({ strategy: 'smaCross', params: { fast: [5, 10], slow: [50] }, symbols: m.map((x) => x.symbol), notional: 100, offset: 1000 }),
+  ],
+  risk: null,
+  execution: { algo: 'market', options: DEFAULT_ALGO_OPTIONS },
+  netting: null,
+  workers,
+})
+
+/** Runs the grid into its own SQLite file; returns every order and fill, per strategy in time order, without ids. */
+async function orderFlow(workers: number) {
+  const path = join(dir, `w${workers}.sqlite`)
+  const store = await createOrderStore(await openStore(path), `bt-w${workers}`)
+  await store.migrate()
+  await store.startRun({ command: 'backtest' }, Date.now(), { kind: 'backtest' })
+  const r = await runBacktest({ ...spec(workers), to: Date.UTC(2018, 0, 14) }, { store, persist: 'all', runTag: 'w' })
+  await store.close()
+  const db = new BetterSqlite3(path, { readonly: true })
+  const orders = db.prepare('SELECT strategy_id, symbol, side, type, amount, status, filled, avg_price, fee, created_at, closed_at FROM orders ORDER BY strategy_id, created_at, id').all()
+  const fills = db.prepare('SELECT strategy_id, symbol, side, price, amount, fee, ts FROM fills ORDER BY strategy_id, ts, trade_id').all()
+  db.close()
+  return { r, orders, fills }
+}
+
+describe('pipelines in worker threads', () => {
+  it('the same grid with workers 0 and 1 in virtual time gives identical intents, orders and fills', async () => {
+    const inThread = await orderFlow(0)
+    const inWorker = await orderFlow(1)
+    expect(inThread.r.figures.pipelines).toBe(inWorker.r.figures.pipelines)
+    expect(inThread.orders.length).toBeGreaterThan(100)
+    // Both kinds of strategy traded (the heavy ones in the worker).
+    expect(new Set(inThread.orders.map((o) => String((o as { strategy_id: string }).strategy_id).split('-')[0]))).toEqual(new Set(['arForecast', 'smaCross']))
+    expect(inWorker.orders).toEqual(inThread.orders)
+    expect(inWorker.fills).toEqual(inThread.fills)
+    expect(inWorker.r.rows).toEqual(inThread.r.rows)
+    expect(inWorker.r.figures.failedActors).toBe(0)
+    // The heavy pipelines really ran in the worker: 2 symbols × 8 combinations, every bar sent across.
+    expect(inThread.r.figures.workers).toBeNull()
+    expect(inWorker.r.figures.workers).toMatchObject({ threads: 1, pipelines: 16, failedPipelines: 0 })
+    expect(inWorker.r.figures.workers!.inputs).toBe(inWorker.r.figures.bars)
+    expect(inWorker.r.figures.workers!.intents).toBeGreaterThan(50)
+  }, 120_000)
+})

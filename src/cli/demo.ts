@@ -33,6 +33,7 @@ export const DEMO_FLAGS = {
   'chunk-size': { type: 'string', default: '250' },
   strategy: { type: 'string', default: 'followSignal' },
   module: { type: 'string' },
+  workers: { type: 'string', default: '0' },
   notional: { type: 'string', default: '100' },
   'reject-rate': { type: 'string', default: '0.01' },
   'max-queued': { type: 'string', default: '1000000' },
@@ -92,8 +93,11 @@ export const DEMO_HELP = `shoal demo — seed 000's experiment: many strategies 
                       await: seed 000's baseline, each chunk waits for its exchange calls
   --chunk-size N      strategies per chunk in await mode (default 250)
   --groups N          signal groups (default 100)
-  --strategy NAME     followSignal | smaCross | meanReversion | mix (default followSignal),
-                      or a strategy of --module FILE (run with its default parameters)
+  --strategy NAME     followSignal | smaCross | meanReversion | arForecast | mix (default
+                      followSignal), or a strategy of --module FILE (its default parameters).
+                      arForecast refits an autoregression on every trade: heavy, made for --workers
+  --workers N         worker threads for heavy strategy pipelines (default 0: all on the
+                      main thread); actors, risk, execution and the store stay on the main one
   --module FILE       load the strategies a TypeScript or JavaScript file exports
   --notional USDT     position size per strategy in quote currency (default 100)
   --reject-rate R     share of orders the venue rejects (default 0.01)
@@ -170,6 +174,8 @@ export interface DemoConfig {
   strategy: string
   /** A strategy module to load first (--module). */
   module: string | null
+  /** Worker threads for heavy pipelines. */
+  workers: number
   notional: number
   rejectRate: number
   timeoutRate: number
@@ -206,8 +212,9 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
     summaryPath: v.summary === undefined ? null : stringFlag(v.summary, '--summary'),
     groups: intFlag(v.groups, '--groups', 1, 1_000_000),
     chunkSize: intFlag(v['chunk-size'], '--chunk-size', 1),
-    strategy: v.module === undefined ? choiceFlag(v.strategy, '--strategy', ['followSignal', 'smaCross', 'meanReversion', 'mix'] as const) : stringFlag(v.strategy, '--strategy'),
+    strategy: v.module === undefined ? choiceFlag(v.strategy, '--strategy', ['followSignal', 'smaCross', 'meanReversion', 'arForecast', 'mix'] as const) : stringFlag(v.strategy, '--strategy'),
     module: v.module === undefined ? null : stringFlag(v.module, '--module'),
+    workers: intFlag(v.workers, '--workers', 0, 64),
     notional: numFlag(v.notional, '--notional', 0.000001),
     rejectRate: numFlag(v['reject-rate'], '--reject-rate', 0, 1),
     timeoutRate: numFlag(v['timeout-rate'], '--timeout-rate', 0, 1),
@@ -284,10 +291,11 @@ function riskLimitsFrom(v: Record<string, string | boolean | undefined>): RiskLi
 export function demoStrategies(c: DemoConfig, markets: readonly Market[], priceOf: (symbol: string) => number): StrategySpec[] {
   const symbols = markets.map((m) => m.symbol)
   const sizeOf = (s: string) => sizeForNotional(markets.find((m) => m.symbol === s)!, c.notional, priceOf(s))
-  const grids: Record<'followSignal' | 'smaCross' | 'meanReversion', Omit<GridSpec, 'count' | 'offset'>> = {
+  const grids: Record<'followSignal' | 'smaCross' | 'meanReversion' | 'arForecast', Omit<GridSpec, 'count' | 'offset'>> = {
     followSignal: { strategy: 'followSignal', symbols, groups: c.groups, sizeOf },
     smaCross: { strategy: 'smaCross', params: { fast: [5, 10, 20], slow: [50, 100] }, symbols, groups: c.groups, sizeOf },
     meanReversion: { strategy: 'meanReversion', params: { window: [20, 50], z: [1.5, 2, 2.5] }, symbols, groups: c.groups, sizeOf },
+    arForecast: { strategy: 'arForecast', params: { window: [200, 500], lags: [4, 8], thresholdBps: [0.5, 1, 2] }, symbols, groups: c.groups, sizeOf },
   }
   if (c.strategy !== 'mix') {
     const grid = grids[c.strategy as keyof typeof grids] ?? { strategy: c.strategy, symbols, groups: c.groups, sizeOf }
@@ -333,6 +341,7 @@ export function demoSession(c: DemoConfig): SessionConfig {
     maxQueued: c.maxQueued,
     flushTimeoutSec: c.flushTimeoutSec,
     stopGraceSec: c.stopGraceSec,
+    workers: c.workers,
     risk: c.risk,
     execution: c.execution,
     netting: c.netting,

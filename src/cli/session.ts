@@ -53,6 +53,8 @@ export interface SessionConfig {
   readonly flushTimeoutSec: number
   /** Into a graceful stop, how long before another SIGINT/SIGTERM forces the exit. */
   readonly stopGraceSec: number
+  /** Worker threads for heavy strategy pipelines (0: all on the main thread). */
+  readonly workers?: number
   readonly risk: RiskLimits
   /** Set the account's order rate (the risk gate's global bucket) from the venue's advertised ORDERS limits. */
   readonly orderRateFromVenue?: boolean
@@ -93,6 +95,7 @@ export function sessionEngine(
     callTimeoutMs: c.callTimeoutMs,
     runTag: `d${Date.now().toString(36)}`,
     logger: log,
+    workers: c.workers ?? 0,
   })
   return { engine, risk, specs }
 }
@@ -184,6 +187,7 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
   const recorder = c.recordDir ? new Recorder({ symbols: exchange.markets.map((m) => m.symbol), dir: resolve(c.recordDir), rotateMs: 3_600_000, log }).attach(exchange.port.watchMarket()) : null
   lag.start()
   engine.start()
+  await engine.ready()
   const startMs = performance.now() - t0
   log.info({ strategies: specs.length, pipelines: engine.pipelines, mode: c.mode, startMs: Math.round(startMs), db: dbPath }, `${c.command} started`)
 
@@ -233,6 +237,7 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
   clearInterval(positionsTimer)
   log.info({ reason }, 'stopping: draining in-flight actions and flushing the order sink')
   const { unwritten } = await engine.stop(Math.max(2_000, exchange.answerMs * 20), c.flushTimeoutSec * 1000)
+  const workersSummary = engine.workers?.summary() ?? null
   await exchange.stop()
   const recorded = recorder === null ? null : { ...recorder.counts, files: (await recorder.stop()).files }
   lag.stop()
@@ -261,6 +266,7 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
     droppedWhileBusy: t.droppedWhileBusy,
     positionsOpen: engine.metrics.positionsOpen,
     failedActors: t.failedActors,
+    workers: workersSummary,
     persisted: {
       orders: store.written.orders,
       fills: store.written.fills,

@@ -22,6 +22,8 @@ const strategyEntry = z
     sizing: z.enum(['start', 'order']).default('start'),
     /** Prefix of the strategy ids (default: the strategy name). */
     idPrefix: z.string().min(1).optional(),
+    /** worker: compute in a worker thread (needs engine.workers); main: on the main thread. Default: worker for heavy strategies when there are workers. */
+    thread: z.enum(['main', 'worker']).optional(),
   })
   .strict()
 
@@ -135,9 +137,11 @@ export const configSchema = z
         maxQueued: count.default(1_000_000),
         flushTimeoutS: z.number().min(0).default(30),
         stopGraceS: z.number().min(0).default(60),
+        /** Worker threads for heavy strategy pipelines (0: every pipeline on the main thread). */
+        workers: z.number().int().min(0).max(64).default(0),
       })
       .strict()
-      .default({ mode: 'lock', chunkSize: 250, statsEveryS: 3, positionsEveryS: 60, maxQueued: 1_000_000, flushTimeoutS: 30, stopGraceS: 60 }),
+      .default({ mode: 'lock', chunkSize: 250, statsEveryS: 3, positionsEveryS: 60, maxQueued: 1_000_000, flushTimeoutS: 30, stopGraceS: 60, workers: 0 }),
     /** 'off': no risk gate (pure strategy research in a backtest). */
     risk: z
       .union([

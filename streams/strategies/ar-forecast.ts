@@ -19,7 +19,7 @@ export const arForecast = defineStrategy({
     window: { default: 3000, min: 10, max: 1_000_000, integer: true, doc: 'returns the regression is fitted on, refitted at every trade' },
     lags: { default: 8, min: 1, max: 64, integer: true, doc: 'autoregression order (past returns as regressors)' },
     thresholdBps: { default: 0.5, min: 0, doc: 'forecast needed to enter, in basis points; exit when it changes sign' },
-    short: { default: 1, min: 0, max: 1, integer: true, doc: '1 = also go short on a negative forecast, 0 = long only' },
+    short: { default: 0, min: 0, max: 1, integer: true, doc: '1 = also go short on a negative forecast, 0 = long only (spot)' },
   },
   check: (p) => (p.window > p.lags * 4 ? null : `window (${p.window}) must be more than 4 × lags (${p.lags})`),
   create: (p) => (input$) =>

@@ -7,6 +7,11 @@ import { DEFAULT_ALGO_OPTIONS } from '../actors/algos/algo.ts'
 import { runBacktest, type BacktestSpec } from '../src/backtest/run-backtest.ts'
 import { openStore } from '../src/store/database.ts'
 import { createOrderStore } from '../src/store/sqlite-worker-store.ts'
+import { OrderStore } from '../src/store/order-store.ts'
+import { Engine } from '../src/engine/engine.ts'
+import { sizeForNotional } from '../src/engine/sizing.ts'
+import { SimExchange } from '../src/exchange/sim/sim-exchange.ts'
+import { until } from './support/wait.ts'
 import { expandGrid } from '../streams/strategies/grid.ts'
 
 const CANDLES = join(import.meta.dirname, '../../shared/data/candles')
@@ -65,4 +70,54 @@ describe('pipelines in worker threads', () => {
     expect(inWorker.r.figures.workers!.inputs).toBe(inWorker.r.figures.bars)
     expect(inWorker.r.figures.workers!.intents).toBeGreaterThan(50)
   }, 120_000)
+})
+
+describe('a worker thread that dies', () => {
+  it('fails only the actors of its pipelines; the main thread trades on; a clean stop persists everything', async () => {
+    const path = join(dir, 'kill.sqlite')
+    const store = new OrderStore(await openStore(path), 'kill')
+    await store.migrate()
+    await store.startRun({ command: 'test' }, Date.now())
+    const sim = new SimExchange({ symbols: 4, seed: 3, latencyMs: 2, jitter: 0, tickMs: 10, rejectRate: 0, timeoutRate: 0 }).start()
+    const symbols = sim.markets.map((m) => m.symbol)
+    const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, 50, sim.lastQuote(s)!.ask)
+    const specs = [
+      // In the worker: a short AR fit that trades within a second.
+      ...expandGrid({ strategy: 'arForecast', params: { window: 20, lags: 2, thresholdBps: [0, 0.1] }, symbols, sizeOf }),
+      // On the main thread.
+      ...expandGrid({ strategy: 'smaCross', params: { fast: 2, slow: 5 }, symbols, sizeOf, offset: 100 }),
+    ]
+    const engine = new Engine({ exchange: sim, markets: sim.markets, strategies: specs, store, workers: 1 })
+    engine.start()
+    await engine.ready()
+    const ordersOf = (prefix: string) => engine.actors.filter((a) => a.id.startsWith(prefix)).reduce((n, a) => n + a.state.orderSeq, 0)
+    await until(() => ordersOf('arForecast') >= 5 && ordersOf('smaCross') >= 5, () => `orders from both threads (worker ${ordersOf('arForecast')}, main ${ordersOf('smaCross')})`)
+    const killedAt = Date.now()
+    await engine.workers!.terminate(0)
+    const mainBefore = ordersOf('smaCross')
+    await until(() => ordersOf('smaCross') >= mainBefore + 10 && Date.now() > killedAt + 500, 'the main thread to trade on after the kill')
+    const { unwritten } = await engine.stop(5_000, 10_000)
+    sim.stop()
+    expect(unwritten).toEqual([])
+    await store.close()
+
+    // Every worker actor stopped with the reason; no main actor did.
+    for (const a of engine.actors) {
+      if (a.id.startsWith('arForecast')) {
+        expect(a.state.running, a.id).toBe(false)
+        expect(a.state.error).toBe('pipeline worker 0 exited (code 1)')
+      } else expect(a.state.running, a.id).toBe(true)
+    }
+    expect(engine.metrics.totals().failedActors).toBe(8)
+    expect(engine.workers!.summary()).toMatchObject({ deadThreads: 1, failedPipelines: 8 })
+
+    // The database: worker strategies created no order after the kill (allowing for one already being decided), main ones did.
+    const db = new BetterSqlite3(path, { readonly: true })
+    const after = (prefix: string) => (db.prepare(`SELECT count(*) n FROM orders WHERE strategy_id LIKE ? AND created_at > ?`).get(`${prefix}%`, killedAt + 50) as { n: number }).n
+    expect(after('arForecast')).toBe(0)
+    expect(after('smaCross')).toBeGreaterThanOrEqual(5)
+    const stored = (db.prepare('SELECT count(*) n FROM orders').get() as { n: number }).n
+    db.close()
+    expect(stored).toBe(engine.metrics.totals().submitted + engine.metrics.totals().denied)
+  }, 60_000)
 })

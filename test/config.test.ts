@@ -74,7 +74,7 @@ strategies:
 `),
     ).toEqual([
       'strategies.0.params: fast (50) must be below slow (20)',
-      "strategies.1.strategy: unknown strategy 'nope' (known: followSignal, smaCross, meanReversion)",
+      "strategies.1.strategy: unknown strategy 'nope' (known: followSignal, smaCross, meanReversion, arForecast)",
       "strategies.2.symbols.1: unknown symbol 'DOGE/USDT' (the exchange lists BTC/USDT, ETH/USDT, SOL/USDT, …)",
       'strategies.3.params.weigth: unknown parameter of followSignal (known: weight)',
     ])

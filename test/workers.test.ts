@@ -91,7 +91,10 @@ describe('a worker thread that dies', () => {
     engine.start()
     await engine.ready()
     const ordersOf = (prefix: string) => engine.actors.filter((a) => a.id.startsWith(prefix)).reduce((n, a) => n + a.state.orderSeq, 0)
-    await until(() => ordersOf('arForecast') >= 5 && ordersOf('smaCross') >= 5, () => `orders from both threads (worker ${ordersOf('arForecast')}, main ${ordersOf('smaCross')})`)
+    await until(
+      () => ordersOf('arForecast') >= 5 && ordersOf('smaCross') >= 5,
+      () => `orders from both threads (worker ${ordersOf('arForecast')}, main ${ordersOf('smaCross')})`,
+    )
     const killedAt = Date.now()
     await engine.workers!.terminate(0)
     const mainBefore = ordersOf('smaCross')
@@ -113,9 +116,9 @@ describe('a worker thread that dies', () => {
 
     // The database: worker strategies created no order after the kill (allowing for one already being decided), main ones did.
     const db = new BetterSqlite3(path, { readonly: true })
-    const after = (prefix: string) => (db.prepare(`SELECT count(*) n FROM orders WHERE strategy_id LIKE ? AND created_at > ?`).get(`${prefix}%`, killedAt + 50) as { n: number }).n
-    expect(after('arForecast')).toBe(0)
-    expect(after('smaCross')).toBeGreaterThanOrEqual(5)
+    const ordersAfterKill = (prefix: string) => (db.prepare(`SELECT count(*) n FROM orders WHERE strategy_id LIKE ? AND created_at > ?`).get(`${prefix}%`, killedAt + 50) as { n: number }).n
+    expect(ordersAfterKill('arForecast')).toBe(0)
+    expect(ordersAfterKill('smaCross')).toBeGreaterThanOrEqual(5)
     const stored = (db.prepare('SELECT count(*) n FROM orders').get() as { n: number }).n
     db.close()
     expect(stored).toBe(engine.metrics.totals().submitted + engine.metrics.totals().denied)

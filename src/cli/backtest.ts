@@ -74,7 +74,19 @@ function backtestStrategies(c: ShoalConfig, markets: readonly Market[]): Strateg
     symbols.forEach((sym, j) => {
       if (!all.includes(sym)) throw new ConfigError(`strategies.${i}.symbols.${j}`, `no data for '${sym}' (the replay has ${all.join(', ')})`)
     })
-    out.push(...expandGrid({ strategy: s.strategy, params: s.params, symbols, count: s.count, groups: c.signals?.groups ?? 1, notional: s.notional, idPrefix: s.idPrefix, offset: out.length, thread: s.thread }))
+    out.push(
+      ...expandGrid({
+        strategy: s.strategy,
+        params: s.params,
+        symbols,
+        count: s.count,
+        groups: c.signals?.groups ?? 1,
+        notional: s.notional,
+        idPrefix: s.idPrefix,
+        offset: out.length,
+        thread: s.thread,
+      }),
+    )
   }
   return out
 }

@@ -53,7 +53,20 @@ export function configStrategies(c: ShoalConfig, markets: readonly Market[], pri
     })
     const sizeOf = (sym: string) => sizeForNotional(markets.find((m) => m.symbol === sym)!, s.notional, priceOf(sym))
     const byOrder = s.sizing === 'order' ? { notional: s.notional } : {}
-    out.push(...expandGrid({ strategy: s.strategy, params: s.params, symbols, count: s.count, groups: c.signals?.groups ?? 1, sizeOf, ...byOrder, idPrefix: s.idPrefix, offset: out.length, thread: s.thread }))
+    out.push(
+      ...expandGrid({
+        strategy: s.strategy,
+        params: s.params,
+        symbols,
+        count: s.count,
+        groups: c.signals?.groups ?? 1,
+        sizeOf,
+        ...byOrder,
+        idPrefix: s.idPrefix,
+        offset: out.length,
+        thread: s.thread,
+      }),
+    )
   }
   return out
 }

@@ -44,11 +44,12 @@ interface Thread {
   stopping: boolean
 }
 
-/** A thread's file: compiled, a plain module; from source, TypeScript through tsx's loader (workers ignore --import). */
+/** A thread's file: compiled, a plain module; from source, TypeScript through tsx's loader (workers do not inherit --import). */
 function spawn(init: WorkerInit): Worker {
   if (import.meta.url.endsWith('.js')) return new Worker(new URL('./pipeline-worker.js', import.meta.url), { workerData: init })
   const entry = new URL('./pipeline-worker.ts', import.meta.url).href
-  const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}) })`
+  // tsx's full loader (ES modules and CommonJS, as `node --import tsx` has): user modules may be either.
+  const boot = `Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => { esm.register(); cjs.register(); return import(${JSON.stringify(entry)}) })`
   return new Worker(boot, { eval: true, workerData: init })
 }
 
@@ -98,7 +99,18 @@ export class PipelineWorkers {
         symbols: o.symbols,
         pipelines: instances.map((inst) => ({ strategy: inst.def.name, params: inst.spec.params, symbol: inst.spec.symbol, group: inst.spec.group })),
       }
-      const t: Thread = { index: i, worker: spawn(init), instances, writer: new InputWriter(this.symbolIndex), origins: [], inFlight: new Map(), flushQueued: false, ready: false, dead: false, stopping: false }
+      const t: Thread = {
+        index: i,
+        worker: spawn(init),
+        instances,
+        writer: new InputWriter(this.symbolIndex),
+        origins: [],
+        inFlight: new Map(),
+        flushQueued: false,
+        ready: false,
+        dead: false,
+        stopping: false,
+      }
       t.worker.on('message', (m: FromWorker) => this.onMessage(t, m))
       t.worker.on('error', (err) => this.die(t, `pipeline worker ${i} crashed: ${err.message}`))
       t.worker.on('exit', (code) => this.die(t, t.stopping ? null : `pipeline worker ${i} exited (code ${code})`))
@@ -262,7 +274,17 @@ export class PipelineWorkers {
     for (const f of list) f()
   }
 
-  summary(): { threads: number; pipelines: number; batches: number; inputs: number; intents: number; failedPipelines: number; deadThreads: number; busyMs: number; tickToIntentMs: { p50: number; p99: number; max: number } } {
+  summary(): {
+    threads: number
+    pipelines: number
+    batches: number
+    inputs: number
+    intents: number
+    failedPipelines: number
+    deadThreads: number
+    busyMs: number
+    tickToIntentMs: { p50: number; p99: number; max: number }
+  } {
     const l = this.tickToIntent.summary()
     return {
       threads: this.threads.length,

@@ -56,7 +56,7 @@ export class OrderPath {
     const market = o.markets.get(intent.symbol)
     const price = o.lastPrice(intent.symbol)
     const byNotional = actor.notional > 0
-    const size = byNotional ? sizeAtPrice(actor.notional, price, market?.lotSize ?? 0) : actor.size
+    const size = byNotional ? sizeAtPrice(actor.notional * actor.scale, price, market?.lotSize ?? 0) : actor.size * actor.scale
     const cmd = decide(actor.state, size, intent, market, price, actor.heldWeight)
     if (cmd === null) return false
     if (byNotional && intent.kind === 'target') actor.heldWeight = intent.weight

@@ -19,6 +19,8 @@ export class StrategyActor {
   lane: object | undefined = undefined
   /** Sized by notional: the target weight its position was entered for (NaN: none). */
   heldWeight = Number.NaN
+  /** Capital weight (a multiple of the equal share) for its next entry: scales its size and sub-ledger capital (the allocator sets it while flat). */
+  scale = 1
 
   constructor(
     readonly index: number,

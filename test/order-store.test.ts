@@ -54,6 +54,7 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
         '007_backtests',
         '008_execution_cost',
         '009_controls',
+        '010_allocator_weights',
       ])
       expect(await store.migrate()).toEqual([])
       await store.startRun({ strategies: 2 }, 500)
@@ -232,6 +233,7 @@ for (const [dialect, kind] of Object.entries(KINDS)) {
         '007_backtests',
         '008_execution_cost',
         '009_controls',
+        '010_allocator_weights',
       ])
       expect(await store.conn.db.selectFrom('orders').select(['id', 'run_id', 'filled']).execute()).toEqual([{ id: 'old', run_id: null, filled: 1 }])
       await store.close()

@@ -23,6 +23,8 @@ export interface RiskSubject {
   readonly id: string
   readonly symbol: string
   readonly state: ActorState
+  /** Capital weight: multiplies the sub-ledger capital (1 without an allocator). */
+  readonly scale?: number
 }
 
 /** One strategy's ledger figures, marked to market. */
@@ -121,7 +123,7 @@ export class RiskManager {
       markPrice,
       equity,
       unrealizedPnl,
-      freeCapital: capital + s.realizedPnl - s.fees - Math.abs(s.position) * s.avgPrice,
+      freeCapital: capital * (a.scale ?? 1) + s.realizedPnl - s.fees - Math.abs(s.position) * s.avgPrice,
       peakEquity,
       drawdown: peakEquity > 0 && Number.isFinite(peakEquity) ? (peakEquity - equity) / peakEquity : 0,
     }
@@ -130,7 +132,7 @@ export class RiskManager {
   /** Quote left in `a`'s sub-ledger (as in `ledger`, without building the rest of it: this runs for every order). */
   private freeCapital(a: RiskSubject): number {
     const s = a.state
-    return this.limits.capitalPerStrategy + s.realizedPnl - s.fees - Math.abs(s.position) * s.avgPrice
+    return this.limits.capitalPerStrategy * (a.scale ?? 1) + s.realizedPnl - s.fees - Math.abs(s.position) * s.avgPrice
   }
 
   /** The account as of the last evaluation. */

@@ -14,6 +14,7 @@ import { mergeByTime, openSource, type OpenedSource, type ReplayEvent, type Repl
 import { ReplayExchange, replayMarkets } from '../exchange/replay/replay-exchange.ts'
 import { ReplayScheduler } from '../exchange/replay/replay-scheduler.ts'
 import type { PipelineWorkers } from '../engine/workers/pipeline-workers.ts'
+import type { AllocatorOptions, CapitalAllocator } from '../engine/capital-allocator.ts'
 import type { OrderStore } from '../store/order-store.ts'
 import type { BacktestResultsTable } from '../store/schema.ts'
 import { paramsText, type LeaderboardRow } from './leaderboard.ts'
@@ -44,6 +45,8 @@ export interface BacktestSpec {
   readonly netting: NettingOptions | null
   /** Worker threads for heavy pipelines (0: all on the main thread); results are the same either way. */
   readonly workers?: number
+  /** Online capital re-weighting, exactly as live (the replay's virtual time drives it). */
+  readonly allocator?: AllocatorOptions | null
 }
 
 /** What a backtest gives back: run figures and one leaderboard row per strategy (in strategy order). */
@@ -72,6 +75,8 @@ export interface BacktestResult {
     readonly failedActors: number
     /** Worker threads and what crossed to them, when heavy pipelines ran there. */
     readonly workers: ReturnType<PipelineWorkers['summary']> | null
+    /** Capital re-weighting, when on: updates and the weights at the end. */
+    readonly allocator: ReturnType<CapitalAllocator['summary']> | null
   }
 }
 
@@ -145,6 +150,7 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
     logger: o.log,
     onFill: (a, before, after) => ledger!.onFill(a.index, before, after),
     workers: spec.workers ?? 0,
+    ...(spec.allocator ? { allocator: { everyMs: bar, ...spec.allocator } } : {}),
   })
   ledger = new StrategyLedger(
     engine.actors,
@@ -232,6 +238,7 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
       unpersistedEvents: engine.persistence === null ? 0 : engine.persistence.counts.accepted - engine.persistence.counts.written,
       failedActors: t.failedActors,
       workers: workersSummary,
+      allocator: engine.allocator?.summary() ?? null,
     },
   }
 }

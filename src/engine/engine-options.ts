@@ -10,6 +10,7 @@ import type { Market } from '../domain/market.ts'
 import type { SignalRound } from '../domain/signal.ts'
 import type { ExchangePort } from '../exchange/port.ts'
 import type { EventStore } from './event-persistence.ts'
+import type { AllocatorOptions } from './capital-allocator.ts'
 
 export type { EventStore } from './event-persistence.ts'
 
@@ -65,6 +66,8 @@ export interface EngineOptions {
    * pipeline on the main thread.
    */
   readonly workers?: number
+  /** Online capital re-weighting (Hedge); none: every strategy keeps its configured size. */
+  readonly allocator?: AllocatorOptions
   /** Strategy module files the workers load (default: every module this process loaded). */
   readonly strategyModules?: readonly string[]
   /** Called on every fill with the actor's state before and after it (a backtest's ledger). */

@@ -26,6 +26,7 @@ import { Metrics } from './metrics.ts'
 import { OrderEventIntake } from './order-event-intake.ts'
 import { StrategyInstances, type StrategyInstance } from './strategy-instances.ts'
 import { PipelineWorkers } from './workers/pipeline-workers.ts'
+import { CapitalAllocator } from './capital-allocator.ts'
 import { loadedModuleFiles } from '../config/strategy-modules.ts'
 
 export type { EngineMode, EngineOptions, EventStore } from './engine-options.ts'
@@ -67,6 +68,8 @@ export class Engine {
   private readonly roster: ActorRoster
   /** Present when some pipelines run in worker threads (after start). */
   workers: PipelineWorkers | null = null
+  /** Present when capital is re-weighted online. */
+  readonly allocator: CapitalAllocator | null
   /** Inputs (market, signals): stopped first on shutdown. */
   private readonly inputSubs: Subscription[] = []
   /** Intents and the sink: stopped after in-flight actions drain. */
@@ -103,8 +106,24 @@ export class Engine {
     // Await mode acts chunk by chunk on the round; lock mode offers every intent now.
     this.inputs = new InputFanout(this.pipes, groups, this.metrics, this.clock, this.mode === 'lock' ? (a) => this.intents$.next(a) : null)
     this.roster = new ActorRoster(this.actors, { metrics: this.metrics, risk: o.risk, now: () => this.scheduler.now(), log: o.logger })
-    this.intake = new OrderEventIntake({ actors: this.actors, metrics: this.metrics, risk: o.risk, persistence: this.persistence, onFault: (a, err) => this.failActor(a, err), onFill: o.onFill })
     this.market = new MarketView(o.risk, o.execution?.algo === 'adaptive')
+    const market = this.market
+    const allocator = (this.allocator = o.allocator === undefined ? null : new CapitalAllocator(this.actors, o.allocator, this.scheduler, (s) => market.lastPrice(s)))
+    const onFill = o.onFill
+    this.intake = new OrderEventIntake({
+      actors: this.actors,
+      metrics: this.metrics,
+      risk: o.risk,
+      persistence: this.persistence,
+      onFault: (a, err) => this.failActor(a, err),
+      onFill:
+        allocator === null
+          ? onFill
+          : (a, before, after) => {
+              allocator.onFill(a, before, after)
+              onFill?.(a, before, after)
+            },
+    })
     const wired = orderPathFor(o, {
       port: this.port,
       orderUpdates: this.orderUpdates,
@@ -184,6 +203,7 @@ export class Engine {
     }
 
     this.persistence?.start()
+    this.allocator?.start()
 
     this.orderUpdates.connect(this.port.watchOrders(), (o) => o.clientOrderId)
     const risk = this.o.risk
@@ -240,6 +260,7 @@ export class Engine {
   stop(drainMs = 10_000, flushTimeoutMs = 30_000): Promise<{ unwritten: StoredEvent[] }> {
     this.stopping ??= (async () => {
       for (const s of this.inputSubs) s.unsubscribe()
+      this.allocator?.stop()
       // Workers answer what they were sent (their intents still reach the actors), then end — before the final flush.
       const workersDone = this.workers?.stop(drainMs) ?? Promise.resolve()
       // Resting orders are cancelled on shutdown; their actions see the answers and end.

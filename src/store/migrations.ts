@@ -248,6 +248,23 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.dropTable('controls').execute()
     },
   },
+  '010_allocator_weights': {
+    // Online capital re-weighting (issue 15): each strategy's weight when it moved.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('allocator_weights')
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('strategy_id', 'text', (c) => c.notNull())
+        .addColumn('ts', 'bigint', (c) => c.notNull())
+        .addColumn('weight', 'double precision', (c) => c.notNull())
+        .addColumn('updates', 'integer', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('allocator_weights_run').on('allocator_weights').columns(['run_id', 'strategy_id', 'ts']).execute()
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('allocator_weights').execute()
+    },
+  },
 }
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS }

@@ -8,7 +8,7 @@ import type { StoreConnection } from './database.ts'
 import { eventRows, type EventRows } from './event-rows.ts'
 import { migrateToLatest } from './migrations.ts'
 import type { BacktestResultsTable, Database, ExecutionsTable, OrdersTable, PositionsTable } from './schema.ts'
-import { ALLOCATIONS, BACKTEST_RESULTS, BLOCKS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, type TableSpec } from './tables.ts'
+import { ALLOCATIONS, ALLOCATOR_WEIGHTS, BACKTEST_RESULTS, BLOCKS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, type TableSpec } from './tables.ts'
 
 export interface WriteResult {
   readonly orders: number
@@ -294,6 +294,12 @@ export class OrderStore {
   async writeExecutions(reports: readonly ExecutionReport[]): Promise<void> {
     if (reports.length === 0) return
     await this.inTransaction([[EXECUTIONS, this.executionRows(reports)]])
+  }
+
+  /** Stores the capital allocator's weights that moved (its time series). */
+  async writeWeights(rows: readonly { strategyId: string; ts: number; weight: number; updates: number }[]): Promise<void> {
+    if (rows.length === 0) return
+    await this.inTransaction([[ALLOCATOR_WEIGHTS, rows.map((r) => ({ run_id: this.runId, strategy_id: r.strategyId, ts: r.ts, weight: r.weight, updates: r.updates }))]])
   }
 
   /** Records every strategy's position at `ts` (`kind`: 'interval' or 'stop'). */

@@ -1,4 +1,4 @@
-import type { ALLOCATIONS, BACKTEST_RESULTS, BLOCKS, CONTROLS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, RowOf, RUNS } from './tables.ts'
+import type { ALLOCATIONS, ALLOCATOR_WEIGHTS, BACKTEST_RESULTS, BLOCKS, CONTROLS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, POSITIONS, RowOf, RUNS } from './tables.ts'
 
 /** Row types, derived from the table specs in tables.ts (times are epoch milliseconds). */
 export type OrdersTable = RowOf<typeof ORDERS>
@@ -11,6 +11,7 @@ export type BlocksTable = RowOf<typeof BLOCKS>
 export type AllocationsTable = RowOf<typeof ALLOCATIONS>
 export type BacktestResultsTable = RowOf<typeof BACKTEST_RESULTS>
 export type ControlsTable = RowOf<typeof CONTROLS>
+export type AllocatorWeightsTable = RowOf<typeof ALLOCATOR_WEIGHTS>
 
 export interface Database {
   runs: RunsTable
@@ -23,4 +24,5 @@ export interface Database {
   allocations: AllocationsTable
   backtest_results: BacktestResultsTable
   controls: ControlsTable
+  allocator_weights: AllocatorWeightsTable
 }

@@ -83,6 +83,19 @@ export const ORDER_EVENTS = spec({
   conflict: null,
 })
 
+/** The capital allocator's weights over time (issue 15): a strategy's row when its weight moved. */
+export const ALLOCATOR_WEIGHTS = spec({
+  name: 'allocator_weights',
+  columns: [
+    ['run_id', 'text'],
+    ['strategy_id', 'text'],
+    ['ts', 'bigint'],
+    ['weight', 'float8'],
+    ['updates', 'integer'],
+  ],
+  conflict: null,
+})
+
 /** Each strategy's position, at intervals and at stop, marked to a price (equity = capital + realized − fees + unrealized). */
 export const POSITIONS = spec({
   name: 'positions',
@@ -254,6 +267,7 @@ export const TABLES = {
   allocations: ALLOCATIONS,
   backtest_results: BACKTEST_RESULTS,
   controls: CONTROLS,
+  allocator_weights: ALLOCATOR_WEIGHTS,
 } as const
 
 /** The spec's conflict clause as SQL (the same text on SQLite and PostgreSQL); '' when it has none. */

@@ -172,10 +172,18 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
   await engine.ready()
   let events = 0
   let lastTs = startTs
+  // The allocator's weights as a time series: what moved, every simulated hour (and all at the end).
+  const weightWrites: Promise<void>[] = []
+  const storeWeights = engine.allocator !== null && o.store !== null && o.persist !== 'summary' ? o.store : null
+  let weightsDue = startTs + 3_600_000
   const stepped = (e: ReplayEvent) => {
     scheduler.advanceTo(e.ts)
     lastTs = e.ts
     events++
+    if (storeWeights !== null && e.ts >= weightsDue) {
+      weightsDue = e.ts + 3_600_000
+      weightWrites.push(storeWeights.writeWeights(engine.allocator!.changes(e.ts)))
+    }
   }
   /** Null when the event is done; a promise while worker threads answer it (their intents act at the event's time). */
   const step = (e: ReplayEvent): Promise<void> | null => {
@@ -206,6 +214,8 @@ export async function runBacktest(spec: BacktestSpec, o: BacktestRunOptions): Pr
   const stopped = engine.stop(60_000, 120_000)
   scheduler.advanceTo(scheduler.now() + 300_000)
   const { unwritten } = await stopped
+  if (storeWeights !== null) weightWrites.push(storeWeights.writeWeights(engine.allocator!.changes(lastTs, true)))
+  await Promise.all(weightWrites)
   const workersSummary = engine.workers?.summary() ?? null
   markSub.unsubscribe()
   exchange.stop()

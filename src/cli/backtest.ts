@@ -12,7 +12,8 @@ import type { Market } from '../domain/market.ts'
 import { isPostgresUrl, openStore, redactUrl } from '../store/database.ts'
 import { createOrderStore } from '../store/sqlite-worker-store.ts'
 import { choiceFlag, intFlag, parseFlags, stringFlag } from './flags.ts'
-import { executionOf, riskLimitsOf } from './run.ts'
+import { allocatorOf, executionOf, riskLimitsOf } from './run.ts'
+import { DEFAULT_ALLOCATOR } from '../engine/capital-allocator.ts'
 import { backtestReport, type BacktestReport } from '../report/backtest-report.ts'
 import { backtestHtml } from '../http/backtest-html.ts'
 import { serveStoredRun } from './dashboard-command.ts'
@@ -34,6 +35,8 @@ export const BACKTEST_HELP = `shoal backtest — replay recorded data through th
                        heatmap) as one self-contained HTML file that opens offline
   --heatmap P1,P2      the heatmap's two parameters (default: the two with the most values)
   --heatmap-metric F   the figure it shows (default: the --rank-by field)
+  --allocator hedge|off  re-weight capital online (the config's allocator knobs, or defaults) or
+                       not, whatever the config says
   --http PORT          when done, serve the dashboard over this run until SIGINT/SIGTERM (0: any port)
   --http-host HOST     address to listen on (default 127.0.0.1)
 `
@@ -54,6 +57,7 @@ const FLAGS = {
   'heatmap-metric': { type: 'string' },
   http: { type: 'string' },
   'http-host': { type: 'string' },
+  allocator: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -144,6 +148,7 @@ export async function runBacktestCommand(argv: string[], log: Logger, out: NodeJ
     to,
     strategies: (m) => backtestStrategies(c, m),
     workers: c.engine.workers,
+    allocator: v.allocator === undefined ? allocatorOf(c) : choiceFlag(v.allocator, '--allocator', ['hedge', 'off'] as const) === 'off' ? null : (allocatorOf(c) ?? DEFAULT_ALLOCATOR),
     risk: c.risk === 'off' ? null : riskLimitsOf(c, c.risk, file),
     ...executionOf(c),
   }

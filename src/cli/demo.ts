@@ -1,3 +1,4 @@
+import { DEFAULT_ALLOCATOR, type AllocatorOptions } from '../engine/capital-allocator.ts'
 import type { Logger } from 'pino'
 import { HTTP_HELP, httpSpec, type HttpSpec } from './http-flags.ts'
 import { ALGO_NAMES, DEFAULT_ALGO_OPTIONS, type AlgoName, type AlgoOptions } from '../../actors/algos/algo.ts'
@@ -34,6 +35,11 @@ export const DEMO_FLAGS = {
   strategy: { type: 'string', default: 'followSignal' },
   module: { type: 'string' },
   workers: { type: 'string', default: '0' },
+  allocator: { type: 'string', default: 'off' },
+  'alloc-horizon': { type: 'string' },
+  'alloc-eta': { type: 'string' },
+  'alloc-floor': { type: 'string' },
+  'alloc-cap': { type: 'string' },
   notional: { type: 'string', default: '100' },
   'reject-rate': { type: 'string', default: '0.01' },
   'max-queued': { type: 'string', default: '1000000' },
@@ -98,6 +104,11 @@ export const DEMO_HELP = `shoal demo — seed 000's experiment: many strategies 
                       arForecast refits an autoregression on every trade: heavy, made for --workers
   --workers N         worker threads for heavy strategy pipelines (default 0: all on the
                       main thread); actors, risk, execution and the store stay on the main one
+  --allocator hedge|off  re-weight capital online (default off): each entry's outcome, taken
+                      --alloc-horizon S later (default 300) or at its exit, updates the
+                      strategy's weight by Hedge (--alloc-eta, default 10), kept within
+                      --alloc-floor (0.1) and --alloc-cap (10) × an equal share, total unchanged;
+                      a weight sizes new entries only
   --module FILE       load the strategies a TypeScript or JavaScript file exports
   --notional USDT     position size per strategy in quote currency (default 100)
   --reject-rate R     share of orders the venue rejects (default 0.01)
@@ -176,6 +187,7 @@ export interface DemoConfig {
   module: string | null
   /** Worker threads for heavy pipelines. */
   workers: number
+  allocator: AllocatorOptions | null
   notional: number
   rejectRate: number
   timeoutRate: number
@@ -215,6 +227,7 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
     strategy: v.module === undefined ? choiceFlag(v.strategy, '--strategy', ['followSignal', 'smaCross', 'meanReversion', 'arForecast', 'mix'] as const) : stringFlag(v.strategy, '--strategy'),
     module: v.module === undefined ? null : stringFlag(v.module, '--module'),
     workers: intFlag(v.workers, '--workers', 0, 64),
+    allocator: allocatorFlags(v),
     notional: numFlag(v.notional, '--notional', 0.000001),
     rejectRate: numFlag(v['reject-rate'], '--reject-rate', 0, 1),
     timeoutRate: numFlag(v['timeout-rate'], '--timeout-rate', 0, 1),
@@ -253,6 +266,23 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
             internalFeeRate: numFlag(v['internal-fee-rate'], '--internal-fee-rate', 0, 0.1),
           }
         : null,
+  }
+}
+
+function allocatorFlags(v: Record<string, string | boolean | undefined>): AllocatorOptions | null {
+  const on = choiceFlag(v.allocator, '--allocator', ['hedge', 'off'] as const) === 'hedge'
+  const knobs = ['alloc-horizon', 'alloc-eta', 'alloc-floor', 'alloc-cap'].filter((k) => v[k] !== undefined)
+  if (!on) {
+    if (knobs.length > 0) throw new ConfigError(`--${knobs[0]}`, 'needs --allocator hedge')
+    return null
+  }
+  const d = DEFAULT_ALLOCATOR
+  return {
+    kind: 'hedge',
+    horizonMs: v['alloc-horizon'] === undefined ? d.horizonMs : numFlag(v['alloc-horizon'], '--alloc-horizon', 0.001) * 1000,
+    eta: v['alloc-eta'] === undefined ? d.eta : numFlag(v['alloc-eta'], '--alloc-eta', 0.000001),
+    floor: v['alloc-floor'] === undefined ? d.floor : numFlag(v['alloc-floor'], '--alloc-floor', 0.000001, 1),
+    cap: v['alloc-cap'] === undefined ? d.cap : numFlag(v['alloc-cap'], '--alloc-cap', 1),
   }
 }
 
@@ -342,6 +372,7 @@ export function demoSession(c: DemoConfig): SessionConfig {
     flushTimeoutSec: c.flushTimeoutSec,
     stopGraceSec: c.stopGraceSec,
     workers: c.workers,
+    allocator: c.allocator,
     risk: c.risk,
     execution: c.execution,
     netting: c.netting,

@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load-config.ts'
 import type { ShoalConfig } from '../config/schema.ts'
 import { ConfigError } from '../domain/errors.ts'
 import { sizeForNotional } from '../engine/sizing.ts'
+import type { AllocatorOptions } from '../engine/capital-allocator.ts'
 import type { Market } from '../domain/market.ts'
 import { lateMsFor, openExchange } from './open-exchange.ts'
 import { numFlag, parseFlags, stringFlag } from './flags.ts'
@@ -114,6 +115,10 @@ export function riskLimitsOf(c: ShoalConfig, r: RiskConfig, file: string): RiskL
 const ADAPTIVE_KEYS = ['insideShare', 'cutBps', 'trendHorizonMs', 'trendZ', 'volTake', 'imbalanceTake', 'followTouch'] as const
 
 /** The execution algorithm and netting a config file sets. */
+/** The config's allocator as engine options (none when absent). */
+export const allocatorOf = (c: ShoalConfig): AllocatorOptions | null =>
+  c.allocator === undefined ? null : { kind: 'hedge', horizonMs: c.allocator.horizonS * 1000, eta: c.allocator.eta, floor: c.allocator.floor, cap: c.allocator.cap }
+
 export function executionOf(c: ShoalConfig): Pick<SessionConfig, 'execution' | 'netting'> {
   const e = c.execution
   return {
@@ -173,6 +178,7 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
     flushTimeoutSec: c.engine.flushTimeoutS,
     stopGraceSec: c.engine.stopGraceS,
     workers: c.engine.workers,
+    allocator: allocatorOf(c),
     risk: riskLimitsOf(c, r, file),
     orderRateFromVenue: r.orderRateFromVenue === true,
     ...executionOf(c),

@@ -25,6 +25,7 @@ import { isPostgresUrl, openStore, redactUrl } from '../store/database.ts'
 import { createOrderStore } from '../store/sqlite-worker-store.ts'
 import { forcedExitCode, StopSignals } from './stop-signals.ts'
 import { Recorder } from '../record/recorder.ts'
+import type { AllocatorOptions } from '../engine/capital-allocator.ts'
 
 /** The run ended but the store could not take every event (they were saved to a file instead). */
 export class StoreDownError extends Error {
@@ -55,6 +56,8 @@ export interface SessionConfig {
   readonly stopGraceSec: number
   /** Worker threads for heavy strategy pipelines (0: all on the main thread). */
   readonly workers?: number
+  /** Online capital re-weighting; null/absent: fixed sizes. */
+  readonly allocator?: AllocatorOptions | null
   readonly risk: RiskLimits
   /** Set the account's order rate (the risk gate's global bucket) from the venue's advertised ORDERS limits. */
   readonly orderRateFromVenue?: boolean
@@ -96,6 +99,7 @@ export function sessionEngine(
     runTag: `d${Date.now().toString(36)}`,
     logger: log,
     workers: c.workers ?? 0,
+    ...(c.allocator ? { allocator: c.allocator } : {}),
   })
   return { engine, risk, specs }
 }
@@ -219,6 +223,7 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
         return true
       })
     if (rows.length > 0) await store.writePositions(rows, Date.now(), kind)
+    if (engine.allocator !== null) await store.writeWeights(engine.allocator.changes(Date.now(), kind === 'stop'))
     await store.writeExecutions(engine.execution?.drain() ?? [])
   }
   const positionsTimer = setInterval(() => {
@@ -267,6 +272,7 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
     positionsOpen: engine.metrics.positionsOpen,
     failedActors: t.failedActors,
     workers: workersSummary,
+    allocator: engine.allocator?.summary() ?? null,
     persisted: {
       orders: store.written.orders,
       fills: store.written.fills,

@@ -142,6 +142,21 @@ export const configSchema = z
       })
       .strict()
       .default({ mode: 'lock', chunkSize: 250, statsEveryS: 3, positionsEveryS: 60, maxQueued: 1_000_000, flushTimeoutS: 30, stopGraceS: 60, workers: 0 }),
+    /**
+     * Online capital re-weighting: each entry's outcome (return on its notional, marked to market) is
+     * taken horizonS later or at the exit, and updates the strategy's weight by Hedge; weights are
+     * multiples of an equal share within [floor, cap] summing to the number of strategies.
+     */
+    allocator: z
+      .object({
+        kind: z.literal('hedge'),
+        horizonS: positive.default(300),
+        eta: positive.default(10),
+        floor: z.number().gt(0).max(1).default(0.1),
+        cap: z.number().min(1).default(10),
+      })
+      .strict()
+      .optional(),
     /** 'off': no risk gate (pure strategy research in a backtest). */
     risk: z
       .union([

@@ -49,6 +49,8 @@ export class CapitalAllocator {
   /** Weights as last persisted, to store only what moved. */
   private readonly stored: Float64Array
   updates = 0
+  /** Outcomes taken at the horizon (the rest at exits). */
+  atHorizon = 0
 
   constructor(
     private readonly actors: readonly StrategyActor[],
@@ -117,6 +119,7 @@ export class CapitalAllocator {
       // A stale entry: its position closed (outcome taken) or was re-entered since.
       if (this.entrySeq[i] === this.dueSeq[this.dueHead] && !Number.isNaN(this.entryEquity[i]!)) {
         const a = this.actors[i]!
+        this.atHorizon++
         this.outcome(i, a.state, this.priceOf(a.symbol))
       }
       this.dueHead++
@@ -151,12 +154,13 @@ export class CapitalAllocator {
     return out
   }
 
-  summary(top = 10): { updates: number; weights: { min: number; p50: number; max: number }; top: { strategyId: string; weight: number; updates: number }[] } {
+  summary(top = 10): { updates: number; atHorizon: number; weights: { min: number; p50: number; max: number }; top: { strategyId: string; weight: number; updates: number }[] } {
     const sorted = Float64Array.from(this.weights).sort()
     const n = sorted.length
     const order = [...this.weights.keys()].sort((a, b) => this.weights[b]! - this.weights[a]! || a - b).slice(0, top)
     return {
       updates: this.updates,
+      atHorizon: this.atHorizon,
       weights: { min: r4(sorted[0] ?? 1), p50: r4(n === 0 ? 1 : sorted[Math.floor((n - 1) / 2)]!), max: r4(sorted[n - 1] ?? 1) },
       top: order.map((i) => ({ strategyId: this.actors[i]!.id, weight: r4(this.weights[i]!), updates: this.updatesOf[i]! })),
     }

@@ -2,13 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { Router } from '../streams/router.ts'
+import { onTape } from '../streams/operators/shared-series.ts'
+import { prices } from '../streams/operators/prices.ts'
 import { loadStrategyModules } from '../src/config/strategy-modules.ts'
 import type { Intent, StrategyInput } from '../src/domain/intent.ts'
 import { Engine } from '../src/engine/engine.ts'
 import { InputWriter, IntentWriter, readInputs, readIntents } from '../src/engine/workers/input-codec.ts'
 import { SimExchange } from '../src/exchange/sim/sim-exchange.ts'
-import { ArForecast, choleskySolve } from '../streams/operators/ar-forecast.ts'
+import { ArForecast, arForecast, choleskySolve } from '../streams/operators/ar-forecast.ts'
 import { expandGrid } from '../streams/strategies/grid.ts'
 import { registerStrategy } from '../streams/strategies/registry.ts'
 import { defineStrategy } from '../streams/strategies/strategy.ts'
@@ -99,6 +102,36 @@ describe('the AR forecast', () => {
     expect(seen.slice(0, 22).every((v) => v === null)).toBe(true)
     expect(typeof seen[22]).toBe('number')
     expect(f.add(0)).toBeNull()
+  })
+
+  it('pipelines on one tape share one fit per sample (the first price of each period); one that joins late keeps its own', () => {
+    const tape = {}
+    const market = new Router<string, StrategyInput>()
+    const add = vi.spyOn(ArForecast.prototype, 'add')
+    const seen: number[][] = [[], [], []]
+    const subscribe = (k: number) =>
+      market
+        .select('X/Y')
+        .pipe(prices('X/Y'), arForecast(30, 2, 1_000))
+        .subscribe((r) => seen[k]!.push(r.value))
+    subscribe(0)
+    subscribe(1)
+    let late: { unsubscribe(): void } | null = null
+    let x = 7
+    for (let t = 0; t < 200_000; t += 250) {
+      if (t === 100_000) late = subscribe(2)
+      const price = 100 + ((x = (x * 16807) % 2147483647) / 2147483647 - 0.5)
+      onTape(tape, () => market.dispatch('X/Y', { kind: 'trade', symbol: 'X/Y', id: String(t), price, amount: 1, side: 'buy', ts: t }))
+    }
+    // 200 one-second periods, four prints each: one fit per period for the two sharing pipelines, and the late one's own 100.
+    expect(add).toHaveBeenCalledTimes(200 + 100)
+    expect(seen[0]!.length).toBe(200 - 32)
+    expect(seen[1]).toEqual(seen[0])
+    // The late pipeline warms up on its own history and then emits its own (different) forecasts.
+    expect(seen[2]!.length).toBe(100 - 32)
+    add.mockRestore()
+    late?.unsubscribe()
+    market.dispose()
   })
 
   it('choleskySolve solves a symmetric positive-definite system and refuses one that is not', () => {

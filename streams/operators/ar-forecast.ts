@@ -1,6 +1,7 @@
 import type { OperatorFunction } from 'rxjs'
-import { indicator } from './indicator.ts'
-import type { Reading } from './reading.ts'
+import type { Subscriber } from 'rxjs'
+import type { Reading, Series } from './reading.ts'
+import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
 /**
  * The next log return forecast by an autoregression of order `lags`, refitted by least squares on
@@ -103,5 +104,69 @@ export function choleskySolve(a: Float64Array, b: Float64Array, k: number): Floa
   return y
 }
 
-/** The AR(`lags`) forecast of the next return, in bps, refitted on `window` returns at every reading. */
-export const arForecast = (window: number, lags: number): OperatorFunction<Reading, Reading> => indicator(`arForecast(${window},${lags})`, () => new ArForecast(window, lags))
+/** One fit shared by every pipeline on a series: the model, the last sample bucket it took, and its forecast then. */
+interface SharedFit {
+  readonly fit: ArForecast
+  bucket: number
+  value: number | null
+  samples: number
+}
+const fitsBySeries = new WeakMap<Series, Map<string, SharedFit>>()
+
+class ArForecastStage extends Stage<Reading, Reading> {
+  private readonly own: SharedFit
+  private lastBucket = Number.NaN
+  private series: Series | undefined = undefined
+  private shared: SharedFit | undefined = undefined
+
+  constructor(
+    out: Subscriber<Reading>,
+    private readonly label: string,
+    private readonly window: number,
+    private readonly lags: number,
+    private readonly sampleMs: number,
+  ) {
+    super(out)
+    this.own = { fit: new ArForecast(window, lags), bucket: Number.NaN, value: null, samples: 0 }
+  }
+
+  protected override _next(r: Reading): void {
+    // Sampled: the first price of each sampleMs period (every price with 0).
+    const bucket = this.sampleMs > 0 ? Math.floor(r.ts / this.sampleMs) : (r.n ?? Number.NaN)
+    if (bucket === this.lastBucket && !Number.isNaN(bucket)) return
+    this.lastBucket = bucket
+    const state = this.fitFor(r, bucket)
+    // The first pipeline to reach a new period fits for all of them.
+    if (state.bucket !== bucket || Number.isNaN(bucket)) {
+      state.bucket = bucket
+      state.samples++
+      state.value = state.fit.add(r.value)
+    }
+    if (state.value !== null) this.out.next({ value: state.value, ts: r.ts })
+  }
+
+  /** The series' shared fit when this pipeline has used it from the start; otherwise its own. */
+  private fitFor(r: Reading, bucket: number): SharedFit {
+    const s = r.series
+    if (s === undefined) return this.own
+    if (this.series !== s) {
+      let m = fitsBySeries.get(s)
+      if (m === undefined) fitsBySeries.set(s, (m = new Map()))
+      let shared = m.get(this.label)
+      // A fit that already took samples this pipeline never saw would answer for another history.
+      if (shared === undefined) m.set(this.label, (shared = { fit: new ArForecast(this.window, this.lags), bucket: Number.NaN, value: null, samples: 0 }))
+      else if (this.series !== undefined || !(shared.samples === 0 || (shared.samples === 1 && shared.bucket === bucket))) shared = this.own
+      this.series = s
+      this.shared = shared
+    }
+    return this.shared!
+  }
+}
+
+/**
+ * The AR(`lags`) forecast of the next return, in bps, refitted on `window` returns at every sample:
+ * the first price of each `sampleMs` period (0: every price). Pipelines on the same shared price
+ * series with the same window, lags and sampling share one fit.
+ */
+export const arForecast = (window: number, lags: number, sampleMs = 0): OperatorFunction<Reading, Reading> =>
+  subscriberOperator((out) => new ArForecastStage(out, `arForecast(${window},${lags},${sampleMs})`, window, lags, sampleMs))

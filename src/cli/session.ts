@@ -266,6 +266,7 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
     evaluations: t.evaluations,
     sweepMs: pick(engine.metrics.sweepSummary()),
     reactionMs: pick(engine.metrics.reactionSummary()),
+    tickToIntentMs: pick(engine.metrics.tickToIntent.summary()),
     orders: { submitted: t.submitted, filled: t.filled, canceled: t.canceled, rejected: t.rejected, denied: t.denied, unknown: engine.metrics.unknownOrders },
     fills: t.fills,
     droppedWhileBusy: t.droppedWhileBusy,

@@ -176,6 +176,7 @@ export class Engine {
         sink: { deliverAt: (inst, intent, at) => this.inputs.deliverAt(inst, intent, at), failInstance: (inst, err) => this.failInstance(inst, err) },
         clock: this.clock,
         originAt: () => this.inputs.dispatchedAt,
+        latency: this.metrics.tickToIntent,
         log: this.log,
       })
       this.workers.subscribe(this.inputs.signals, this.inputs.market)

@@ -18,6 +18,8 @@ export class InputFanout {
   readonly signals = new Router<number, StrategyInput>()
   readonly market = new Router<string, StrategyInput>()
   private originAt = 0
+  /** Whether the input being dispatched is a market event (its intents' latency is tick → intent). */
+  private fromMarket = false
 
   constructor(
     private readonly pipes: StrategyInstances,
@@ -32,6 +34,7 @@ export class InputFanout {
     const n = this.pipes.marketActors.get(e.symbol)
     if (n === undefined) return
     this.originAt = this.clock()
+    this.fromMarket = true
     this.metrics.w.evaluations += n
     this.dispatching = e
     onTape(this, this.dispatchMarket)
@@ -44,6 +47,7 @@ export class InputFanout {
   /** One signal round to every group's pipelines, synchronously; returns when it began. */
   round(r: SignalRound): number {
     const t0 = (this.originAt = this.clock())
+    this.fromMarket = false
     this.metrics.w.signals++
     for (let g = 0; g < this.groups; g++) {
       const n = this.pipes.signalActors[g]!
@@ -61,6 +65,7 @@ export class InputFanout {
 
   /** Fans one intent of a shared pipeline out to its actors. */
   deliver(inst: StrategyInstance, intent: Intent): void {
+    if (this.fromMarket) this.metrics.tickToIntent.record(this.clock() - this.originAt)
     this.deliverAt(inst, intent, this.originAt)
   }
 

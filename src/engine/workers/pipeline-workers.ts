@@ -25,6 +25,8 @@ export interface PipelineWorkersOptions {
   /** The engine's latency clock (ms) and the dispatch time of the input being routed now. */
   readonly clock: () => number
   readonly originAt: () => number
+  /** Also records tick → intent latencies here (the engine's, beside main-thread pipelines'). */
+  readonly latency?: LatencyHistogram
   readonly log?: Logger
 }
 
@@ -71,6 +73,7 @@ export class PipelineWorkers {
   private nextBatch = 0
   private settleWaiters: (() => void)[] = []
   private readyWaiters: (() => void)[] = []
+  /** Input dispatched → its intent delivered, for this pool's pipelines. */
   readonly tickToIntent = new LatencyHistogram()
   readonly counts = { batches: 0, inputs: 0, intents: 0, failedPipelines: 0, busyMs: 0, deadThreads: 0 }
 
@@ -223,12 +226,14 @@ export class PipelineWorkers {
     if (origins !== undefined) {
       const now = this.o.clock()
       const sink = this.o.sink
+      const shared = this.o.latency
       readIntents(m.buf, m.n, m.strings, this.o.symbols, (p, entry, intent) => {
         const inst = t.instances[p]
         if (inst === undefined) return
         const at = origins[entry] ?? now
         this.counts.intents++
         this.tickToIntent.record(now - at)
+        shared?.record(now - at)
         sink.deliverAt(inst, intent, at)
       })
     }

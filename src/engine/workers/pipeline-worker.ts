@@ -11,8 +11,8 @@ import type { FromWorker, ToWorker, WorkerInit } from './worker-messages.ts'
 
 /**
  * A worker thread's side: the same strategy code as the main thread (built-ins and the same user
- * modules), its pipelines fed from batches of inputs, their intents sent back in one batch per input
- * batch. A pipeline that throws fails alone and is reported; the thread goes on.
+ * modules), its pipelines fed from batches of inputs, their intents sent back as soon as an input
+ * has led to some. A pipeline that throws fails alone and is reported; the thread goes on.
  */
 const init = workerData as WorkerInit
 const port = parentPort!
@@ -77,13 +77,20 @@ port.on('message', (m: ToWorker) => {
     port.close()
     return
   }
-  const t0 = performance.now()
+  let t0 = performance.now()
+  const send = (final: boolean) => {
+    const r = out.take()
+    const t1 = performance.now()
+    post({ type: 'intents', id: m.id, buf: r.buf, n: r.n, strings: r.strings, failed, busyMs: t1 - t0, final }, [r.buf.buffer as ArrayBuffer])
+    t0 = t1
+    failed = []
+  }
   readInputs(m.buf, m.n, m.strings, init.symbols, (input, i) => {
     entry = i
     current = input
     onTape(tape, dispatch)
+    // Intents go back as soon as an input has led to some: a symbol's decision does not wait for the rest of the batch.
+    if (out.n > 0 || failed.length > 0) send(false)
   })
-  const r = out.take()
-  post({ type: 'intents', id: m.id, buf: r.buf, n: r.n, strings: r.strings, failed, busyMs: performance.now() - t0 }, [r.buf.buffer as ArrayBuffer])
-  failed = []
+  send(true)
 })

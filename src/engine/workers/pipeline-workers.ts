@@ -59,8 +59,9 @@ function spawn(init: WorkerInit): Worker {
  * Strategy pipelines in worker threads (seed 002's macro layer). Each pipeline lives in exactly one
  * thread — partitioned by symbol (signal-only pipelines by group), least-loaded first — so a market
  * event goes to one thread at most once. Inputs routed to a thread are written into its batch and
- * posted at the end of the current task (one transferred buffer); the thread answers each batch with
- * one batch of intents, delivered to the actors with the dispatch time of the input behind each.
+ * posted at the end of the current task (one transferred buffer); the thread sends intents back as
+ * soon as an input has led to some (one buffer each, the batch's last message marked final), and they
+ * reach the actors with the dispatch time of the input behind each.
  * Actors, lanes, risk, execution and the store stay on the main thread.
  *
  * A thread that dies (an exception outside a pipeline, out of memory, terminated) is not restarted:
@@ -221,7 +222,7 @@ export class PipelineWorkers {
     }
     if (m.type !== 'intents') return
     const origins = t.inFlight.get(m.id)
-    t.inFlight.delete(m.id)
+    if (m.final) t.inFlight.delete(m.id)
     this.counts.busyMs += m.busyMs
     if (origins !== undefined) {
       const now = this.o.clock()

@@ -28,7 +28,9 @@ export type FromWorker =
       readonly strings: string[]
       /** Pipelines that failed on this batch: [index, reason]. */
       readonly failed: readonly (readonly [number, string])[]
-      /** Worker time spent on the batch, ms. */
+      /** Worker time spent on the batch so far, ms. */
       readonly busyMs: number
+      /** False for intents sent early, while the batch's later inputs are still being computed. */
+      readonly final: boolean
     }
   | { readonly type: 'stopped' }

@@ -24,6 +24,11 @@ describe('shoal CLI: bad input', () => {
     [['demo', '--bogus'], "shoal: --bogus: Unknown option '--bogus'"],
     [['demo', '--strategies'], "shoal: --strategies: Option '--strategies <value>' argument missing"],
     [['frobnicate'], "shoal: command: unknown command 'frobnicate' (try: shoal help)"],
+    [['demo', '--workers=-1'], 'shoal: --workers: expected 0 to 64, got -1'],
+    [['demo', '--allocator', 'kelly'], "shoal: --allocator: expected one of hedge, off, got 'kelly'"],
+    [['demo', '--alloc-eta', '5'], 'shoal: --alloc-eta: needs --allocator hedge'],
+    [['demo', '--allocator', 'hedge', '--alloc-floor', '2'], 'shoal: --alloc-floor: expected 0.000001 to 1, got 2'],
+    [['demo', '--allocator', 'hedge', '--alloc-cap', '0.5'], 'shoal: --alloc-cap: expected at least 1, got 0.5'],
   ])('%j exits 2 and names what is wrong', (args, message) => {
     const r = shoal(...args)
     expect(r.stderr.trim()).toBe(message)

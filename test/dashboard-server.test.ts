@@ -19,6 +19,7 @@ function stub(live: boolean) {
     trades: i,
     position: 0,
     state: 'ACTIVE',
+    weight: null,
   }))
   const controls: ControlRequest[] = []
   let samples = 0

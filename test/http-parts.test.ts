@@ -19,6 +19,7 @@ const row = (i: number, extra: Partial<StrategyRow> = {}): StrategyRow => ({
   trades: i % 7,
   position: 0,
   state: i === 3 ? 'HALTED' : 'ACTIVE',
+  weight: i % 4 === 0 ? null : 1 + (i % 9) / 10,
   ...extra,
 })
 
@@ -42,7 +43,7 @@ describe('leaderboard paging on the server', () => {
 
   it('names the parameter that is wrong', () => {
     const bad = (qs: string) => () => parseTableQuery(new URLSearchParams(qs))
-    expect(bad('sort=luck')).toThrow("sort: expected one of id, strategy, symbol, netPnl, returnPct, drawdownPct, trades, position, state, got 'luck'")
+    expect(bad('sort=luck')).toThrow("sort: expected one of id, strategy, symbol, netPnl, returnPct, drawdownPct, trades, position, state, weight, got 'luck'")
     expect(bad('dir=up')).toThrow("dir: expected asc or desc, got 'up'")
     expect(bad('limit=0')).toThrow("limit: expected an integer from 1 to 1000, got '0'")
     expect(bad('limit=5000')).toThrow('limit: expected an integer from 1 to 1000')

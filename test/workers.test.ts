@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -12,6 +12,7 @@ import { Engine } from '../src/engine/engine.ts'
 import { sizeForNotional } from '../src/engine/sizing.ts'
 import { SimExchange } from '../src/exchange/sim/sim-exchange.ts'
 import { until } from './support/wait.ts'
+import { Child } from './support/child.ts'
 import { expandGrid } from '../streams/strategies/grid.ts'
 
 const CANDLES = join(import.meta.dirname, '../../shared/data/candles')
@@ -123,4 +124,81 @@ describe('a worker thread that dies', () => {
     db.close()
     expect(stored).toBe(engine.metrics.totals().submitted + engine.metrics.totals().denied)
   }, 60_000)
+})
+
+describe('from the command line, as users run it', () => {
+  const node = process.execPath
+  const cli = ['--import', 'tsx', 'src/cli.ts']
+
+  it('a demo with a worker and the allocator stops on a group SIGINT with every event persisted, the worker drained and the weights stored', async () => {
+    const db = join(dir, 'demo-workers.sqlite')
+    const summaryPath = join(dir, 'demo-workers.json')
+    const c = new Child(node, [
+      ...cli,
+      'demo',
+      '--strategies',
+      '600',
+      '--strategy',
+      'arForecast',
+      '--workers',
+      '1',
+      '--allocator',
+      'hedge',
+      '--alloc-horizon',
+      '2',
+      '--stats-every',
+      '1',
+      '--positions-every',
+      '1',
+      '--latency',
+      '20',
+      '--duration',
+      '300',
+      '--db',
+      db,
+      '--summary',
+      summaryPath,
+    ])
+    try {
+      // The fits warm up (200 trades of a symbol), then decide: wait for orders, then for the allocator to have moved a weight.
+      await c.waitFor((l) => l.msg === 'stats' && Number(l.filled) > 50, 90_000, 'filled orders')
+      await c.waitFor((l) => l.msg === 'stats' && Number(l.t) > 8, 60_000, 'a few more seconds of trading')
+      c.signalGroup('SIGINT')
+      const { code } = await c.exit
+      expect(code).toBe(0)
+    } finally {
+      c.killGroup()
+    }
+    const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
+    expect(s.stoppedBy).toBe('SIGINT')
+    expect(s.unpersistedEvents).toBe(0)
+    expect(s.failedActors).toBe(0)
+    expect(s.workers).toMatchObject({ threads: 1, deadThreads: 0, failedPipelines: 0 })
+    expect(s.workers.intents).toBeGreaterThan(0)
+    expect(s.allocator.updates).toBeGreaterThan(0)
+    const d = new BetterSqlite3(db, { readonly: true })
+    const orders = (d.prepare('SELECT count(*) n FROM orders').get() as { n: number }).n
+    const weights = d.prepare('SELECT count(*) n, count(DISTINCT strategy_id) s FROM allocator_weights').get() as { n: number; s: number }
+    d.close()
+    expect(orders).toBe(s.orders.submitted + s.orders.denied)
+    // Every strategy's weight at the stop, plus the ones that moved before.
+    expect(weights.s).toBe(600)
+    expect(c.stderr).not.toMatch(/"level":50/)
+  }, 180_000)
+
+  it('shoal backtest with a worker and the allocator (examples/research-allocator.yaml): the summary and the stored weights', async () => {
+    const db = join(dir, 'bt-alloc.sqlite')
+    const summaryPath = join(dir, 'bt-alloc.json')
+    const c = new Child(node, [...cli, 'backtest', '--config', 'examples/research-allocator.yaml', '--to', '2018-01-16', '--db', db, '--summary', summaryPath])
+    const { code } = await c.exit
+    expect(code, c.stderr.slice(-2000)).toBe(0)
+    const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
+    expect(s.workers).toMatchObject({ threads: 1, pipelines: 36, failedPipelines: 0 })
+    expect(s.allocator.updates).toBeGreaterThan(100)
+    const d = new BetterSqlite3(db, { readonly: true })
+    const w = d.prepare('SELECT count(DISTINCT strategy_id) s, count(DISTINCT ts) t FROM allocator_weights').get() as { s: number; t: number }
+    d.close()
+    expect(w.s).toBe(90)
+    expect(w.t).toBeGreaterThan(24)
+  }, 180_000)
 })

@@ -34,7 +34,7 @@ export function numFlag(v: string | boolean | undefined, flag: string, min: numb
   const s = raw(v, flag)
   const n = Number(s)
   if (s === '' || !Number.isFinite(n)) throw new ConfigError(flag, `expected a number, got '${s}'`)
-  if (n < min || n > max) throw new ConfigError(flag, `expected ${min} to ${max}, got ${n}`)
+  if (n < min || n > max) throw new ConfigError(flag, max === Number.MAX_VALUE ? `expected at least ${min}, got ${n}` : `expected ${min} to ${max}, got ${n}`)
   return n
 }
 

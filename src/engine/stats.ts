@@ -37,6 +37,10 @@ export interface StatsRow {
   readonly makerSharePct: number | null
   readonly slippageP50Bps: number | null
   readonly costAvgBps: number | null
+  /** The allocator's largest and smallest capital weight, and its outcomes so far (null without one). */
+  readonly weightMax: number | null
+  readonly weightMin: number | null
+  readonly allocatorUpdates: number | null
   readonly eventLoopLagP99Ms: number
   readonly heapMB: number
 }
@@ -101,6 +105,7 @@ export function statsRow(engine: Engine, lag: LagMonitor, t: number): StatsRow {
     drawdownPct: engine.risk?.breakerEnabled ? engine.risk.portfolio().drawdown * 100 : null,
     tradingState: engine.risk?.globalState ?? 'ACTIVE',
     ...execFigures(engine),
+    ...allocatorFigures(engine),
     eventLoopLagP99Ms: lag.windowP99(),
     heapMB: process.memoryUsage().heapUsed / 1048576,
   }
@@ -111,6 +116,18 @@ function execFigures(engine: Engine): { makerSharePct: number | null; slippageP5
   if (e === null || e.works === 0) return { makerSharePct: null, slippageP50Bps: null, costAvgBps: null }
   const s = e.summary()
   return { makerSharePct: s.makerShare * 100, slippageP50Bps: s.slippageBps.p50, costAvgBps: e.costAvg() }
+}
+
+function allocatorFigures(engine: Engine): { weightMax: number | null; weightMin: number | null; allocatorUpdates: number | null } {
+  const a = engine.allocator
+  if (a === null) return { weightMax: null, weightMin: null, allocatorUpdates: null }
+  let max = 0
+  let min = Number.POSITIVE_INFINITY
+  for (const w of a.weights) {
+    if (w > max) max = w
+    if (w < min) min = w
+  }
+  return { weightMax: max, weightMin: min, allocatorUpdates: a.updates }
 }
 
 function durableWindow(engine: Engine): Percentiles {
@@ -148,6 +165,7 @@ const COLUMNS: [string, number, (r: StatsRow) => string][] = [
   ['maker %', 8, (r) => (r.makerSharePct === null ? '-' : r.makerSharePct.toFixed(0))],
   ['slip bps', 9, (r) => (r.slippageP50Bps === null ? '-' : r.slippageP50Bps.toFixed(2))],
   ['cost bps', 9, (r) => (r.costAvgBps === null ? '-' : r.costAvgBps.toFixed(2))],
+  ['w min/max', 10, (r) => (r.weightMax === null ? '-' : `${r.weightMin!.toFixed(2)}/${r.weightMax.toFixed(2)}`)],
   ['lag p99', 8, (r) => r.eventLoopLagP99Ms.toFixed(1)],
   ['heap MB', 8, (r) => r.heapMB.toFixed(0)],
 ]

@@ -111,6 +111,9 @@ export class LiveSource implements DashboardSource {
         portfolio: risk.portfolio(),
       },
       execution: engine.execution?.summary() ?? null,
+      tickToIntentMs: engine.metrics.tickToIntent.count === 0 ? null : engine.metrics.tickToIntent.summary(),
+      workers: engine.workers?.summary() ?? null,
+      allocator: engine.allocator?.summary(5) ?? null,
       venue: this.p.venue?.() ?? null,
       latest: this.points[this.points.length - 1] ?? null,
     }
@@ -122,6 +125,7 @@ export class LiveSource implements DashboardSource {
     const { engine, risk, specs } = this.p
     const capital = risk.limits.capitalPerStrategy
     const restricted = risk.restricted()
+    const weights = engine.allocator?.weights ?? null
     const rows = engine.actors.map((a, i): StrategyRow => {
       const s = a.state
       const l = risk.ledger(a)
@@ -138,6 +142,7 @@ export class LiveSource implements DashboardSource {
         trades: s.fills,
         position: s.position,
         state: stateNow,
+        weight: weights === null ? null : weights[i]!,
       }
     })
     this.table = { at: now, rows }

@@ -43,6 +43,11 @@ export class StoredSource implements DashboardSource {
 
   private async rows(): Promise<StrategyRow[]> {
     if (this.rowsCache !== null) return this.rowsCache
+    // The allocator's last weight of each strategy, when the run had one.
+    const weights = new Map<string, number>()
+    for (const w of await this.db.selectFrom('allocator_weights').select(['strategy_id', 'weight']).where('run_id', '=', this.run.id).orderBy('ts').execute())
+      weights.set(w.strategy_id, Number(w.weight))
+    const weightOf = (id: string) => weights.get(id) ?? null
     if (this.run.kind === 'backtest') {
       const rs = await this.db.selectFrom('backtest_results').selectAll().where('run_id', '=', this.run.id).where('window', '=', 'all').execute()
       const any = rs.length > 0 ? rs : await this.db.selectFrom('backtest_results').selectAll().where('run_id', '=', this.run.id).execute()
@@ -58,6 +63,7 @@ export class StoredSource implements DashboardSource {
           trades: Number(r.round_trips),
           position: 0,
           state: 'ENDED',
+          weight: weightOf(r.strategy_id),
         }
       })
     } else {
@@ -114,17 +120,19 @@ export class StoredSource implements DashboardSource {
           trades: fills.get(p.strategy_id) ?? 0,
           position: Number(p.position),
           state: p.kind === 'stop' ? 'ENDED' : 'UNKNOWN',
+          weight: weightOf(p.strategy_id),
         }
       })
       // Strategies without a snapshot (a run that did not stop cleanly): cash flow of their fills,
       // marked at their symbol's last fill price.
       const missing = counts.filter((c) => !last.has(c.strategy_id))
+      const rows = this.rowsCache
       if (missing.length > 0) {
         const marks = await this.lastFillPrices()
         for (const c of missing) {
           const position = Number(c.position)
           const net = Number(c.cash) + position * (marks.get(String(c.symbol)) ?? 0) - Number(c.fees)
-          this.rowsCache.push({
+          rows.push({
             id: c.strategy_id,
             strategy: c.strategy_id.replace(/-\d+$/, ''),
             symbol: String(c.symbol),
@@ -134,6 +142,7 @@ export class StoredSource implements DashboardSource {
             trades: Number(c.n),
             position,
             state: 'UNKNOWN',
+            weight: weightOf(c.strategy_id),
           })
         }
       }

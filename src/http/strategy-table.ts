@@ -11,9 +11,11 @@ export interface StrategyRow {
   readonly trades: number
   readonly position: number
   readonly state: string
+  /** Capital weight from the allocator (multiple of an equal share); null without one. */
+  readonly weight: number | null
 }
 
-export const SORT_FIELDS = ['id', 'strategy', 'symbol', 'netPnl', 'returnPct', 'drawdownPct', 'trades', 'position', 'state'] as const
+export const SORT_FIELDS = ['id', 'strategy', 'symbol', 'netPnl', 'returnPct', 'drawdownPct', 'trades', 'position', 'state', 'weight'] as const
 export type SortField = (typeof SORT_FIELDS)[number]
 
 export interface TableQuery {

@@ -16,7 +16,7 @@ import { arg, emit, gc, round, sleep } from './util.ts'
 
 /**
  * Issue 15's benchmark: 400 pipelines of the heavy strategy (an AR fit refitted at every sample,
- * ≈0.4–0.5 ms each) on 20 symbols at 4 samples/s (the simulator's 250 ms tick), beside 10,000 signal
+ * ≈0.5 ms each) on 20 symbols at 4 samples/s (the simulator's 250 ms tick), beside 10,000 signal
  * followers on the shipped path (store, risk gate, market execution, 200 ms venue). Measured over
  * `--seconds` after the fits are warm: the main thread's event-loop lag, tick → intent latency, and
  * the followers' reaction to a signal round every `--every-ms` (seed 000's 10 s).
@@ -33,9 +33,9 @@ const seconds = arg('seconds', 40)
 const everyMs = arg('every-ms', 10_000)
 const SYMBOLS = 20
 
-// Fits of ≈0.4–0.5 ms: 20 (window, lags) pairs for `distinct`, the middle one for `shared`.
-const WINDOWS = [190, 195, 200, 205, 210]
-const LAGS = [32, 33, 34, 35]
+// Fits of ≈0.5 ms: 20 (window, lags) pairs for `distinct`, the middle one for `shared`.
+const WINDOWS = [290, 295, 300, 305, 310]
+const LAGS = [38, 39, 40, 41]
 const THRESHOLDS = Array.from({ length: 20 }, (_, i) => round(0.1 * (i + 1), 1))
 
 /** The fit's cost per update on this machine, measured here (median of 200 after warm-up). */
@@ -64,7 +64,7 @@ const session = {
     const symbols = markets.map((m) => m.symbol)
     const base = demoStrategies(c, markets, priceOf)
     if (heavy === '0') return base
-    const params = heavy === 'distinct' ? { window: WINDOWS, lags: LAGS, thresholdBps: 1, sampleMs: 250 } : { window: 200, lags: 34, thresholdBps: THRESHOLDS, sampleMs: 250 }
+    const params = heavy === 'distinct' ? { window: WINDOWS, lags: LAGS, thresholdBps: 1, sampleMs: 250 } : { window: 300, lags: 40, thresholdBps: THRESHOLDS, sampleMs: 250 }
     // Under one lot: they decide (and their intents are measured) but send nothing.
     const tiny = (s: string) => markets.find((m) => m.symbol === s)!.lotSize / 10
     return [...base, ...expandGrid({ strategy: 'arForecast', params, symbols, sizeOf: tiny, offset: base.length })]
@@ -113,7 +113,7 @@ emit({
   followers,
   heavyPipelines: heavyCount,
   pipelines: engine.pipelines,
-  fitMsPerUpdate: heavy === 'distinct' ? round(fitMs(200, 34), 3) : heavy === 'shared' ? round(fitMs(200, 34), 3) : null,
+  fitMsPerUpdate: heavy === '0' ? null : round(fitMs(300, 40), 3),
   warmSec: round(warmSec, 1),
   seconds: round(wallSec, 1),
   rounds: n,

@@ -200,6 +200,72 @@ export function benchMarkdown(r: Json): string {
     out.push(table(['strategies', 'reaction p99 ms without a page', 'with a page open', 'with / without (means)'], drows))
     out.push('')
   }
+  if (r.heavyWorkers !== undefined) {
+    const h = r.heavyWorkers
+    out.push('')
+    out.push(
+      `### Issue 15: heavy strategy pipelines in a worker thread (shipped path, ${n0(h.baseline.followers)} signal followers on 20 symbols, 200 ms venue, a round every 10 s, ${f(h.baseline.seconds, 0)} s measured after warm-up)`,
+    )
+    out.push('')
+    out.push(
+      `400 \`arForecast\` pipelines (20 per symbol) fitted on every 250 ms tick of the 20 symbols; one fit costs ${f(h.shared1.fitMsPerUpdate, 2)} ms here. *shared*: the 20 pipelines of a symbol differ in threshold and share one fit (20 fits per tick); *distinct*: 20 different fits per symbol (400 per tick, ≈${f((400 * h.shared1.fitMsPerUpdate * 4) / 10, 0)} % of a core). Tick → intent: the market event dispatched on the main thread → the intent delivered to the actors.`,
+    )
+    out.push('')
+    const hrow = (name: string, x: Json) => [
+      name,
+      x.workers,
+      f(x.loopLagMs.p99, 1),
+      x.tickToIntentMs.samples > 0 ? `${f(x.tickToIntentMs.p50, 2)} / ${f(x.tickToIntentMs.p99, 2)}` : '-',
+      `${f(x.reactionMs.p99, 1)} (${f(x.reactionMs.p99 / h.baseline.reactionMs.p99, 2)}×)`,
+      f(x.sweepMs.p50, 1),
+      x.workerBusyShare === null ? '-' : `${f(x.workerBusyShare * 100, 0)} %`,
+    ]
+    out.push(
+      table(
+        ['heavy pipelines', 'workers', 'event-loop lag p99 ms', 'tick → intent p50 / p99 ms', 'followers reaction p99 ms (vs none)', 'sweep p50 ms', 'worker busy'],
+        [hrow('none', h.baseline), hrow('shared', h.shared0), hrow('shared', h.shared1), hrow('distinct', h.distinct0), hrow('distinct', h.distinct1)],
+      ),
+    )
+    out.push('')
+  }
+  if (r.workerTransport !== undefined) {
+    const t = r.workerTransport
+    out.push(`### Issue 15: a batch of ${t.eventsPerBatch} market events to a worker thread (${n0(t.batches)} batches)`)
+    out.push('')
+    out.push(
+      table(
+        ['transport', 'main thread: encode + post p50 / p99 µs', 'round trip p50 / p99 µs'],
+        [
+          ['structured clone of the objects', `${f(t.clone.sendUs.p50, 1)} / ${f(t.clone.sendUs.p99, 1)}`, `${f(t.clone.roundTripUs.p50, 1)} / ${f(t.clone.roundTripUs.p99, 1)}`],
+          ['Float64Array, transferred (chosen)', `${f(t.transfer.sendUs.p50, 1)} / ${f(t.transfer.sendUs.p99, 1)}`, `${f(t.transfer.roundTripUs.p50, 1)} / ${f(t.transfer.roundTripUs.p99, 1)}`],
+        ],
+      ),
+    )
+    out.push('')
+    out.push(`Rebuilding the objects in the worker from the numbers: ${f(t.decodeUs, 1)} µs per batch.`)
+    out.push('')
+  }
+  if (r.allocatorBacktest !== undefined) {
+    const a = r.allocatorBacktest
+    out.push(`### Issue 15: capital re-weighting on the real candles (${a.equal.strategies} strategies: SMA crosses and mean reversion on the six 5-minute series, fee 0.1 %, ${a.equal.days} days)`)
+    out.push('')
+    const arow = (name: string, x: Json) => [
+      name,
+      f(x.netPnl, 2),
+      `${f(x.returnPct, 2)} %`,
+      `${f(x.maxDrawdownPct, 2)} %`,
+      x.sharpe === null ? '-' : f(x.sharpe, 2),
+      x.allocator === null ? '-' : n0(x.allocator.updates),
+      x.allocator === null ? '-' : `${f(x.allocator.weights.min, 2)} / ${f(x.allocator.weights.p50, 2)} / ${f(x.allocator.weights.max, 2)}`,
+    ]
+    out.push(
+      table(
+        ['capital', 'portfolio net PnL (quote)', 'return', 'max drawdown', 'Sharpe (daily, √365)', 'updates', 'weights min / p50 / max'],
+        [arow('equal, fixed', a.equal), arow('Hedge, horizon 5 min', a.hedge5m), arow('Hedge, horizon 1 h', a.hedge1h)],
+      ),
+    )
+    out.push('')
+  }
   if (r.executionCost !== undefined) {
     const ec = r.executionCost
     const ci = (x: Json | null) => (x === null ? '-' : `${f(x.mean, 2)} [${f(x.low, 2)}, ${f(x.high, 2)}]`)

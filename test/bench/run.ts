@@ -121,6 +121,14 @@ if (want('seed001'))
 // Issue 16 (seed 002's claim judged on total cost): every algorithm over seeds × scenarios, paired with market orders.
 if (want('executionCost')) results.executionCost = run('execution-cost.ts', ['--seeds', quick ? 3 : 10, '--minutes', quick ? 5 : 10, '--actors', quick ? 500 : 1_000])
 if (want('executionReplay')) results.executionReplay = run('execution-replay.ts', ['--windows', quick ? 3 : 10])
+// Issue 15: heavy pipelines beside 10,000 followers, in-thread vs a worker; then the transport and the allocator.
+if (want('heavyWorkers')) {
+  const seconds = quick ? 15 : 40
+  const one = (heavy: string, workers: number) => run('heavy-workers.ts', ['--heavy', heavy, '--workers', workers, '--seconds', seconds])
+  results.heavyWorkers = { baseline: one('0', 0), shared0: one('shared', 0), shared1: one('shared', 1), distinct0: one('distinct', 0), distinct1: one('distinct', 1) }
+}
+if (want('workerTransport')) results.workerTransport = run('worker-transport.ts')
+if (want('allocatorBacktest')) results.allocatorBacktest = run('allocator-backtest.ts')
 // The superseded single-seed comparison is no longer measured.
 delete results.execution
 if (want('seed001')) results.seed001.sinkOverPerRowSeed = +(results.seed001.sinkSqlite.burst.eventsPerSec / results.seed001.perRowSeed.burst.eventsPerSec).toFixed(1)

@@ -99,6 +99,14 @@ function showSummary(s) {
     ['in flight', fmt(s.inFlight, 0)],
     ['positions open', fmt(s.positionsOpen, 0)],
     ['failed actors', fmt(s.failedActors, 0)],
+    ...(s.tickToIntentMs ? [['tick → intent p99 ms', fmt(s.tickToIntentMs.p99, 2)]] : []),
+    ...(s.workers ? [['worker threads', `${fmt(s.workers.threads, 0)} (${fmt(s.workers.pipelines, 0)} pipelines, ${fmt(s.workers.deadThreads, 0)} dead)`]] : []),
+    ...(s.allocator
+      ? [
+          ['capital weights min / p50 / max', `${fmt(s.allocator.weights.min, 3)} / ${fmt(s.allocator.weights.p50, 3)} / ${fmt(s.allocator.weights.max, 3)}`],
+          ['allocator updates', fmt(s.allocator.updates, 0)],
+        ]
+      : []),
   ])
   const den = Object.entries(r.deniedByReason || {})
   kv($('denials'), den.length ? den.map(([k, v]) => [k, fmt(v, 0)]) : [['none', '']])
@@ -141,7 +149,7 @@ async function loadLeaderboard() {
   $('lb').tBodies[0].innerHTML = page.rows
     .map(
       (r) =>
-        `<tr data-id="${esc(r.id)}"><td>${esc(r.id)}</td><td>${esc(r.strategy)}</td><td>${esc(r.symbol)}</td><td class="${r.netPnl >= 0 ? 'pos' : 'neg'}">${fmt(r.netPnl, 4)}</td><td>${fmt(r.returnPct, 3)}</td><td>${fmt(r.drawdownPct, 3)}</td><td>${fmt(r.trades, 0)}</td><td>${fmt(r.position, 6)}</td><td><span class="badge ${esc(r.state)}">${esc(r.state)}</span></td></tr>`,
+        `<tr data-id="${esc(r.id)}"><td>${esc(r.id)}</td><td>${esc(r.strategy)}</td><td>${esc(r.symbol)}</td><td class="${r.netPnl >= 0 ? 'pos' : 'neg'}">${fmt(r.netPnl, 4)}</td><td>${fmt(r.returnPct, 3)}</td><td>${fmt(r.drawdownPct, 3)}</td><td>${fmt(r.trades, 0)}</td><td>${fmt(r.position, 6)}</td><td><span class="badge ${esc(r.state)}">${esc(r.state)}</span></td><td>${r.weight === null || r.weight === undefined ? '–' : fmt(r.weight, 3)}</td></tr>`,
     )
     .join('')
   for (const th of $('lb').tHead.rows[0].cells) th.className = th.dataset.sort === lb.sort ? lb.dir : ''

@@ -37,7 +37,7 @@ function portfolio(r: BacktestResult) {
   const byTs = new Map<number, number>()
   for (let i = 0; i < r.rows.length; i++) {
     const c = r.curve(i)
-    c.ts.forEach((t, k) => byTs.set(t, (byTs.get(t) ?? 0) + c.equity[k]!))
+    for (let k = 0; k < c.ts.length; k++) byTs.set(c.ts[k]!, (byTs.get(c.ts[k]!) ?? 0) + c.equity[k]!)
   }
   const equity = [...byTs.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v)
   const capital = r.rows.length * NOTIONAL

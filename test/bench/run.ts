@@ -123,7 +123,7 @@ if (want('executionCost')) results.executionCost = run('execution-cost.ts', ['--
 if (want('executionReplay')) results.executionReplay = run('execution-replay.ts', ['--windows', quick ? 3 : 10])
 // Issue 15: heavy pipelines beside 10,000 followers, in-thread vs a worker; then the transport and the allocator.
 if (want('heavyWorkers')) {
-  const seconds = quick ? 15 : 40
+  const seconds = quick ? 15 : 60
   const one = (heavy: string, workers: number) => run('heavy-workers.ts', ['--heavy', heavy, '--workers', workers, '--seconds', seconds])
   results.heavyWorkers = { baseline: one('0', 0), shared0: one('shared', 0), shared1: one('shared', 1), distinct0: one('distinct', 0), distinct1: one('distinct', 1) }
 }

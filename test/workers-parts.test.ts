@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
+import type { Logger } from 'pino'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { Router } from '../streams/router.ts'
 import { onTape } from '../streams/operators/shared-series.ts'
@@ -191,6 +192,49 @@ export const throwsAtFifth = defineStrategy({
       scheduler.flush()
       return (await Promise.race([stopped.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5))])) === true
     }, 'the engine to stop')
+    sim.stop()
+  }, 30_000)
+})
+
+describe('a worker with more to compute than it can', () => {
+  it('is reported as behind its inputs, with what to do', async () => {
+    const file = join(dir, 'slow.mjs')
+    writeFileSync(
+      file,
+      `import { defineStrategy, Stage, subscriberOperator, target } from 'shoal'
+class SlowFirst extends Stage {
+  n = 0
+  constructor(out, symbol) { super(out); this.symbol = symbol }
+  _next(e) { if (++this.n === 1) { const until = performance.now() + 1200; while (performance.now() < until) {} } this.out.next(target(this.symbol, 0, e.ts)) }
+}
+export const slowFirst = defineStrategy({
+  name: 'slowFirst', description: 'test', inputs: { signals: false, market: true }, heavy: true, params: {},
+  create: (p) => (input$) => input$.pipe(subscriberOperator((out) => new SlowFirst(out, p.symbol))),
+})
+`,
+    )
+    await loadStrategyModules([file], dir, 'modules')
+    const warnings: { obj: Record<string, unknown>; msg: string }[] = []
+    const log = { warn: (obj: Record<string, unknown>, msg: string) => warnings.push({ obj, msg }), error: () => {}, info: () => {} } as unknown as Logger
+    const scheduler = new VirtualTimeScheduler(VirtualAction, 1_000_000)
+    const sim = new SimExchange({ symbols: 1, seed: 1, latencyMs: 1, jitter: 0, tickMs: 10, scheduler }).start()
+    const engine = new Engine({ exchange: sim, markets: sim.markets, strategies: expandGrid({ strategy: 'slowFirst', symbols: sim.markets.map((m) => m.symbol) }), scheduler, workers: 1, logger: log })
+    engine.start()
+    await engine.ready()
+    // One tick sent while the thread is busy on the first for 1.2 s: answered over a second late.
+    scheduler.maxFrames = scheduler.now() + 10
+    scheduler.flush()
+    await new Promise((r) => setTimeout(r, 10))
+    scheduler.maxFrames = scheduler.now() + 10
+    scheduler.flush()
+    await engine.settle()
+    expect(engine.workers!.summary().maxBehindMs).toBeGreaterThan(1_000)
+    expect(warnings.map((w) => w.msg)).toEqual(['a pipeline worker is behind its inputs: its strategies need more CPU than one thread has (add workers, share fits, or lighten them)'])
+    expect(warnings[0]!.obj).toMatchObject({ thread: 0, pipelines: 1 })
+    const stopped = engine.stop(1_000, 1_000)
+    scheduler.maxFrames = scheduler.now() + 5_000
+    scheduler.flush()
+    await stopped
     sim.stop()
   }, 30_000)
 })

@@ -223,7 +223,16 @@ export function benchMarkdown(r: Json): string {
     ]
     out.push(
       table(
-        ['heavy pipelines', 'workers', 'event-loop lag p99 ms', 'tick made → intent p50 / p99 ms', 'event dispatched → intent p50 / p99 ms', 'followers reaction p99 ms (vs none)', 'sweep p50 ms', 'worker busy'],
+        [
+          'heavy pipelines',
+          'workers',
+          'event-loop lag p99 ms',
+          'tick made → intent p50 / p99 ms',
+          'event dispatched → intent p50 / p99 ms',
+          'followers reaction p99 ms (vs none)',
+          'sweep p50 ms',
+          'worker busy',
+        ],
         [hrow('none', h.baseline), hrow('shared', h.shared0), hrow('shared', h.shared1), hrow('distinct', h.distinct0), hrow('distinct', h.distinct1)],
       ),
     )

@@ -76,7 +76,9 @@ export class PipelineWorkers {
   private readyWaiters: (() => void)[] = []
   /** Input dispatched → its intent delivered, for this pool's pipelines. */
   readonly tickToIntent = new LatencyHistogram()
-  readonly counts = { batches: 0, inputs: 0, intents: 0, failedPipelines: 0, busyMs: 0, deadThreads: 0 }
+  readonly counts = { batches: 0, inputs: 0, intents: 0, failedPipelines: 0, busyMs: 0, deadThreads: 0, maxBehindMs: 0 }
+  /** When a thread was last said to be behind (a warning every 10 s at most). */
+  private warnedAt = Number.NEGATIVE_INFINITY
 
   constructor(private readonly o: PipelineWorkersOptions) {
     this.symbolIndex = new Map(o.symbols.map((s, i) => [s, i]))
@@ -226,6 +228,7 @@ export class PipelineWorkers {
     this.counts.busyMs += m.busyMs
     if (origins !== undefined) {
       const now = this.o.clock()
+      if (m.final && origins.length > 0) this.behind(t, now - origins[origins.length - 1]!)
       const sink = this.o.sink
       const shared = this.o.latency
       readIntents(m.buf, m.n, m.strings, this.o.symbols, (p, entry, intent) => {
@@ -240,6 +243,21 @@ export class PipelineWorkers {
     }
     this.failPipelines(t, m.failed)
     if (this.idle()) this.wake('settle')
+  }
+
+  /**
+   * How late a thread answered the newest input of a batch. A thread that stays behind has more to
+   * compute than it can (its queue grows without bound): say so, with what to do.
+   */
+  private behind(t: Thread, ms: number): void {
+    if (ms > this.counts.maxBehindMs) this.counts.maxBehindMs = ms
+    const now = this.o.clock()
+    if (ms < 1_000 || now - this.warnedAt < 10_000) return
+    this.warnedAt = now
+    this.o.log?.warn(
+      { thread: t.index, behindMs: Math.round(ms), pipelines: t.instances.length },
+      'a pipeline worker is behind its inputs: its strategies need more CPU than one thread has (add workers, share fits, or lighten them)',
+    )
   }
 
   private failPipelines(t: Thread, failed: readonly (readonly [number, string])[]): void {
@@ -289,6 +307,8 @@ export class PipelineWorkers {
     failedPipelines: number
     deadThreads: number
     busyMs: number
+    /** The latest a thread answered the newest input of a batch (a backlog when large). */
+    maxBehindMs: number
     tickToIntentMs: { p50: number; p99: number; max: number }
   } {
     const l = this.tickToIntent.summary()
@@ -301,6 +321,7 @@ export class PipelineWorkers {
       failedPipelines: this.counts.failedPipelines,
       deadThreads: this.counts.deadThreads,
       busyMs: Math.round(this.counts.busyMs),
+      maxBehindMs: Math.round(this.counts.maxBehindMs),
       tickToIntentMs: { p50: round3(l.p50), p99: round3(l.p99), max: round3(l.max) },
     }
   }

@@ -38,12 +38,17 @@ describe('message faults on the venue websockets', () => {
       const run = spawn(tsx, ['src/cli.ts', 'run', '--config', cfg, '--duration', '8', '--summary', summaryPath], { env, stdio: ['ignore', 'ignore', 'pipe'] })
       let err = ''
       run.stderr.on('data', (b) => (err += b))
-      // Besides the random cuts: every connection at once, twice, as a network outage would.
+      // Besides the random cuts: every connection at once, twice, as a network outage would — once
+      // the run trades (10 and then 30 orders on the venue), however long it took to start.
       let cuts = 0
-      const outages = [3_500, 6_000].map((ms) => setTimeout(() => (cuts += venue.dropConnections()), ms))
-      const code = await new Promise<number | null>((r) => run.once('exit', r))
+      let exited = false
+      const exit = new Promise<number | null>((r) => run.once('exit', r)).finally(() => (exited = true))
+      for (const orders of [10, 30]) {
+        while (!exited && sim.knownOrders().length < orders) await new Promise((r) => setTimeout(r, 20))
+        if (!exited) cuts += venue.dropConnections()
+      }
+      const code = await exit
       expect(code, err.slice(-1500)).toBe(0)
-      outages.forEach(clearTimeout)
       expect(cuts).toBeGreaterThan(2)
       const s = JSON.parse(readFileSync(summaryPath, 'utf8'))
 
@@ -72,7 +77,14 @@ describe('message faults on the venue websockets', () => {
         expect(r, `venue order ${v.clientOrderId} missing from the store`).toBeDefined()
         // Same state (the run cancels what it works at shutdown, so everything is final on both sides)…
         expect(v.status, `${v.clientOrderId} still open on the venue`).not.toBe('open')
-        expect(r!.status, `${v.clientOrderId}: venue ${v.status}`).toBe(FINAL_VENUE[v.status])
+        expect(
+          r!.status,
+          `${v.clientOrderId}: venue ${v.status}; the run's warnings: ${err
+            .split('\n')
+            .filter((l) => l.includes('"level":40') || l.includes('"level":50'))
+            .slice(-5)
+            .join('\n')}`,
+        ).toBe(FINAL_VENUE[v.status])
         expect(r!.filled, `filled of ${v.clientOrderId}`).toBeCloseTo(v.filled, 9)
         // …and exactly the venue's trades, each once.
         const mine = (fills.get(v.clientOrderId) ?? []).map(Number).sort((a, b) => a - b)

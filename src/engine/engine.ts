@@ -14,6 +14,7 @@ import type { StoredEvent } from '../domain/netting.ts'
 import type { SignalRound } from '../domain/signal.ts'
 import { withCallTimeout } from '../exchange/call-timeout.ts'
 import type { ExchangePort } from '../exchange/port.ts'
+import type { ExchangeOrder } from '../domain/exchange.ts'
 import { ActorRoster, type PositionFiguresRow } from './actor-roster.ts'
 import { EventPersistence } from './event-persistence.ts'
 import { InputFanout } from './input-fanout.ts'
@@ -269,7 +270,11 @@ export class Engine {
       this.desk?.shutdown('shutdown')
       this.inputs.dispose()
       this.intents$.complete()
-      const drained = await Promise.race([this.actionsDone.then(() => true), new Promise<boolean>((resolve) => this.scheduler.schedule(() => resolve(false), drainMs))])
+      let drained = await Promise.race([this.actionsDone.then(() => true), new Promise<boolean>((resolve) => this.scheduler.schedule(() => resolve(false), drainMs))])
+      // Answers that never came (a lost push, a cut stream): ask the venue for each order still open
+      // in our view, cancel what still rests there, and give the actions that hear back a moment more.
+      if (!drained && this.lookUpOpenOrders() > 0)
+        drained = await Promise.race([this.actionsDone.then(() => true), new Promise<boolean>((resolve) => this.scheduler.schedule(() => resolve(false), Math.min(drainMs, 5_000)))])
       if (!drained) this.roster.warnStuck(this.metrics.inFlight)
       for (const s of this.coreSubs) s.unsubscribe()
       this.orderUpdates.dispose()
@@ -282,6 +287,30 @@ export class Engine {
       return { unwritten }
     })()
     return this.stopping
+  }
+
+  /**
+   * Stop only: every order an actor still holds open is looked up by client order id; a final answer
+   * goes to the action waiting on it (as a pushed update would), one still resting is cancelled
+   * again. Returns how many were asked about.
+   */
+  private lookUpOpenOrders(): number {
+    let asked = 0
+    for (const a of this.actors) {
+      const order = a.state.order
+      if (order === null) continue
+      asked++
+      const tell = (r: ExchangeOrder) => void this.orderUpdates.dispatch(order.id, r)
+      this.port.fetchOrder(order.id, order.symbol).subscribe({
+        next: (r) => {
+          if (r.status !== 'open') tell(r)
+          else this.port.cancelOrder(order.id, order.symbol).subscribe({ next: tell, error: () => {} })
+        },
+        // Unknown to the venue or unreachable: it stays open in the store for start-up reconciliation.
+        error: () => {},
+      })
+    }
+    return asked
   }
 
   /** Fans one intent of a shared pipeline out to its actors. @internal */

@@ -181,6 +181,19 @@ describe('chaseLimit', () => {
     expect(reports[0]).toMatchObject({ filled: 0, avgPrice: null })
   })
 
+  it('work that starts once the engine is stopping places nothing and ends at once, with an empty report', () => {
+    let reports: ExecutionReport[] = []
+    let placed: string[] = []
+    newScheduler().run(({ cold, hot, expectObservable }) => {
+      const r = rig(cold, hot<Quote>('-'), hot<OrderReport>('-'))
+      reports = r.reports
+      placed = r.placed
+      expectObservable(chaseLimit({ ...r.ctx, stopping: () => true }, r.job)).toBe('|')
+    })
+    expect(placed).toEqual([])
+    expect(reports).toMatchObject([{ filled: 0, requested: 1 }])
+  })
+
   it('an intent that arrives during a chase starts nothing', () => {
     let starts = 0
     newScheduler().run(({ cold, hot, expectObservable, expectSubscriptions }) => {

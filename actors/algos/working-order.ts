@@ -63,6 +63,12 @@ class Work {
   }
 
   start(): () => void {
+    // Work that would start once the engine is stopping (a latest intent let through as the lane
+    // freed up) places nothing: shutdown has already cancelled what rests, and would not see it.
+    if (this.ctx.stopping?.()) {
+      this.finish()
+      return () => this.stop()
+    }
     this.quoteSub = this.ctx.quotes(this.job.market.symbol).subscribe((q) => this.onQuote(q))
     this.timer = this.ctx.scheduler.schedule(() => this.fallBack(), this.ctx.options.maxWorkMs)
     if (this.shouldTake(this.quote)) this.takeRest()

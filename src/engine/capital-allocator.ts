@@ -45,6 +45,8 @@ export class CapitalAllocator {
   private dueHead = 0
   private seq = 0
   private dirty = false
+  /** Weights changed, or a strategy went flat, since the weights were last handed to the actors. */
+  private reapply = false
   private sub: Subscription | null = null
   /** Weights as last persisted, to store only what moved. */
   private readonly stored: Float64Array
@@ -87,6 +89,7 @@ export class CapitalAllocator {
       if (!closed && !flipped && held > this.entryNotional[i]!) this.entryNotional[i] = held
       if (closed || flipped) this.outcome(i, after, this.priceOf(actor.symbol))
     }
+    if (closed && !flat) this.reapply = true
     if ((flat && !closed) || flipped) {
       // Equity just before the entry (flat: realized − fees); the entry's fee counts against it.
       this.entryEquity[i] = flat ? before.realizedPnl - before.fees : equityOf(after, this.priceOf(actor.symbol))
@@ -133,12 +136,18 @@ export class CapitalAllocator {
     if (this.dirty) {
       this.dirty = false
       renormalise(this.weights, this.o.floor, this.o.cap)
+      this.reapply = true
     }
+    if (!this.reapply) return
+    this.reapply = false
     // New entries only: a weight reaches an actor while it holds nothing and has nothing in flight.
     const w = this.weights
     for (let i = 0; i < this.actors.length; i++) {
       const a = this.actors[i]!
-      if (a.state.position === 0 && a.state.order === null) a.scale = w[i]!
+      if (a.state.position !== 0 || a.scale === w[i]) continue
+      if (a.state.order === null) a.scale = w[i]!
+      // Flat with an order in flight: try again at the next step.
+      else this.reapply = true
     }
   }
 

@@ -67,8 +67,7 @@ export class Engine {
   readonly desk: NettingDesk | null
   private readonly intake: OrderEventIntake
   private readonly roster: ActorRoster
-  /** Present when some pipelines run in worker threads (after start). */
-  workers: PipelineWorkers | null = null
+  private pool: PipelineWorkers | null = null
   /** Present when capital is re-weighted online. */
   readonly allocator: CapitalAllocator | null
   /** Inputs (market, signals): stopped first on shutdown. */
@@ -169,7 +168,7 @@ export class Engine {
     this.pipes.subscribeAll(this.inputs.signals, this.inputs.market, this)
     const heavy = this.pipes.inWorkers()
     if (heavy.length > 0) {
-      this.workers = new PipelineWorkers({
+      this.pool = new PipelineWorkers({
         threads: this.o.workers ?? 0,
         instances: heavy,
         symbols: this.o.markets.map((m) => m.symbol),
@@ -180,7 +179,7 @@ export class Engine {
         latency: this.metrics.tickToIntent,
         log: this.log,
       })
-      this.workers.subscribe(this.inputs.signals, this.inputs.market)
+      this.pool.subscribe(this.inputs.signals, this.inputs.market)
     }
 
     const done = new Subject<void>()
@@ -227,6 +226,11 @@ export class Engine {
       this.inputSubs.push(this.mode === 'lock' ? rounds$.subscribe((r) => this.sweep(r)) : rounds$.pipe(concatMap((r) => this.sweepAwait(r))).subscribe())
     }
     return this
+  }
+
+  /** The worker threads of heavy pipelines, when some run there (after start). */
+  get workers(): PipelineWorkers | null {
+    return this.pool
   }
 
   /** Resolves when the worker threads (if any) have built their pipelines: a replay starts after this. */

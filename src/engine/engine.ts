@@ -77,6 +77,8 @@ export class Engine {
   private started = false
   private stopping: Promise<{ unwritten: StoredEvent[] }> | null = null
   private actionsDone: Promise<void> = Promise.resolve()
+  /** Set the moment the last action ends (a timer in virtual time can tell before the promise settles). */
+  private actionsEnded = false
   private readonly log: Logger | undefined
 
   constructor(private readonly o: EngineOptions) {
@@ -183,7 +185,14 @@ export class Engine {
     }
 
     const done = new Subject<void>()
-    this.actionsDone = new Promise((resolve) => done.subscribe({ complete: resolve }))
+    this.actionsDone = new Promise((resolve) =>
+      done.subscribe({
+        complete: () => {
+          this.actionsEnded = true
+          resolve()
+        },
+      }),
+    )
     if (this.mode === 'lock') {
       this.coreSubs.push(
         this.intents$
@@ -274,11 +283,17 @@ export class Engine {
       this.desk?.shutdown('shutdown')
       this.inputs.dispose()
       this.intents$.complete()
-      let drained = await Promise.race([this.actionsDone.then(() => true), new Promise<boolean>((resolve) => this.scheduler.schedule(() => resolve(false), drainMs))])
-      // Answers that never came (a lost push, a cut stream): ask the venue for each order still open
-      // in our view, cancel what still rests there, and give the actions that hear back a moment more.
-      if (!drained && this.lookUpOpenOrders() > 0)
-        drained = await Promise.race([this.actionsDone.then(() => true), new Promise<boolean>((resolve) => this.scheduler.schedule(() => resolve(false), Math.min(drainMs, 5_000)))])
+      const drained = await new Promise<boolean>((resolve) => {
+        this.actionsDone.then(() => resolve(true))
+        this.scheduler.schedule(() => {
+          if (this.actionsEnded) return resolve(true)
+          // Answers that never came (a lost push, a cut stream): ask the venue for each order still
+          // open in our view, cancel what still rests there, and give the actions that hear back a
+          // moment more. Scheduled from here, so a virtual clock being advanced runs it too.
+          if (this.lookUpOpenOrders() === 0) return resolve(false)
+          this.scheduler.schedule(() => resolve(this.actionsEnded), Math.min(drainMs, 5_000))
+        }, drainMs)
+      })
       if (!drained) this.roster.warnStuck(this.metrics.inFlight)
       for (const s of this.coreSubs) s.unsubscribe()
       this.orderUpdates.dispose()

@@ -26,7 +26,8 @@ const problems = async (text: string, name = 'c.yaml'): Promise<string[]> => {
 
 describe('config files', () => {
   it('loads the shipped examples, and a dry run counts the expanded strategies', async () => {
-    for (const f of ['examples/followers.yaml', 'examples/grids-crash.yaml', 'examples/local-venue.yaml']) await expect(loadConfig(f)).resolves.toBeTruthy()
+    for (const f of ['examples/followers.yaml', 'examples/grids-crash.yaml', 'examples/local-venue.yaml', 'examples/research-allocator.yaml', 'examples/backtest.yaml'])
+      await expect(loadConfig(f)).resolves.toBeTruthy()
     const cmd = await runCommand(['--config', 'examples/grids-crash.yaml', '--dry-run'])
     if (cmd === 'help') throw new Error('help')
     expect(cmd.dryRun).toBe(true)
@@ -78,6 +79,21 @@ strategies:
       "strategies.2.symbols.1: unknown symbol 'DOGE/USDT' (the exchange lists BTC/USDT, ETH/USDT, SOL/USDT, …)",
       'strategies.3.params.weigth: unknown parameter of followSignal (known: weight)',
     ])
+  })
+
+  it("worker threads, the allocator and a strategy entry's thread are checked with their paths", async () => {
+    expect(await problems('exchange: { type: sim }\nengine: { workers: -1 }\nstrategies:\n  - { strategy: arForecast, thread: gpu }\nallocator: { kind: kelly, floor: 2 }\n')).toEqual([
+      'strategies.0.thread: Invalid option: expected one of "main"|"worker"',
+      'engine.workers: Too small: expected number to be >=0',
+      'allocator.kind: Invalid input: expected "hedge"',
+      'allocator.floor: Too big: expected number to be <=1',
+    ])
+    expect(await problems('exchange: { type: sim }\nstrategies:\n  - { strategy: smaCross, thread: worker }\n')).toEqual([
+      'strategies.0.thread: worker needs worker threads (engine.workers of at least 1)',
+    ])
+    const c = await loadConfig(file('ok.yaml', 'exchange: { type: sim }\nengine: { workers: 2 }\nstrategies:\n  - { strategy: arForecast, thread: worker }\nallocator: { kind: hedge }\n'))
+    expect(c.engine.workers).toBe(2)
+    expect(c.allocator).toEqual({ kind: 'hedge', horizonS: 300, eta: 10, floor: 0.1, cap: 10 })
   })
 
   it('says where YAML is broken, and that an exchange needs a type', async () => {

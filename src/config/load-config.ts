@@ -71,6 +71,7 @@ export async function loadConfig(file: string): Promise<ShoalConfig> {
     } catch (err) {
       problems.push((err as Error).message)
     }
+    if (s.thread === 'worker' && c.engine.workers === 0) problems.push(`strategies.${i}.thread: worker needs worker threads (engine.workers of at least 1)`)
     if (s.symbols !== 'all' && known !== null)
       s.symbols.forEach((sym, j) => {
         if (!known.has(sym)) problems.push(`strategies.${i}.symbols.${j}: unknown symbol '${sym}' (the exchange lists ${[...known].slice(0, 5).join(', ')}, …)`)

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { moduleWorker } from '../util/module-worker.ts'
 import { isDeskEvent, type StoredEvent } from '../domain/netting.ts'
 import type { StoreConnection } from './database.ts'
 import { encodeEvents } from './event-encoding.ts'
@@ -28,15 +29,7 @@ export class SqliteWorkerStore extends OrderStore {
 
   constructor(conn: StoreConnection, runId: string, path: string) {
     super(conn, runId)
-    // Compiled (dist/), the worker is a plain module. Run from source, it is TypeScript like the rest:
-    // a two-line bootstrap registers tsx's loader in the thread (workers ignore --import in execArgv).
-    const compiled = import.meta.url.endsWith('.js')
-    if (compiled) this.worker = new Worker(new URL('./sqlite-writer.worker.js', import.meta.url), { workerData: { path } })
-    else {
-      const entry = new URL('./sqlite-writer.worker.ts', import.meta.url).href
-      const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}) })`
-      this.worker = new Worker(boot, { eval: true, workerData: { path } })
-    }
+    this.worker = moduleWorker(import.meta.url, 'sqlite-writer.worker', { path })
     this.worker.on('message', (r: Reply) => {
       const w = this.waiting.get(r.id)
       this.waiting.delete(r.id)

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { moduleWorker } from '../../util/module-worker.ts'
 import type { Logger } from 'pino'
 import type { Router } from '../../../streams/router.ts'
 import type { Intent, StrategyInput } from '../../domain/intent.ts'
@@ -44,15 +45,6 @@ interface Thread {
   ready: boolean
   dead: boolean
   stopping: boolean
-}
-
-/** A thread's file: compiled, a plain module; from source, TypeScript through tsx's loader (workers do not inherit --import). */
-function spawn(init: WorkerInit): Worker {
-  if (import.meta.url.endsWith('.js')) return new Worker(new URL('./pipeline-worker.js', import.meta.url), { workerData: init })
-  const entry = new URL('./pipeline-worker.ts', import.meta.url).href
-  // tsx's full loader (ES modules and CommonJS, as `node --import tsx` has): user modules may be either.
-  const boot = `Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]).then(([esm, cjs]) => { esm.register(); cjs.register(); return import(${JSON.stringify(entry)}) })`
-  return new Worker(boot, { eval: true, workerData: init })
 }
 
 /**
@@ -107,7 +99,7 @@ export class PipelineWorkers {
       }
       const t: Thread = {
         index: i,
-        worker: spawn(init),
+        worker: moduleWorker(import.meta.url, 'pipeline-worker', init),
         instances,
         writer: new InputWriter(this.symbolIndex),
         origins: [],
@@ -184,11 +176,6 @@ export class PipelineWorkers {
   /** Ends a thread abruptly, as a crash would (tests and operators). */
   terminate(index: number): Promise<number> {
     return this.threads[index]!.worker.terminate()
-  }
-
-  /** Which thread runs `inst` (-1 if none). */
-  threadOf(inst: StrategyInstance): number {
-    return this.threads.findIndex((t) => t.instances.includes(inst))
   }
 
   private push(t: Thread, e: StrategyInput): void {

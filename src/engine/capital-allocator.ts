@@ -51,6 +51,9 @@ export class CapitalAllocator {
   /** Weights as last persisted, to store only what moved. */
   private readonly stored: Float64Array
   updates = 0
+  private cached: { version: number; top: number; summary: AllocatorSummary } | null = null
+  /** Bumped whenever a weight changes (an update, a renormalisation). */
+  private version = 0
   /** Outcomes taken at the horizon (the rest at exits). */
   atHorizon = 0
 
@@ -111,6 +114,7 @@ export class CapitalAllocator {
     this.weights[i] = hedgeUpdate(this.weights[i]!, ret, this.o.eta)
     this.updatesOf[i]!++
     this.updates++
+    this.version++
     this.dirty = true
   }
 
@@ -136,6 +140,7 @@ export class CapitalAllocator {
     if (this.dirty) {
       this.dirty = false
       renormalise(this.weights, this.o.floor, this.o.cap)
+      this.version++
       this.reapply = true
     }
     if (!this.reapply) return
@@ -163,17 +168,29 @@ export class CapitalAllocator {
     return out
   }
 
-  summary(top = 10): { updates: number; atHorizon: number; weights: { min: number; p50: number; max: number }; top: { strategyId: string; weight: number; updates: number }[] } {
+  summary(top = 10): AllocatorSummary {
+    // The dashboard asks every second: sort 100k weights only when they changed.
+    const c = this.cached
+    if (c !== null && c.version === this.version && c.top === top) return c.summary
     const sorted = Float64Array.from(this.weights).sort()
     const n = sorted.length
     const order = [...this.weights.keys()].sort((a, b) => this.weights[b]! - this.weights[a]! || a - b).slice(0, top)
-    return {
+    const summary: AllocatorSummary = {
       updates: this.updates,
       atHorizon: this.atHorizon,
       weights: { min: r4(sorted[0] ?? 1), p50: r4(n === 0 ? 1 : sorted[Math.floor((n - 1) / 2)]!), max: r4(sorted[n - 1] ?? 1) },
       top: order.map((i) => ({ strategyId: this.actors[i]!.id, weight: r4(this.weights[i]!), updates: this.updatesOf[i]! })),
     }
+    this.cached = { version: this.version, top, summary }
+    return summary
   }
+}
+
+export interface AllocatorSummary {
+  readonly updates: number
+  readonly atHorizon: number
+  readonly weights: { readonly min: number; readonly p50: number; readonly max: number }
+  readonly top: readonly { readonly strategyId: string; readonly weight: number; readonly updates: number }[]
 }
 
 /** Realized − fees + the open position marked at `mark` (its entry price without one). */

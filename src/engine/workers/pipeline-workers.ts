@@ -43,6 +43,8 @@ interface Thread {
   readonly inFlight: Map<number, number[]>
   flushQueued: boolean
   ready: boolean
+  /** When it had built its pipelines (engine clock): inputs sent before waited for start-up, not for CPU. */
+  readyAt: number
   dead: boolean
   stopping: boolean
 }
@@ -106,6 +108,7 @@ export class PipelineWorkers {
         inFlight: new Map(),
         flushQueued: false,
         ready: false,
+        readyAt: Number.POSITIVE_INFINITY,
         dead: false,
         stopping: false,
       }
@@ -205,6 +208,7 @@ export class PipelineWorkers {
   private onMessage(t: Thread, m: FromWorker): void {
     if (m.type === 'ready') {
       t.ready = true
+      t.readyAt = this.o.clock()
       this.failPipelines(t, m.failed)
       if (this.threads.every((x) => x.ready || x.dead)) this.wake('ready')
       return
@@ -215,7 +219,8 @@ export class PipelineWorkers {
     this.counts.busyMs += m.busyMs
     if (origins !== undefined) {
       const now = this.o.clock()
-      if (m.final && origins.length > 0) this.behind(t, now - origins[origins.length - 1]!)
+      const newest = origins[origins.length - 1]
+      if (m.final && newest !== undefined && newest >= t.readyAt) this.behind(t, now - newest)
       const sink = this.o.sink
       const shared = this.o.latency
       readIntents(m.buf, m.n, m.strings, this.o.symbols, (p, entry, intent) => {

@@ -74,8 +74,12 @@ export class RiskManager {
   private readonly markets = new Map<string, Market>()
   private gross = 0
   private killed = false
-  /** Peak equity per strategy (by actor index), updated at every evaluation: each sub-ledger's curve. */
-  private readonly peaks = new Map<number, number>()
+  /** Peak equity per strategy by actor index (NaN: none yet), updated at every evaluation: each sub-ledger's curve. */
+  private peaks: Float64Array = new Float64Array(0)
+  /** evaluate's numbering of symbols, and each actor's symbol slot + 1 by actor index (0: not yet known). */
+  private readonly evalSymbols: string[] = []
+  private readonly evalSlot = new Map<string, number>()
+  private slotOf: Int32Array = new Int32Array(0)
   private portfolioNow: PortfolioFigures = { equity: 0, peakEquity: 0, drawdown: 0, grossExposure: 0, netBySymbol: {}, realizedPnl: 0, unrealizedPnl: 0, fees: 0 }
   readonly trips: RiskTrip[] = []
   readonly deniedByReason: Partial<Record<DenyReason, number>> = {}
@@ -117,7 +121,8 @@ export class RiskManager {
     const markPrice = this.lastPrice.get(a.symbol) ?? s.avgPrice
     const unrealizedPnl = s.position * (markPrice - s.avgPrice)
     const equity = capital + s.realizedPnl - s.fees + unrealizedPnl
-    const peakEquity = Math.max(this.peaks.get(a.index) ?? equity, equity)
+    const peak = a.index < this.peaks.length ? this.peaks[a.index]! : Number.NaN
+    const peakEquity = Number.isNaN(peak) ? equity : Math.max(peak, equity)
     return {
       capital,
       markPrice,
@@ -246,28 +251,53 @@ export class RiskManager {
     let realized = 0
     let unrealized = 0
     let fees = 0
-    const net: Record<string, number> = {}
     const perStrategy = this.limits.breaker.perStrategy && this.breakerEnabled
     const capital = this.breakerEnabled ? this.limits.capitalPerStrategy : 0
-    for (const a of actors) {
+    // This walks every strategy each second, so per actor it does no hashing: each actor's symbol
+    // slot is remembered by actor index, marks and nets are arrays by slot, peaks by actor index.
+    const marks = this.evalSymbols.map((sym) => this.lastPrice.get(sym) ?? Number.NaN)
+    let heldBySlot: Float64Array = new Float64Array(Math.max(64, this.evalSymbols.length))
+    let peaks = this.peaks
+    if (peaks.length < actors.length) peaks = this.growPeaks(actors.length)
+    let slots = this.slotOf
+    for (let k = 0; k < actors.length; k++) {
+      const a = actors[k]!
       const s = a.state
       if (s.fills === 0) {
         equity += capital
         continue
       }
-      const last = this.lastPrice.get(a.symbol) ?? s.avgPrice
+      const i = a.index
+      if (i >= peaks.length) peaks = this.growPeaks(i + 1)
+      if (i >= slots.length) slots = this.growSlots(i + 1)
+      let slot = slots[i]! - 1
+      // (The symbol check is a pointer comparison: it keeps another actor list with the same indexes right.)
+      if (slot < 0 || this.evalSymbols[slot] !== a.symbol) {
+        slot = this.symbolSlot(a.symbol)
+        slots[i] = slot + 1
+        if (slot >= marks.length) marks.push(this.lastPrice.get(a.symbol) ?? Number.NaN)
+      }
+      if (slot >= heldBySlot.length) {
+        const grown = new Float64Array(heldBySlot.length * 2)
+        grown.set(heldBySlot)
+        heldBySlot = grown
+      }
+      const mark = marks[slot]!
+      const last = Number.isNaN(mark) ? s.avgPrice : mark
       const u = s.position * (last - s.avgPrice)
       gross += Math.abs(s.position) * last
       realized += s.realizedPnl
       unrealized += u
       fees += s.fees
-      if (s.position !== 0) net[a.symbol] = (net[a.symbol] ?? 0) + s.position
+      heldBySlot[slot] += s.position
       const eq = capital + s.realizedPnl - s.fees + u
       equity += eq
-      const peak = this.peaks.get(a.index)
-      if (peak === undefined || eq > peak) this.peaks.set(a.index, eq)
+      const peak = peaks[i]!
+      if (!(eq <= peak)) peaks[i] = eq
       if (perStrategy) this.strategyBreaker(a, eq, now)
     }
+    const net: Record<string, number> = {}
+    for (let slot = 0; slot < this.evalSymbols.length; slot++) if (heldBySlot[slot] !== 0) net[this.evalSymbols[slot]!] = heldBySlot[slot]!
     this.gross = gross
     const peakEquity = Math.max(this.portfolioNow.peakEquity, equity)
     this.portfolioNow = {
@@ -298,6 +328,32 @@ export class RiskManager {
       this.trip(now, 'global', 'breaker cool-down over', 'ACTIVE')
     }
     return before !== this.globalState
+  }
+
+  /** The evaluation's slot of `symbol` (symbols are numbered as evaluations first meet them). */
+  private symbolSlot(symbol: string): number {
+    let slot = this.evalSlot.get(symbol)
+    if (slot === undefined) {
+      slot = this.evalSymbols.length
+      this.evalSymbols.push(symbol)
+      this.evalSlot.set(symbol, slot)
+    }
+    return slot
+  }
+
+  private growSlots(n: number): Int32Array {
+    const next = new Int32Array(Math.max(n, this.slotOf.length * 2))
+    next.set(this.slotOf)
+    this.slotOf = next
+    return next
+  }
+
+  /** Room for peaks of actor indexes below `n` (new slots NaN: no peak yet). */
+  private growPeaks(n: number): Float64Array {
+    const next = new Float64Array(Math.max(n, this.peaks.length * 2)).fill(Number.NaN)
+    next.set(this.peaks)
+    this.peaks = next
+    return next
   }
 
   private strategyBreaker(a: RiskSubject, equity: number, now: number): void {
@@ -353,7 +409,7 @@ export class RiskManager {
   /** Operator reset of one strategy's breaker (its cool-down ends now, its peak restarts from here). */
   resetStrategyBreaker(a: { readonly index: number; readonly id: string }, now: number): void {
     this.strategyState.delete(a.index)
-    this.peaks.delete(a.index)
+    if (a.index < this.peaks.length) this.peaks[a.index] = Number.NaN
     this.trip(now, `strategy:${a.id}`, 'operator reset of its breaker', this.operatorStrategy.get(a.index) ?? 'ACTIVE')
   }
 

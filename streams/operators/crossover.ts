@@ -21,8 +21,8 @@ class Crossover extends Stage<Reading, Reading> {
     this.slowLabel = slow.label
     this.fastCreate = fast.create
     this.slowCreate = slow.create
-    this.ownFast = ownIndicator(fast.create)
-    this.ownSlow = ownIndicator(slow.create)
+    this.ownFast = ownIndicator()
+    this.ownSlow = ownIndicator()
   }
 
   protected override _next(r: Reading): void {

@@ -27,7 +27,7 @@ class IndicatorStage extends Stage<Reading, Reading> {
     private readonly create: () => NumericIndicator,
   ) {
     super(out)
-    this.own = ownIndicator(create)
+    this.own = ownIndicator()
   }
 
   protected override _next(r: Reading): void {

@@ -38,21 +38,26 @@ export function currentSeries(symbol: string): Series | null {
   return s
 }
 
-/** A pipeline's own copy of an indicator, and the shared copy it last used. */
+/** A pipeline's own copy of an indicator (made only once it needs one), and the shared copy it last used. */
 export interface OwnIndicator {
-  readonly ind: NumericIndicator
+  ind: NumericIndicator | null
   shared: boolean
   series?: Series
   memo?: Series['memo'] extends Map<string, infer M> ? M : never
 }
 
-/** A pipeline's own copy of `create`'s indicator, sharing when it can. */
-export const ownIndicator = (create: () => NumericIndicator): OwnIndicator => ({ ind: create(), shared: true })
+/**
+ * A pipeline's own copy of an indicator, sharing when it can. The copy is made at the first reading
+ * the pipeline cannot take from a shared one (it has seen nothing before that either): a grid's
+ * pipelines that all share keep no indicator of their own — 2 SMAs per smaCross pipeline fewer, so
+ * the stages one reading walks through sit closer together in memory.
+ */
+export const ownIndicator = (): OwnIndicator => ({ ind: null, shared: true })
 
 /**
  * The value of indicator `label` after reading `r`: from the series' shared copy when `r` belongs to
  * a series and the copy is in step (it has seen every earlier reading); otherwise from `own`, the
- * pipeline's private copy (a pipeline that joined late keeps to its own from then on).
+ * pipeline's private copy (a pipeline whose readings skip one of the series — an upstream filter — keeps to its own from then on).
  */
 export function indicatorValue(label: string, create: () => NumericIndicator, own: OwnIndicator, r: Reading): number | null {
   const s = r.series
@@ -74,6 +79,7 @@ export function indicatorValue(label: string, create: () => NumericIndicator, ow
     }
     own.shared = false
   }
+  if (own.ind === null) own.ind = create()
   const v = own.ind.add(r.value)
   return v === undefined ? null : v
 }

@@ -1,4 +1,4 @@
-import { asyncScheduler, map, NEVER, type Observable } from 'rxjs'
+import { asyncScheduler, catchError, config, map, NEVER, type Observable, of, take } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
 import { runOrder, type OrderActionContext } from '../actors/order-action.ts'
@@ -6,6 +6,7 @@ import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors
 import { newOrder, type Order, type OrderStatus, type OrderUpdate } from '../src/domain/order.ts'
 import { canApply, evolveOrder } from '../src/domain/order-state.ts'
 import type { ExchangeOrder, ExchangePort, ExchangeTrade } from '../src/exchange/port.ts'
+import { withCallTimeout } from '../src/exchange/call-timeout.ts'
 import { OrderUpdateHub } from '../streams/order-update-hub.ts'
 import { trackOrder } from '../streams/track-order.ts'
 import { silentVenue } from './support/silent-venue.ts'
@@ -214,5 +215,36 @@ describe('runOrder', () => {
       const events = runOrder(ctxFor(ex), order('limit')).pipe(map((e) => `${e.type}:${e.order.status}`))
       expectObservable(events).toBe('sa 48ms r-(c|)', { s: 'OrderSubmitted:pending_new', a: 'OrderAccepted:new', r: 'OrderCancelRequested:pending_cancel', c: 'OrderCanceled:canceled' })
     })
+  })
+})
+
+describe('call deadlines', () => {
+  const req = { clientOrderId: 'c1', symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 2 } as const
+
+  it('time out a call the venue never answers, and end with a caller that took its answer and left', () => {
+    const late: unknown[] = []
+    const before = config.onStoppedNotification
+    config.onStoppedNotification = (n) => late.push(n)
+    try {
+      const s = newScheduler()
+      s.run(({ cold, expectObservable }) => {
+        // Answers at 1 and keeps the call open (as a venue's stream can); the caller takes one and leaves.
+        const answering = withCallTimeout(silentVenue({ createOrder: () => cold('-a-----', { a: report('open', [], 0) }) }), 5, s)
+        expectObservable(
+          answering.createOrder(req).pipe(
+            take(1),
+            map((o) => o.status),
+          ),
+        ).toBe('-(a|)', { a: 'open' })
+        const hung = withCallTimeout(silentVenue(), 5, s)
+        expectObservable(hung.createOrder(req).pipe(catchError((e: RetryableExchangeError) => of(`${e.code}: ${e.message}`)))).toBe('-----(e|)', {
+          e: 'timeout: createOrder: no answer within 5 ms',
+        })
+      })
+    } finally {
+      config.onStoppedNotification = before
+    }
+    // The first call's deadline found nobody to time out: no error reached a closed caller.
+    expect(late).toEqual([])
   })
 })

@@ -33,6 +33,17 @@ class Deadline<T> extends LightSubscriber<T> {
     out?.complete()
   }
 
+  /**
+   * A caller that stops listening (it took the answer it needed) ends the deadline too: run() then
+   * finds nothing to time out. Without this every order's deadline still fired 5 s later and built
+   * a timeout error for a caller long gone — 4,000 a round at 10k strategies, 1.2 s of a 30-round
+   * profile, each landing in a later round.
+   */
+  override unsubscribe(): void {
+    this.out = null
+    super.unsubscribe()
+  }
+
   run(): void {
     const out = this.release()
     if (out === null) return

@@ -122,14 +122,20 @@ export class OrderPath {
   /** One piece of work for an execution algorithm: orders made for `actor`, each through the gate. */
   private job(actor: StrategyActor, market: Market, arrival: Quote, cmd: OrderCommand): AlgoJob {
     const { factory, gate, scheduler } = this.o
+    // Methods, not arrow properties: tsx keeps function names, which costs a defineProperty per
+    // named closure made — two per order here (≈190 ms of a 30-round 10k profile).
     return {
       strategyId: actor.id,
       side: cmd.side,
       amount: cmd.amount,
       market,
       arrival,
-      newOrder: (type, amount, price) => factory.order(actor, actor.state.orderSeq + 1, market.symbol, cmd.side, type, amount, price, market, scheduler.now()),
-      check: (order) => gate.check(actor, order),
+      newOrder(type, amount, price) {
+        return factory.order(actor, actor.state.orderSeq + 1, market.symbol, cmd.side, type, amount, price, market, scheduler.now())
+      },
+      check(order) {
+        return gate.check(actor, order)
+      },
     }
   }
 }

@@ -20,8 +20,9 @@ export const market: ExecutionAlgo = (ctx, job) =>
     let cost = 0
     let fees = 0
     let last: number | null = null
+    // Methods, not arrow properties: no defineProperty per order under tsx (see order-path's job).
     return runOrder(ctx.exec, order).subscribe({
-      next: (e) => {
+      next(e) {
         if (e.fill !== null) {
           filled += e.fill.amount
           cost += e.fill.amount * e.fill.price
@@ -30,7 +31,7 @@ export const market: ExecutionAlgo = (ctx, job) =>
         }
         out.next(e)
       },
-      complete: () => {
+      complete() {
         ctx.onReport?.({
           algo: 'market',
           strategyId: job.strategyId,

@@ -50,9 +50,6 @@ export class ExecutionMetrics {
     this.fees += r.fees
     this.amendments += r.amendments
     if (unfilledShare(r) > 1e-9) this.unfilledWorks++
-    const add = (h: SignedHistogram, x: number | null) => {
-      if (x !== null && Number.isFinite(x)) h.record(x)
-    }
     const c = costsOf(r)
     add(this.slippage, c.slippage)
     add(this.cost, c.cost)
@@ -83,4 +80,9 @@ export class ExecutionMetrics {
       amendments: this.amendments,
     }
   }
+}
+
+/** (Module level, not a closure per report: under tsx every named closure costs a defineProperty.) */
+function add(h: SignedHistogram, x: number | null): void {
+  if (x !== null && Number.isFinite(x)) h.record(x)
 }

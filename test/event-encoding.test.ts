@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { newOrder, type Fill, type OrderEvent } from '../src/domain/order.ts'
 import { evolveOrder } from '../src/domain/order-state.ts'
-import { decodeEvents, encodeEvents, STRIDE } from '../src/store/event-encoding.ts'
+import { decodeEvents, encodeEvents, NUMS, STRS } from '../src/store/event-encoding.ts'
 import { eventRows } from '../src/store/event-rows.ts'
+import type { BlockState, StoredEvent } from '../src/domain/netting.ts'
 
 describe('event encoding for the SQLite writer thread', () => {
   it('decodes to events that become the very rows the originals become', () => {
@@ -17,15 +18,76 @@ describe('event encoding for the SQLite writer thread', () => {
       { type: 'OrderFilled', ts: 1_020, order: part, fill, reason: null },
       { type: 'OrderCanceled', ts: 1_030, order: canceled, fill: null, reason: 'shutdown' },
     ]
-    const wire = JSON.parse(JSON.stringify(encodeEvents(batch))) as unknown[]
-    expect(wire.length).toBe(batch.length * STRIDE)
-    const decoded = decodeEvents(wire)
+    const { nums, strs } = encodeEvents(batch)
+    expect(nums.length).toBe(batch.length * NUMS)
+    // As the writer thread gets them: the numbers' buffer transferred, the strings through JSON.
+    const decoded = decodeEvents(structuredClone(nums, { transfer: [nums.buffer] }), JSON.parse(JSON.stringify(strs)))
     expect(eventRows(decoded, 'run', 10)).toEqual(eventRows(batch, 'run', 10))
     expect((decoded[2] as OrderEvent).order.actor).toBe(7)
     expect((decoded[2] as OrderEvent).fill).toEqual(fill)
   })
 
-  it('refuses a payload that is not whole events', () => {
-    expect(() => decodeEvents(new Array(STRIDE + 1).fill(null))).toThrow(/not a multiple of 29/)
+  it('carries netting fills, denials, unknown outcomes and the desk records through unchanged', () => {
+    const child = newOrder({ id: 'sh-2-0', strategyId: 's2', actor: 3, symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.5, price: null }, 2_000)
+    const venueFill: Fill = {
+      tradeId: 'B1:1:sh-2-0',
+      orderId: 'sh-2-0',
+      price: 101.25,
+      amount: 0.3,
+      fee: 0.0303,
+      liquidity: 'taker',
+      ts: 2_100,
+      alloc: { kind: 'venue', blockId: 'B1', crossId: null },
+    }
+    const crossFill: Fill = { tradeId: 'X1:sh-2-0', orderId: 'sh-2-0', price: 101.2, amount: 0.2, fee: 0, liquidity: 'maker', ts: 2_050, alloc: { kind: 'internal', blockId: null, crossId: 'X1' } }
+    const crossed = evolveOrder(child, { type: 'OrderFilled', ts: 2_050, fill: crossFill }).order
+    const done = evolveOrder(crossed, { type: 'OrderFilled', ts: 2_100, fill: venueFill }).order
+    const denied = {
+      ...newOrder({ id: 'sh-3-0', strategyId: 's3', actor: 4, symbol: 'BTC/USDT', side: 'sell', type: 'limit', amount: 1, price: 99.5 }, 2_000),
+      status: 'denied' as const,
+      closedAt: 2_000,
+      reason: 'risk: max_notional',
+    }
+    const unknown = evolveOrder(newOrder({ id: 'sh-4-0', strategyId: 's4', actor: 5, symbol: 'ETH/USDT', side: 'buy', type: 'market', amount: 1, price: null }, 2_000), {
+      type: 'OrderStatusUnknown',
+      ts: 2_500,
+      reason: 'look-ups failed',
+    }).order
+    const block: BlockState = {
+      id: 'B1',
+      symbol: 'BTC/USDT',
+      side: 'buy',
+      amount: 0.3,
+      filled: 0.3,
+      avgPrice: 101.25,
+      status: 'filled',
+      reason: null,
+      createdAt: 2_000,
+      closedAt: 2_100,
+      children: [['sh-2-0', 's2', 3, 0.3]],
+    }
+    const batch: StoredEvent[] = [
+      { type: 'OrderFilled', ts: 2_050, order: crossed, fill: crossFill, reason: null },
+      { type: 'OrderFilled', ts: 2_100, order: done, fill: venueFill, reason: null },
+      { type: 'OrderDenied', ts: 2_000, order: denied, fill: null, reason: 'risk: max_notional' },
+      { type: 'OrderStatusUnknown', ts: 2_500, order: unknown, fill: null, reason: 'look-ups failed' },
+      { type: 'BlockUpdated', ts: 2_100, block },
+      { type: 'HouseAllocated', ts: 2_100, house: { blockId: 'B1', symbol: 'BTC/USDT', side: 'buy', amount: 1e-8, price: 101.25, fee: 0, ts: 2_100 } },
+    ]
+    const { nums, strs } = encodeEvents(batch)
+    const decoded = decodeEvents(structuredClone(nums), JSON.parse(JSON.stringify(strs)))
+    expect(eventRows(decoded, 'run', 1)).toEqual(eventRows(batch, 'run', 1))
+    expect(decoded.slice(0, 4).map((e) => ({ ...(e as OrderEvent), order: { ...(e as OrderEvent).order, tradeIds: [] } }))).toEqual(
+      batch.slice(0, 4).map((e) => ({ ...(e as OrderEvent), order: { ...(e as OrderEvent).order, tradeIds: [] } })),
+    )
+    expect(decoded.slice(4)).toEqual(batch.slice(4))
+  })
+
+  it('refuses a payload that is not whole events, or an event of no known type', () => {
+    expect(() => decodeEvents(new Float64Array(NUMS + 1), new Array(STRS).fill(null))).toThrow(/not whole events/)
+    expect(() => decodeEvents(new Float64Array(NUMS), new Array(STRS + 1).fill(null))).toThrow(/not whole events/)
+    const bad = new Float64Array(NUMS)
+    bad[1] = 99
+    expect(() => decodeEvents(bad, new Array(STRS).fill(null))).toThrow(/event 0 has no known type/)
   })
 })

@@ -17,8 +17,9 @@ interface WriteMessage {
   readonly seqStart: number
   /** false: orders and fills only, no order_events rows. */
   readonly eventLog: boolean
-  /** The encoded events (see event-encoding), as JSON. */
-  readonly json: string
+  /** The encoded events (see event-encoding): their numbers, and their strings as JSON. */
+  readonly nums: Float64Array
+  readonly strs: string
 }
 
 const db = new BetterSqlite3((workerData as { path: string }).path)
@@ -58,7 +59,7 @@ function insertRows(s: TableSpec, rows: readonly object[]): void {
 }
 
 const write = db.transaction((m: WriteMessage) => {
-  const rows = eventRows(decodeEvents(JSON.parse(m.json) as unknown[]), m.runId, m.seqStart, m.eventLog)
+  const rows = eventRows(decodeEvents(m.nums, JSON.parse(m.strs) as (string | null)[]), m.runId, m.seqStart, m.eventLog)
   insertRows(ORDER_EVENTS, rows.events)
   insertRows(ORDERS, rows.orders)
   insertRows(FILLS, rows.fills)

@@ -3,6 +3,7 @@ import { newOrder, type Fill, type OrderEvent } from '../src/domain/order.ts'
 import { evolveOrder } from '../src/domain/order-state.ts'
 import { decodeEvents, encodeEvents, NUMS, STRS } from '../src/store/event-encoding.ts'
 import { eventRows } from '../src/store/event-rows.ts'
+import { EXECUTIONS, joinRows, splitRows, valuesOf } from '../src/store/tables.ts'
 import type { BlockState, StoredEvent } from '../src/domain/netting.ts'
 
 describe('event encoding for the SQLite writer thread', () => {
@@ -89,5 +90,63 @@ describe('event encoding for the SQLite writer thread', () => {
     const bad = new Float64Array(NUMS)
     bad[1] = 99
     expect(() => decodeEvents(bad, new Array(STRS).fill(null))).toThrow(/event 0 has no known type/)
+  })
+})
+
+describe('table rows split for the writer thread', () => {
+  it('come back as the very positional values valuesOf gives, nulls included', () => {
+    const rows = [
+      {
+        run_id: 'r',
+        seq: 1,
+        strategy_id: 's1',
+        symbol: 'BTC/USDT',
+        algo: 'market',
+        side: 'buy',
+        requested: 2,
+        filled: 2,
+        arrival_mid: 100.5,
+        avg_price: 100.75,
+        slippage_bps: 2.4875,
+        maker_amount: 0,
+        taker_amount: 2,
+        fees: 0.2015,
+        time_to_fill_ms: 48.5,
+        amendments: 0,
+        ts: 1_700_000_000_123,
+        end_mid: 100.6,
+        cost_bps: 12.49,
+        opportunity_bps: 0,
+        shortfall_bps: 12.49,
+      },
+      {
+        run_id: 'r',
+        seq: 2,
+        strategy_id: 's2',
+        symbol: 'ETH/USDT',
+        algo: 'chase',
+        side: 'sell',
+        requested: 1,
+        filled: 0,
+        arrival_mid: 2500,
+        avg_price: null,
+        slippage_bps: null,
+        maker_amount: 0,
+        taker_amount: 0,
+        fees: 0,
+        time_to_fill_ms: null,
+        amendments: 3,
+        ts: 1_700_000_000_456,
+        end_mid: null,
+        cost_bps: null,
+        opportunity_bps: -4.5,
+        shortfall_bps: null,
+      },
+    ]
+    const want: unknown[] = []
+    for (const r of rows) valuesOf(EXECUTIONS, r, want)
+    const { nums, strs } = splitRows(EXECUTIONS, rows)
+    expect(joinRows(EXECUTIONS, { nums: structuredClone(nums), strs: JSON.parse(JSON.stringify(strs)) })).toEqual(want)
+    expect(() => joinRows(EXECUTIONS, { nums: nums.subarray(1), strs })).toThrow(/executions: .* not whole rows/)
   })
 })

@@ -5,7 +5,7 @@ import type { StoreConnection } from './database.ts'
 import { encodeEvents } from './event-encoding.ts'
 import type { ExecutionReport } from '../domain/execution-report.ts'
 import { OrderStore, type WriteResult } from './order-store.ts'
-import { EXECUTIONS, valuesOf } from './tables.ts'
+import { EXECUTIONS, splitRows } from './tables.ts'
 
 interface Reply {
   readonly id: number
@@ -70,13 +70,11 @@ export class SqliteWorkerStore extends OrderStore {
   override async writeExecutions(reports: readonly ExecutionReport[]): Promise<void> {
     if (reports.length === 0) return
     if (this.dead) throw this.dead
-    const rows = this.executionRows(reports)
-    const flat: unknown[] = []
-    for (const r of rows) valuesOf(EXECUTIONS, r, flat)
+    const { nums, strs } = splitRows(EXECUTIONS, this.executionRows(reports) as unknown as Record<string, unknown>[])
     const id = ++this.nextId
     const reply = await new Promise<Reply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject })
-      this.worker.postMessage({ id, executions: JSON.stringify(flat) })
+      this.worker.postMessage({ id, executions: { nums, strs: JSON.stringify(strs) } }, [nums.buffer])
     })
     if (!reply.ok) throw new Error(`SQLite write failed: ${reply.message}`)
   }

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { sqliteInsertText } from './bulk-insert.ts'
 import { decodeEvents } from './event-encoding.ts'
 import { eventRows } from './event-rows.ts'
-import { ALLOCATIONS, BLOCKS, EXECUTIONS, FILLS, ORDER_EVENTS, ORDERS, type TableSpec, valuesOf } from './tables.ts'
+import { ALLOCATIONS, BLOCKS, EXECUTIONS, FILLS, joinRows, ORDER_EVENTS, ORDERS, type TableSpec, valuesOf } from './tables.ts'
 
 /**
  * The SQLite writer thread: takes encoded batches and writes each in one transaction with cached
@@ -70,7 +70,7 @@ const write = db.transaction((m: WriteMessage) => {
 
 const writeExecutions = db.transaction((values: unknown[]) => insertValues(EXECUTIONS, values))
 
-parentPort!.on('message', (m: WriteMessage | { id: number; executions: string } | 'close') => {
+parentPort!.on('message', (m: WriteMessage | { id: number; executions: { nums: Float64Array<ArrayBuffer>; strs: string } } | 'close') => {
   if (m === 'close') {
     db.close()
     parentPort!.close()
@@ -78,7 +78,7 @@ parentPort!.on('message', (m: WriteMessage | { id: number; executions: string } 
   }
   try {
     if ('executions' in m) {
-      writeExecutions(JSON.parse(m.executions) as unknown[])
+      writeExecutions(joinRows(EXECUTIONS, { nums: m.executions.nums, strs: JSON.parse(m.executions.strs) as (string | null)[] }))
       parentPort!.postMessage({ id: m.id, ok: true, orders: 0, fills: 0 })
       return
     }

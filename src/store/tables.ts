@@ -283,3 +283,51 @@ export function conflictSql(s: TableSpec): string {
 export function valuesOf(s: TableSpec, row: Record<string, unknown>, out: unknown[]): void {
   for (const [name] of s.columns) out.push(row[name] ?? null)
 }
+
+/** Rows split for another thread: numeric columns in a Float64Array (null as NaN), text columns in an array. */
+export interface SplitRows {
+  readonly nums: Float64Array<ArrayBuffer>
+  readonly strs: (string | null)[]
+}
+
+/**
+ * `rows` split by column type, so that their numbers cross to the writer thread as one
+ * transferred buffer: as JSON text, formatting doubles cost ~3x the rest of the work.
+ */
+export function splitRows(s: TableSpec, rows: readonly Record<string, unknown>[]): SplitRows {
+  const numeric = s.columns.filter(([, t]) => t !== 'text').map(([n]) => n)
+  const text = s.columns.filter(([, t]) => t === 'text').map(([n]) => n)
+  const nums = new Float64Array(rows.length * numeric.length)
+  const strs: (string | null)[] = new Array(rows.length * text.length)
+  let i = 0
+  let j = 0
+  for (const row of rows) {
+    for (const name of numeric) {
+      const v = row[name]
+      nums[i++] = v === null || v === undefined ? Number.NaN : (v as number)
+    }
+    for (const name of text) strs[j++] = (row[name] as string | null | undefined) ?? null
+  }
+  return { nums, strs }
+}
+
+/** splitRows' rows back as positional values in the spec's column order (NaN back to null). */
+export function joinRows(s: TableSpec, { nums, strs }: SplitRows): unknown[] {
+  const numeric = s.columns.filter(([, t]) => t !== 'text').length
+  const text = s.columns.length - numeric
+  const n = numeric > 0 ? nums.length / numeric : strs.length / text
+  if (!Number.isInteger(n) || nums.length !== n * numeric || strs.length !== n * text) throw new Error(`${s.name}: ${nums.length} numbers and ${strs.length} strings are not whole rows`)
+  const out: unknown[] = new Array(n * s.columns.length)
+  let i = 0
+  let j = 0
+  let k = 0
+  for (let r = 0; r < n; r++)
+    for (const [, type] of s.columns) {
+      if (type === 'text') out[k++] = strs[j++]
+      else {
+        const v = nums[i++]!
+        out[k++] = Number.isNaN(v) ? null : v
+      }
+    }
+  return out
+}

@@ -1,3 +1,4 @@
+import { map } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import type { StrategyInput } from '../src/domain/intent.ts'
 import type { Reading } from '../streams/operators/reading.ts'
@@ -91,5 +92,29 @@ describe('identical sub-computations on a shared series', () => {
     expect(slow.counts).toEqual({ created: 3, adds: 3 * PRICES.length })
     for (const o of out) expect(o).toEqual(out[0])
     expect(out[0]!.length).toBe(PRICES.length - 2)
+  })
+
+  it('a reading an operator made anew is another computation: that pipeline keeps its own copy, as if alone', () => {
+    const slow = counted(3)
+    const router = new Router<string, StrategyInput>()
+    const raw: number[] = []
+    const doubled: number[] = []
+    router
+      .select('X/USDT')
+      .pipe(prices('X/USDT'), slow.op)
+      .subscribe((r: Reading) => raw.push(r.value))
+    // Keeps the reading's series and number (the spread), changes its value.
+    router
+      .select('X/USDT')
+      .pipe(
+        prices('X/USDT'),
+        map((r: Reading) => ({ ...r, value: 2 * r.value })),
+        slow.op,
+      )
+      .subscribe((r: Reading) => doubled.push(r.value))
+    const tape = {}
+    for (const [i, p] of PRICES.entries()) onTape(tape, () => router.dispatch('X/USDT', trade(i, p)))
+    expect(doubled).toEqual(raw.map((v) => 2 * v))
+    expect(slow.counts).toEqual({ created: 2, adds: 2 * PRICES.length })
   })
 })

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
+import { map, VirtualAction, VirtualTimeScheduler } from 'rxjs'
 import type { Logger } from 'pino'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { Router } from '../streams/router.ts'
@@ -132,6 +132,46 @@ describe('the AR forecast', () => {
     expect(seen[2]!.length).toBe(100 - 32)
     add.mockRestore()
     late?.unsubscribe()
+    market.dispose()
+  })
+
+  it('a pipeline whose readings an operator made anew (series kept by a spread) fits on its own, as if alone', () => {
+    const tape = {}
+    const market = new Router<string, StrategyInput>()
+    const raw: number[] = []
+    const scaled: number[] = []
+    const alone: number[] = []
+    market
+      .select('X/Y')
+      .pipe(prices('X/Y'), arForecast(30, 2, 1_000))
+      .subscribe((r) => raw.push(r.value))
+    market
+      .select('X/Y')
+      .pipe(
+        prices('X/Y'),
+        map((r) => ({ ...r, value: r.value ** 2 })),
+        arForecast(30, 2, 1_000),
+      )
+      .subscribe((r) => scaled.push(r.value))
+    const solo = new Router<string, StrategyInput>()
+    solo
+      .select('X/Y')
+      .pipe(
+        prices('X/Y'),
+        map((r) => ({ ...r, value: r.value ** 2 })),
+        arForecast(30, 2, 1_000),
+      )
+      .subscribe((r) => alone.push(r.value))
+    let x = 7
+    for (let t = 0; t < 100_000; t += 250) {
+      const price = 100 + ((x = (x * 16807) % 2147483647) / 2147483647 - 0.5)
+      const e: StrategyInput = { kind: 'trade', symbol: 'X/Y', id: String(t), price, amount: 1, side: 'buy', ts: t }
+      onTape(tape, () => market.dispatch('X/Y', e))
+      solo.dispatch('X/Y', e)
+    }
+    expect(scaled.length).toBe(100 - 32)
+    expect(scaled).toEqual(alone)
+    expect(scaled).not.toEqual(raw)
     market.dispose()
   })
 

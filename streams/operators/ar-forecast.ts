@@ -149,6 +149,11 @@ class ArForecastStage extends Stage<Reading, Reading> {
   private fitFor(r: Reading, bucket: number): SharedFit {
     const s = r.series
     if (s === undefined) return this.own
+    // A reading an upstream operator made anew (it kept series and number) is another history: own fit.
+    if (r !== s.lastReading && this.shared !== this.own) {
+      this.series = s
+      this.shared = this.own
+    }
     if (this.series !== s) {
       let m = fitsBySeries.get(s)
       if (m === undefined) fitsBySeries.set(s, (m = new Map()))

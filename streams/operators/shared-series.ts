@@ -61,6 +61,10 @@ export const ownIndicator = (): OwnIndicator => ({ ind: null, shared: true })
  */
 export function indicatorValue(label: string, create: () => NumericIndicator, own: OwnIndicator, r: Reading): number | null {
   const s = r.series
+  // Only the series' own reading object is shared: an operator upstream that made a new reading
+  // from it (\`map((r) => ({ ...r, value: Math.log(r.value) }))\` keeps its series and number) is
+  // another computation, so that pipeline keeps its own copy from its first reading on.
+  if (s !== undefined && own.shared && r !== s.lastReading) own.shared = false
   if (s !== undefined && own.shared) {
     // The series' copy, looked up once per series (the hot path is one comparison).
     let m = own.series === s ? own.memo! : undefined

@@ -1,4 +1,4 @@
-import { map } from 'rxjs'
+import { filter, map } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import type { StrategyInput } from '../src/domain/intent.ts'
 import type { Reading } from '../streams/operators/reading.ts'
@@ -116,5 +116,32 @@ describe('identical sub-computations on a shared series', () => {
     for (const [i, p] of PRICES.entries()) onTape(tape, () => router.dispatch('X/USDT', trade(i, p)))
     expect(doubled).toEqual(raw.map((v) => 2 * v))
     expect(slow.counts).toEqual({ created: 2, adds: 2 * PRICES.length })
+  })
+
+  it('a pipeline whose readings skip one (an upstream filter) stops reading the shared copy at the skip', () => {
+    const slow = counted(3)
+    const router = new Router<string, StrategyInput>()
+    const all: number[] = []
+    const some: number[] = []
+    router
+      .select('X/USDT')
+      .pipe(prices('X/USDT'), slow.op)
+      .subscribe((r: Reading) => all.push(r.value))
+    router
+      .select('X/USDT')
+      .pipe(
+        prices('X/USDT'),
+        filter((r: Reading) => r.value !== 1),
+        slow.op,
+      )
+      .subscribe((r: Reading) => some.push(r.value))
+    const tape = {}
+    for (const [i, p] of PRICES.entries()) onTape(tape, () => router.dispatch('X/USDT', trade(i, p)))
+    // Before the skip (the 1 at the fourth reading) both read the shared mean; from the skip on the
+    // filtered pipeline's own copy warms up on 9, 2, 7, … — never the unfiltered means again.
+    expect(all[0]).toBeCloseTo(16 / 3, 12)
+    expect(some[0]).toBe(all[0])
+    expect(some.slice(1)).toEqual([(9 + 2 + 7) / 3, (2 + 7 + 7) / 3, (7 + 7 + 4) / 3, (7 + 4 + 6) / 3])
+    expect(slow.counts).toEqual({ created: 2, adds: PRICES.length + 6 })
   })
 })

@@ -42,6 +42,8 @@ export function currentSeries(symbol: string): Series | null {
 export interface OwnIndicator {
   ind: NumericIndicator | null
   shared: boolean
+  /** The number of the last series reading it took from the shared copy (0: none yet). */
+  n: number
   series?: Series
   memo?: Series['memo'] extends Map<string, infer M> ? M : never
 }
@@ -52,19 +54,21 @@ export interface OwnIndicator {
  * pipelines that all share keep no indicator of their own — 2 SMAs per smaCross pipeline fewer, so
  * the stages one reading walks through sit closer together in memory.
  */
-export const ownIndicator = (): OwnIndicator => ({ ind: null, shared: true })
+export const ownIndicator = (): OwnIndicator => ({ ind: null, shared: true, n: 0 })
 
 /**
  * The value of indicator `label` after reading `r`: from the series' shared copy when `r` belongs to
  * a series and the copy is in step (it has seen every earlier reading); otherwise from `own`, the
- * pipeline's private copy (a pipeline whose readings skip one of the series — an upstream filter — keeps to its own from then on).
+ * pipeline's private copy. A pipeline whose readings skip one of the series (an upstream filter)
+ * computes another indicator: from its first skip on it keeps to its own copy, which warms up again
+ * on the readings it sees (what came before the skip is not replayed into it).
  */
 export function indicatorValue(label: string, create: () => NumericIndicator, own: OwnIndicator, r: Reading): number | null {
   const s = r.series
   // Only the series' own reading object is shared: an operator upstream that made a new reading
-  // from it (\`map((r) => ({ ...r, value: Math.log(r.value) }))\` keeps its series and number) is
+  // from it (`map((r) => ({ ...r, value: Math.log(r.value) }))` keeps its series and number) is
   // another computation, so that pipeline keeps its own copy from its first reading on.
-  if (s !== undefined && own.shared && r !== s.lastReading) own.shared = false
+  if (s !== undefined && own.shared && (r !== s.lastReading || (own.n !== 0 && r.n !== own.n + 1))) own.shared = false
   if (s !== undefined && own.shared) {
     // The series' copy, looked up once per series (the hot path is one comparison).
     let m = own.series === s ? own.memo! : undefined
@@ -74,11 +78,14 @@ export function indicatorValue(label: string, create: () => NumericIndicator, ow
       own.series = s
       own.memo = m
     }
-    if (m.n === r.n) return m.value
+    if (m.n === r.n) {
+      own.n = m.n
+      return m.value
+    }
     if (m.n === r.n! - 1) {
       const v = m.ind.add(r.value)
       m.value = v === undefined ? null : v
-      m.n = r.n!
+      own.n = m.n = r.n!
       return m.value
     }
     own.shared = false

@@ -1,4 +1,4 @@
-import { filter, map } from 'rxjs'
+import { filter, map, type OperatorFunction } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import type { StrategyInput } from '../src/domain/intent.ts'
 import type { Reading } from '../streams/operators/reading.ts'
@@ -28,6 +28,25 @@ function counted(n: number) {
 
 const trade = (i: number, price: number): StrategyInput => ({ kind: 'trade', symbol: 'X/USDT', id: String(i), ts: i, price, amount: 1, side: 'buy' }) as StrategyInput
 const PRICES = [5, 3, 8, 1, 9, 2, 7, 7, 4, 6]
+
+/** On one tape: prices → mean(3), and beside it prices → `step` → the same mean(3); every price dispatched. */
+function besidePlain(step: OperatorFunction<Reading, Reading>) {
+  const mean = counted(3)
+  const router = new Router<string, StrategyInput>()
+  const plain: number[] = []
+  const stepped: number[] = []
+  router
+    .select('X/USDT')
+    .pipe(prices('X/USDT'), mean.op)
+    .subscribe((r: Reading) => plain.push(r.value))
+  router
+    .select('X/USDT')
+    .pipe(prices('X/USDT'), step, mean.op)
+    .subscribe((r: Reading) => stepped.push(r.value))
+  const tape = {}
+  for (const [i, p] of PRICES.entries()) onTape(tape, () => router.dispatch('X/USDT', trade(i, p)))
+  return { plain, stepped, counts: mean.counts }
+}
 
 describe('identical sub-computations on a shared series', () => {
   it('20 pipelines on one tape update each distinct indicator once per reading and keep no copy of their own', () => {
@@ -95,53 +114,19 @@ describe('identical sub-computations on a shared series', () => {
   })
 
   it('a reading an operator made anew is another computation: that pipeline keeps its own copy, as if alone', () => {
-    const slow = counted(3)
-    const router = new Router<string, StrategyInput>()
-    const raw: number[] = []
-    const doubled: number[] = []
-    router
-      .select('X/USDT')
-      .pipe(prices('X/USDT'), slow.op)
-      .subscribe((r: Reading) => raw.push(r.value))
     // Keeps the reading's series and number (the spread), changes its value.
-    router
-      .select('X/USDT')
-      .pipe(
-        prices('X/USDT'),
-        map((r: Reading) => ({ ...r, value: 2 * r.value })),
-        slow.op,
-      )
-      .subscribe((r: Reading) => doubled.push(r.value))
-    const tape = {}
-    for (const [i, p] of PRICES.entries()) onTape(tape, () => router.dispatch('X/USDT', trade(i, p)))
-    expect(doubled).toEqual(raw.map((v) => 2 * v))
-    expect(slow.counts).toEqual({ created: 2, adds: 2 * PRICES.length })
+    const { plain, stepped, counts } = besidePlain(map((r: Reading) => ({ ...r, value: 2 * r.value })))
+    expect(stepped).toEqual(plain.map((v) => 2 * v))
+    expect(counts).toEqual({ created: 2, adds: 2 * PRICES.length })
   })
 
   it('a pipeline whose readings skip one (an upstream filter) stops reading the shared copy at the skip', () => {
-    const slow = counted(3)
-    const router = new Router<string, StrategyInput>()
-    const all: number[] = []
-    const some: number[] = []
-    router
-      .select('X/USDT')
-      .pipe(prices('X/USDT'), slow.op)
-      .subscribe((r: Reading) => all.push(r.value))
-    router
-      .select('X/USDT')
-      .pipe(
-        prices('X/USDT'),
-        filter((r: Reading) => r.value !== 1),
-        slow.op,
-      )
-      .subscribe((r: Reading) => some.push(r.value))
-    const tape = {}
-    for (const [i, p] of PRICES.entries()) onTape(tape, () => router.dispatch('X/USDT', trade(i, p)))
+    const { plain: all, stepped: some, counts } = besidePlain(filter((r: Reading) => r.value !== 1))
     // Before the skip (the 1 at the fourth reading) both read the shared mean; from the skip on the
     // filtered pipeline's own copy warms up on 9, 2, 7, … — never the unfiltered means again.
     expect(all[0]).toBeCloseTo(16 / 3, 12)
     expect(some[0]).toBe(all[0])
     expect(some.slice(1)).toEqual([(9 + 2 + 7) / 3, (2 + 7 + 7) / 3, (7 + 7 + 4) / 3, (7 + 4 + 6) / 3])
-    expect(slow.counts).toEqual({ created: 2, adds: PRICES.length + 6 })
+    expect(counts).toEqual({ created: 2, adds: PRICES.length + 6 })
   })
 })

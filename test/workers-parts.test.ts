@@ -145,23 +145,18 @@ describe('the AR forecast', () => {
       .select('X/Y')
       .pipe(prices('X/Y'), arForecast(30, 2, 1_000))
       .subscribe((r) => raw.push(r.value))
-    market
-      .select('X/Y')
-      .pipe(
-        prices('X/Y'),
-        map((r) => ({ ...r, value: r.value ** 2 })),
-        arForecast(30, 2, 1_000),
-      )
-      .subscribe((r) => scaled.push(r.value))
+    const squaredForecast = (router: Router<string, StrategyInput>, into: number[]) =>
+      router
+        .select('X/Y')
+        .pipe(
+          prices('X/Y'),
+          map((r) => ({ ...r, value: r.value ** 2 })),
+          arForecast(30, 2, 1_000),
+        )
+        .subscribe((r) => into.push(r.value))
+    squaredForecast(market, scaled)
     const solo = new Router<string, StrategyInput>()
-    solo
-      .select('X/Y')
-      .pipe(
-        prices('X/Y'),
-        map((r) => ({ ...r, value: r.value ** 2 })),
-        arForecast(30, 2, 1_000),
-      )
-      .subscribe((r) => alone.push(r.value))
+    squaredForecast(solo, alone)
     let x = 7
     for (let t = 0; t < 100_000; t += 250) {
       const price = 100 + ((x = (x * 16807) % 2147483647) / 2147483647 - 0.5)

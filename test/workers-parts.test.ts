@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { map, VirtualAction, VirtualTimeScheduler } from 'rxjs'
+import { filter, map, VirtualAction, VirtualTimeScheduler } from 'rxjs'
+import type { Reading } from '../streams/operators/reading.ts'
 import type { Logger } from 'pino'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { Router } from '../streams/router.ts'
@@ -167,6 +168,40 @@ describe('the AR forecast', () => {
     expect(scaled.length).toBe(100 - 32)
     expect(scaled).toEqual(alone)
     expect(scaled).not.toEqual(raw)
+    market.dispose()
+  })
+
+  it('a pipeline whose readings skip one (an upstream filter) leaves the shared fit at the skip for its own', () => {
+    const tape = {}
+    const market = new Router<string, StrategyInput>()
+    const solo = new Router<string, StrategyInput>()
+    const skipped = (r: Reading) => r.ts !== 100_000
+    const all: number[] = []
+    const some: number[] = []
+    const alone: number[] = []
+    market
+      .select('X/Y')
+      .pipe(prices('X/Y'), arForecast(30, 2, 1_000))
+      .subscribe((r) => all.push(r.value))
+    market
+      .select('X/Y')
+      .pipe(prices('X/Y'), filter(skipped), arForecast(30, 2, 1_000))
+      .subscribe((r) => some.push(r.value))
+    solo
+      .select('X/Y')
+      .pipe(prices('X/Y'), arForecast(30, 2, 1_000))
+      .subscribe((r) => alone.push(r.value))
+    let x = 7
+    for (let t = 0; t < 200_000; t += 250) {
+      const price = 100 + ((x = (x * 16807) % 2147483647) / 2147483647 - 0.5)
+      const e: StrategyInput = { kind: 'trade', symbol: 'X/Y', id: String(t), price, amount: 1, side: 'buy', ts: t }
+      onTape(tape, () => market.dispatch('X/Y', e))
+      if (t > 100_000) solo.dispatch('X/Y', e)
+    }
+    // Shared forecasts until the skip (100 periods less 32 of warm-up), then its own fit, warming up as if it started there.
+    expect(some.slice(0, 68)).toEqual(all.slice(0, 68))
+    expect(some.slice(68)).toEqual(alone)
+    expect(alone.length).toBe(100 - 32)
     market.dispose()
   })
 

@@ -2,6 +2,7 @@ import type { OperatorFunction } from 'rxjs'
 import type { Subscriber } from 'rxjs'
 import type { Reading, Series } from './reading.ts'
 import { Stage, subscriberOperator } from './subscriber-operator.ts'
+import { followsSeries, type SeriesFollower } from './shared-series.ts'
 
 /**
  * The next log return forecast by an autoregression of order `lags`, refitted by least squares on
@@ -118,6 +119,7 @@ class ArForecastStage extends Stage<Reading, Reading> {
   private lastBucket = Number.NaN
   private series: Series | undefined = undefined
   private shared: SharedFit | undefined = undefined
+  private readonly follow: SeriesFollower = { shared: true, n: 0 }
 
   constructor(
     out: Subscriber<Reading>,
@@ -131,11 +133,13 @@ class ArForecastStage extends Stage<Reading, Reading> {
   }
 
   protected override _next(r: Reading): void {
+    // Every reading, sampled or not: whether this pipeline still reads its series as it is.
+    const follows = followsSeries(this.follow, r)
     // Sampled: the first price of each sampleMs period (every price with 0).
     const bucket = this.sampleMs > 0 ? Math.floor(r.ts / this.sampleMs) : (r.n ?? Number.NaN)
     if (bucket === this.lastBucket && !Number.isNaN(bucket)) return
     this.lastBucket = bucket
-    const state = this.fitFor(r, bucket)
+    const state = follows ? this.fitFor(r.series!, bucket) : this.own
     // The first pipeline to reach a new period fits for all of them.
     if (state.bucket !== bucket || Number.isNaN(bucket)) {
       state.bucket = bucket
@@ -146,14 +150,7 @@ class ArForecastStage extends Stage<Reading, Reading> {
   }
 
   /** The series' shared fit when this pipeline has used it from the start; otherwise its own. */
-  private fitFor(r: Reading, bucket: number): SharedFit {
-    const s = r.series
-    if (s === undefined) return this.own
-    // A reading an upstream operator made anew (it kept series and number) is another history: own fit.
-    if (r !== s.lastReading && this.shared !== this.own) {
-      this.series = s
-      this.shared = this.own
-    }
+  private fitFor(s: Series, bucket: number): SharedFit {
     if (this.series !== s) {
       let m = fitsBySeries.get(s)
       if (m === undefined) fitsBySeries.set(s, (m = new Map()))

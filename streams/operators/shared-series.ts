@@ -38,12 +38,35 @@ export function currentSeries(symbol: string): Series | null {
   return s
 }
 
-/** A pipeline's own copy of an indicator (made only once it needs one), and the shared copy it last used. */
-export interface OwnIndicator {
-  ind: NumericIndicator | null
+/** How a pipeline has read its series so far (see followsSeries). */
+export interface SeriesFollower {
+  /** Still reading the series as it is: every reading, the series' own objects. */
   shared: boolean
-  /** The number of the last series reading it took from the shared copy (0: none yet). */
+  /** The number of the last series reading it took (0: none yet). */
   n: number
+}
+
+/**
+ * Whether `r` keeps `f` reading its series as it is — the condition for using anything computed once
+ * for the series. Only the series' own reading object counts: an operator upstream that made a new
+ * reading from it (`map((r) => ({ ...r, value: Math.log(r.value) }))` keeps series and number) is
+ * another computation. And a pipeline whose readings skip one (an upstream filter) sees another
+ * history. Either ends sharing for good; the pipeline keeps to its own from then on.
+ */
+export function followsSeries(f: SeriesFollower, r: Reading): boolean {
+  if (!f.shared) return false
+  const s = r.series
+  if (s === undefined || r !== s.lastReading || (f.n !== 0 && r.n !== f.n + 1)) {
+    f.shared = false
+    return false
+  }
+  f.n = r.n!
+  return true
+}
+
+/** A pipeline's own copy of an indicator (made only once it needs one), and the shared copy it last used. */
+export interface OwnIndicator extends SeriesFollower {
+  ind: NumericIndicator | null
   series?: Series
   memo?: Series['memo'] extends Map<string, infer M> ? M : never
 }
@@ -57,19 +80,15 @@ export interface OwnIndicator {
 export const ownIndicator = (): OwnIndicator => ({ ind: null, shared: true, n: 0 })
 
 /**
- * The value of indicator `label` after reading `r`: from the series' shared copy when `r` belongs to
- * a series and the copy is in step (it has seen every earlier reading); otherwise from `own`, the
- * pipeline's private copy. A pipeline whose readings skip one of the series (an upstream filter)
- * computes another indicator: from its first skip on it keeps to its own copy, which warms up again
- * on the readings it sees (what came before the skip is not replayed into it).
+ * The value of indicator `label` after reading `r`: from the series' shared copy while the pipeline
+ * follows the series (followsSeries) and the copy is in step (it has seen every earlier reading);
+ * otherwise from `own`, the pipeline's private copy. A pipeline that stops following (an upstream
+ * filter skipped a reading) keeps to its own copy, which warms up again on the readings it sees
+ * (what came before is not replayed into it); one whose readings are made anew has its own from the first.
  */
 export function indicatorValue(label: string, create: () => NumericIndicator, own: OwnIndicator, r: Reading): number | null {
-  const s = r.series
-  // Only the series' own reading object is shared: an operator upstream that made a new reading
-  // from it (`map((r) => ({ ...r, value: Math.log(r.value) }))` keeps its series and number) is
-  // another computation, so that pipeline keeps its own copy from its first reading on.
-  if (s !== undefined && own.shared && (r !== s.lastReading || (own.n !== 0 && r.n !== own.n + 1))) own.shared = false
-  if (s !== undefined && own.shared) {
+  if (followsSeries(own, r)) {
+    const s = r.series!
     // The series' copy, looked up once per series (the hot path is one comparison).
     let m = own.series === s ? own.memo! : undefined
     if (m === undefined) {
@@ -78,14 +97,11 @@ export function indicatorValue(label: string, create: () => NumericIndicator, ow
       own.series = s
       own.memo = m
     }
-    if (m.n === r.n) {
-      own.n = m.n
-      return m.value
-    }
+    if (m.n === r.n) return m.value
     if (m.n === r.n! - 1) {
       const v = m.ind.add(r.value)
       m.value = v === undefined ? null : v
-      own.n = m.n = r.n!
+      m.n = r.n!
       return m.value
     }
     own.shared = false

@@ -70,7 +70,7 @@ export class SqliteWorkerStore extends OrderStore {
   override async writeExecutions(reports: readonly ExecutionReport[]): Promise<void> {
     if (reports.length === 0) return
     if (this.dead) throw this.dead
-    const { nums, strs } = splitRows(EXECUTIONS, this.executionRows(reports) as unknown as Record<string, unknown>[])
+    const { nums, strs } = splitRows(EXECUTIONS, this.executionRows(reports))
     const id = ++this.nextId
     const reply = await new Promise<Reply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject })

@@ -120,6 +120,55 @@ describe('identical sub-computations on a shared series', () => {
     expect(counts).toEqual({ created: 2, adds: 2 * PRICES.length })
   })
 
+  it('a crossover on readings made anew computes its own pair, as if alone (negated prices cross the other way)', () => {
+    const fast = counted(2)
+    const slow = counted(3)
+    const router = new Router<string, StrategyInput>()
+    const plain: number[] = []
+    const negated: number[] = []
+    router
+      .select('X/USDT')
+      .pipe(prices('X/USDT'), crossover(fast.op, slow.op))
+      .subscribe((r: Reading) => plain.push(r.value))
+    router
+      .select('X/USDT')
+      .pipe(
+        prices('X/USDT'),
+        map((r: Reading) => ({ ...r, value: -r.value })),
+        crossover(fast.op, slow.op),
+      )
+      .subscribe((r: Reading) => negated.push(r.value))
+    const tape = {}
+    for (const [i, p] of PRICES.entries()) onTape(tape, () => router.dispatch('X/USDT', trade(i, p)))
+    expect(plain.length).toBeGreaterThan(1)
+    expect(negated).toEqual(plain.map((v) => -v))
+    expect(fast.counts).toEqual({ created: 2, adds: 2 * PRICES.length })
+    expect(slow.counts).toEqual({ created: 2, adds: 2 * PRICES.length })
+  })
+
+  it('a crossover joining late shares the indicator the series already has and keeps its own of the one it has not', () => {
+    const fast = counted(2)
+    const slow = counted(3)
+    const router = new Router<string, StrategyInput>()
+    router.select('X/USDT').pipe(prices('X/USDT'), fast.op).subscribe()
+    const late: Reading[] = []
+    const tape = {}
+    PRICES.forEach((p, i) => {
+      if (i === 4)
+        router
+          .select('X/USDT')
+          .pipe(prices('X/USDT'), crossover(fast.op, slow.op))
+          .subscribe((r: Reading) => late.push(r))
+      onTape(tape, () => router.dispatch('X/USDT', trade(i, p)))
+    })
+    // fast(2) shared and warm from the start; slow(3) made when it joined (its shared copy, out of
+    // step, is never fed) and warm after three readings: the first side at the sixth reading (ts 6).
+    expect(fast.counts).toEqual({ created: 1, adds: PRICES.length })
+    expect(slow.counts).toEqual({ created: 2, adds: PRICES.length - 4 })
+    expect(late[0]!.ts).toBe(6)
+    expect(late[0]!.value).toBe((2 + 7) / 2 > (9 + 2 + 7) / 3 ? 1 : -1)
+  })
+
   it('a pipeline whose readings skip one (an upstream filter) stops reading the shared copy at the skip', () => {
     const { plain: all, stepped: some, counts } = besidePlain(filter((r: Reading) => r.value !== 1))
     // Before the skip (the 1 at the fourth reading) both read the shared mean; from the skip on the

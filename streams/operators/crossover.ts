@@ -1,19 +1,32 @@
 import type { OperatorFunction, Subscriber } from 'rxjs'
 import type { IndicatorOperator, NumericIndicator } from './indicator.ts'
-import type { Reading } from './reading.ts'
-import { indicatorValue, ownIndicator, type OwnIndicator } from './shared-series.ts'
+import type { Reading, Series } from './reading.ts'
+import { followsSeries, ownValue, sharedIndicator, sharedValue, type SeriesFollower, type SharedIndicator } from './shared-series.ts'
 import { Stage, subscriberOperator } from './subscriber-operator.ts'
 
-class Crossover extends Stage<Reading, Reading> {
+/**
+ * Follows its series itself and keeps both indicators' shared copies and own copies in its own fields
+ * (rather than one follower object per indicator): a grid walks 2,000 of these per reading, and every
+ * further object a step touches is a further cache miss.
+ */
+class Crossover extends Stage<Reading, Reading> implements SeriesFollower {
+  shared = true
+  n = 0
   private side = 0
+  private series: Series | null = null
+  /** Shared copies in use; null once that indicator left its shared copy (out of step) for good. */
+  private fastShared: SharedIndicator | null = null
+  private slowShared: SharedIndicator | null = null
+  private fastLeft = false
+  private slowLeft = false
+  private fastOwn: NumericIndicator | null = null
+  private slowOwn: NumericIndicator | null = null
   // Labels and factories on the stage itself: reading them off the operator functions (objects with
   // properties added) was a slow property look-up on every reading of every pipeline.
   private readonly fastLabel: string
   private readonly slowLabel: string
   private readonly fastCreate: () => NumericIndicator
   private readonly slowCreate: () => NumericIndicator
-  private readonly ownFast: OwnIndicator
-  private readonly ownSlow: OwnIndicator
 
   constructor(out: Subscriber<Reading>, fast: IndicatorOperator, slow: IndicatorOperator) {
     super(out)
@@ -21,14 +34,33 @@ class Crossover extends Stage<Reading, Reading> {
     this.slowLabel = slow.label
     this.fastCreate = fast.create
     this.slowCreate = slow.create
-    this.ownFast = ownIndicator()
-    this.ownSlow = ownIndicator()
   }
 
   protected override _next(r: Reading): void {
-    // On a shared price series each distinct indicator is computed once for the whole grid.
-    const a = indicatorValue(this.fastLabel, this.fastCreate, this.ownFast, r)
-    const b = indicatorValue(this.slowLabel, this.slowCreate, this.ownSlow, r)
+    // On a shared price series each distinct indicator is computed once for the whole grid (the same
+    // rule as indicatorValue's, for two indicators on one pipeline's readings).
+    let a: number | null | undefined
+    let b: number | null | undefined
+    if (followsSeries(this, r)) {
+      const s = r.series!
+      if (this.series !== s) {
+        this.series = s
+        this.fastShared = this.fastLeft ? null : sharedIndicator(s, this.fastLabel, this.fastCreate)
+        this.slowShared = this.slowLeft ? null : sharedIndicator(s, this.slowLabel, this.slowCreate)
+      }
+      if (this.fastShared !== null) a = sharedValue(this.fastShared, r)
+      if (this.slowShared !== null) b = sharedValue(this.slowShared, r)
+    }
+    if (a === undefined) {
+      this.fastShared = null
+      this.fastLeft = true
+      a = ownValue((this.fastOwn ??= this.fastCreate()), r)
+    }
+    if (b === undefined) {
+      this.slowShared = null
+      this.slowLeft = true
+      b = ownValue((this.slowOwn ??= this.slowCreate()), r)
+    }
     if (a === null || b === null || a === b) return
     const next = a > b ? 1 : -1
     if (next !== this.side) {

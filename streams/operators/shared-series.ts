@@ -64,11 +64,40 @@ export function followsSeries(f: SeriesFollower, r: Reading): boolean {
   return true
 }
 
+/** The copy of one indicator computed once for a series: updated at most once per reading. */
+export type SharedIndicator = Series['memo'] extends Map<string, infer M> ? M : never
+
+/** Series `s`'s copy of indicator `label`, made at its first use. */
+export function sharedIndicator(s: Series, label: string, create: () => NumericIndicator): SharedIndicator {
+  let m = s.memo.get(label)
+  if (m === undefined) s.memo.set(label, (m = { ind: create(), n: 0, value: null }))
+  return m
+}
+
+/**
+ * The value of the shared copy `m` after reading `r` of its series (fed `r` if it is the next one),
+ * or undefined when `m` is out of step with `r` (it missed earlier readings: a late joiner's new label).
+ */
+export function sharedValue(m: SharedIndicator, r: Reading): number | null | undefined {
+  if (m.n === r.n) return m.value
+  if (m.n !== r.n! - 1) return undefined
+  const v = m.ind.add(r.value)
+  m.value = v === undefined ? null : v
+  m.n = r.n!
+  return m.value
+}
+
+/** Feeds a pipeline's own indicator copy. */
+export function ownValue(ind: NumericIndicator, r: Reading): number | null {
+  const v = ind.add(r.value)
+  return v === undefined ? null : v
+}
+
 /** A pipeline's own copy of an indicator (made only once it needs one), and the shared copy it last used. */
 export interface OwnIndicator extends SeriesFollower {
   ind: NumericIndicator | null
   series?: Series
-  memo?: Series['memo'] extends Map<string, infer M> ? M : never
+  memo?: SharedIndicator
 }
 
 /**
@@ -90,23 +119,14 @@ export function indicatorValue(label: string, create: () => NumericIndicator, ow
   if (followsSeries(own, r)) {
     const s = r.series!
     // The series' copy, looked up once per series (the hot path is one comparison).
-    let m = own.series === s ? own.memo! : undefined
-    if (m === undefined) {
-      m = s.memo.get(label)
-      if (m === undefined) s.memo.set(label, (m = { ind: create(), n: 0, value: null }))
+    if (own.series !== s) {
       own.series = s
-      own.memo = m
+      own.memo = sharedIndicator(s, label, create)
     }
-    if (m.n === r.n) return m.value
-    if (m.n === r.n! - 1) {
-      const v = m.ind.add(r.value)
-      m.value = v === undefined ? null : v
-      m.n = r.n!
-      return m.value
-    }
+    const v = sharedValue(own.memo!, r)
+    if (v !== undefined) return v
     own.shared = false
   }
   if (own.ind === null) own.ind = create()
-  const v = own.ind.add(r.value)
-  return v === undefined ? null : v
+  return ownValue(own.ind, r)
 }

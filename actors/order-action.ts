@@ -1,4 +1,4 @@
-import { catchError, concat, defer, EMPTY, Observable, of, switchMap, timer, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs'
+import { catchError, concat, defer, EMPTY, Observable, of, switchMap, timer, type SchedulerLike, type Subscription } from 'rxjs'
 import { LightSubscriber } from '../streams/light-subscriber.ts'
 import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
 import type { Order, OrderEvent, OrderUpdate } from '../src/domain/order.ts'
@@ -109,6 +109,19 @@ export function runOrder(ctx: OrderActionContext, order: Order): Observable<Orde
   return new Observable<OrderEvent>((subscriber) => new OrderAction(ctx, order, subscriber).start())
 }
 
+/** Where an order action's events go: a Subscriber, or an algorithm's own observer in front of one. */
+export interface OrderEventObserver {
+  next(e: OrderEvent): void
+  error(err: unknown): void
+  complete(): void
+}
+
+/**
+ * `runOrder` for a caller already inside its own subscription (an execution algorithm): starts the
+ * action now, its events to `out`; the result ends it. No inner Observable and no wrapped observer.
+ */
+export const startOrder = (ctx: OrderActionContext, order: Order, out: OrderEventObserver): { unsubscribe(): void } => new OrderAction(ctx, order, out).start()
+
 class OrderAction {
   private readonly tracker: OrderTracker
   private placing: Placement | null = null
@@ -120,7 +133,7 @@ class OrderAction {
   constructor(
     private readonly ctx: OrderActionContext,
     private readonly order: Order,
-    private readonly out: Subscriber<OrderEvent>,
+    private readonly out: OrderEventObserver,
   ) {
     this.tracker = new OrderTracker(order, ctx.scheduler, out, ctx.onSkip)
   }

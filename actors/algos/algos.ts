@@ -1,8 +1,8 @@
-import { Observable } from 'rxjs'
+import { Observable, type Subscriber } from 'rxjs'
 import type { Quote } from '../../src/domain/market.ts'
 import type { OrderEvent } from '../../src/domain/order.ts'
 import { roundTo } from '../../src/util/numbers.ts'
-import { runOrder } from '../order-action.ts'
+import { startOrder, type OrderEventObserver } from '../order-action.ts'
 import { midOf, touchOf, type AlgoContext, type AlgoJob, type AlgoName, type ExecutionAlgo } from './algo.ts'
 import { workOrder } from './working-order.ts'
 import { adaptiveChase } from './adaptive-chase.ts'
@@ -13,46 +13,66 @@ const touch = (job: AlgoJob, q: Quote) => touchOf(job.side, q)
 /** A market order: takes liquidity at once. */
 export const market: ExecutionAlgo = (ctx, job) =>
   new Observable<OrderEvent>((out) => {
-    const started = ctx.scheduler.now()
     const order = job.newOrder('market', job.amount, null)
     if (job.check(order) !== null) return out.complete()
-    let filled = 0
-    let cost = 0
-    let fees = 0
-    let last: number | null = null
-    // Methods, not arrow properties: no defineProperty per order under tsx (see order-path's job).
-    return runOrder(ctx.exec, order).subscribe({
-      next(e) {
-        if (e.fill !== null) {
-          filled += e.fill.amount
-          cost += e.fill.amount * e.fill.price
-          fees += e.fill.fee
-          last = e.fill.ts
-        }
-        out.next(e)
-      },
-      complete() {
-        ctx.onReport?.({
-          algo: 'market',
-          strategyId: job.strategyId,
-          symbol: job.market.symbol,
-          ts: ctx.scheduler.now(),
-          side: job.side,
-          requested: job.amount,
-          filled,
-          arrivalMid: mid(job.arrival),
-          endMid: mid(ctx.book?.(job.market.symbol) ?? job.arrival),
-          avgPrice: filled > 0 ? cost / filled : null,
-          makerAmount: 0,
-          takerAmount: filled,
-          fees,
-          timeToFillMs: last === null ? null : last - started,
-          amendments: 0,
-        })
-        out.complete()
-      },
-    })
+    return startOrder(ctx.exec, order, new MarketFills(ctx, job, out))
   })
+
+/**
+ * In front of a market order's subscriber: adds up its fills for the execution report made when it
+ * ends. One object per order, written to by the order action directly (no inner subscription).
+ */
+class MarketFills implements OrderEventObserver {
+  private readonly started: number
+  private filled = 0
+  private cost = 0
+  private fees = 0
+  private last: number | null = null
+
+  constructor(
+    private readonly ctx: AlgoContext,
+    private readonly job: AlgoJob,
+    private readonly out: Subscriber<OrderEvent>,
+  ) {
+    this.started = ctx.scheduler.now()
+  }
+
+  next(e: OrderEvent): void {
+    if (e.fill !== null) {
+      this.filled += e.fill.amount
+      this.cost += e.fill.amount * e.fill.price
+      this.fees += e.fill.fee
+      this.last = e.fill.ts
+    }
+    this.out.next(e)
+  }
+
+  error(err: unknown): void {
+    this.out.error(err)
+  }
+
+  complete(): void {
+    const { ctx, job, filled } = this
+    ctx.onReport?.({
+      algo: 'market',
+      strategyId: job.strategyId,
+      symbol: job.market.symbol,
+      ts: ctx.scheduler.now(),
+      side: job.side,
+      requested: job.amount,
+      filled,
+      arrivalMid: mid(job.arrival),
+      endMid: mid(ctx.book?.(job.market.symbol) ?? job.arrival),
+      avgPrice: filled > 0 ? this.cost / filled : null,
+      makerAmount: 0,
+      takerAmount: filled,
+      fees: this.fees,
+      timeToFillMs: this.last === null ? null : this.last - this.started,
+      amendments: 0,
+    })
+    this.out.complete()
+  }
+}
 
 /** One limit order at the touch (best bid to buy, best ask to sell), never re-priced; the fallback after maxWorkMs. */
 export const limit: ExecutionAlgo = (ctx, job) => workOrder(ctx, job, { algo: 'limit', price: () => touch(job, job.arrival), reprice: () => false })

@@ -6,6 +6,7 @@ import { startOrder, type OrderEventObserver } from '../order-action.ts'
 import { midOf, touchOf, type AlgoContext, type AlgoJob, type AlgoName, type ExecutionAlgo } from './algo.ts'
 import { workOrder } from './working-order.ts'
 import { adaptiveChase } from './adaptive-chase.ts'
+import { FillTally } from './fill-tally.ts'
 
 const mid = midOf
 const touch = (job: AlgoJob, q: Quote) => touchOf(job.side, q)
@@ -19,31 +20,20 @@ export const market: ExecutionAlgo = (ctx, job) =>
   })
 
 /**
- * In front of a market order's subscriber: adds up its fills for the execution report made when it
+ * In front of a market order's subscriber: tallies its fills for the execution report made when it
  * ends. One object per order, written to by the order action directly (no inner subscription).
  */
-class MarketFills implements OrderEventObserver {
-  private readonly started: number
-  private filled = 0
-  private cost = 0
-  private fees = 0
-  private last: number | null = null
-
+class MarketFills extends FillTally implements OrderEventObserver {
   constructor(
-    private readonly ctx: AlgoContext,
-    private readonly job: AlgoJob,
+    ctx: AlgoContext,
+    job: AlgoJob,
     private readonly out: Subscriber<OrderEvent>,
   ) {
-    this.started = ctx.scheduler.now()
+    super(ctx, job)
   }
 
   next(e: OrderEvent): void {
-    if (e.fill !== null) {
-      this.filled += e.fill.amount
-      this.cost += e.fill.amount * e.fill.price
-      this.fees += e.fill.fee
-      this.last = e.fill.ts
-    }
+    if (e.fill !== null) this.addFill(e.fill)
     this.out.next(e)
   }
 
@@ -52,24 +42,7 @@ class MarketFills implements OrderEventObserver {
   }
 
   complete(): void {
-    const { ctx, job, filled } = this
-    ctx.onReport?.({
-      algo: 'market',
-      strategyId: job.strategyId,
-      symbol: job.market.symbol,
-      ts: ctx.scheduler.now(),
-      side: job.side,
-      requested: job.amount,
-      filled,
-      arrivalMid: mid(job.arrival),
-      endMid: mid(ctx.book?.(job.market.symbol) ?? job.arrival),
-      avgPrice: filled > 0 ? this.cost / filled : null,
-      makerAmount: 0,
-      takerAmount: filled,
-      fees: this.fees,
-      timeToFillMs: this.last === null ? null : this.last - this.started,
-      amendments: 0,
-    })
+    this.report('market', this.ctx.book?.(this.job.market.symbol) ?? this.job.arrival, 0)
     this.out.complete()
   }
 }

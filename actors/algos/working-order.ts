@@ -3,7 +3,8 @@ import type { Quote } from '../../src/domain/market.ts'
 import type { Order, OrderEvent } from '../../src/domain/order.ts'
 import { isFinal } from '../../src/domain/order.ts'
 import { runOrder } from '../order-action.ts'
-import { midOf, type AlgoContext, type AlgoJob, type AlgoName } from './algo.ts'
+import type { AlgoContext, AlgoJob, AlgoName } from './algo.ts'
+import { FillTally } from './fill-tally.ts'
 
 export interface Pricing {
   readonly algo: AlgoName
@@ -42,14 +43,8 @@ class Work {
   private quote: Quote
   private quoteSub: Subscription | null = null
   private timer: Subscription | null = null
-  private readonly started: number
   private amendments = -1
-  private filled = 0
-  private cost = 0
-  private maker = 0
-  private taker = 0
-  private fees = 0
-  private lastFill: number | null = null
+  private readonly tally: FillTally
 
   constructor(
     private readonly ctx: AlgoContext,
@@ -59,7 +54,7 @@ class Work {
   ) {
     this.remaining = job.amount
     this.quote = job.arrival
-    this.started = ctx.scheduler.now()
+    this.tally = new FillTally(ctx, job)
   }
 
   start(): () => void {
@@ -98,12 +93,7 @@ class Work {
   private onEvent(e: OrderEvent): void {
     if (e.fill !== null) {
       this.remaining = Math.max(0, this.remaining - e.fill.amount)
-      this.filled += e.fill.amount
-      this.cost += e.fill.amount * e.fill.price
-      this.fees += e.fill.fee
-      if (e.fill.liquidity === 'maker') this.maker += e.fill.amount
-      else this.taker += e.fill.amount
-      this.lastFill = e.fill.ts
+      this.tally.addFill(e.fill)
     }
     this.live = isFinal(e.order.status) ? null : e.order
     this.out.next(e)
@@ -175,23 +165,7 @@ class Work {
   private finish(): void {
     if (this.done) return
     this.done = true
-    this.ctx.onReport?.({
-      algo: this.pricing.algo,
-      strategyId: this.job.strategyId,
-      symbol: this.job.market.symbol,
-      ts: this.ctx.scheduler.now(),
-      side: this.job.side,
-      requested: this.job.amount,
-      filled: this.filled,
-      arrivalMid: midOf(this.job.arrival),
-      endMid: midOf(this.quote),
-      avgPrice: this.filled > 0 ? this.cost / this.filled : null,
-      makerAmount: this.maker,
-      takerAmount: this.taker,
-      fees: this.fees,
-      timeToFillMs: this.lastFill === null ? null : this.lastFill - this.started,
-      amendments: Math.max(0, this.amendments),
-    })
+    this.tally.report(this.pricing.algo, this.quote, Math.max(0, this.amendments))
     this.stop()
     this.out.complete()
   }

@@ -14,11 +14,9 @@ class Crossover extends Stage<Reading, Reading> implements SeriesFollower {
   n = 0
   private side = 0
   private series: Series | null = null
-  /** Shared copies in use; null once that indicator left its shared copy (out of step) for good. */
+  /** Shared copies in use; null once that indicator has its own copy (made when it left the shared one for good). */
   private fastShared: SharedIndicator | null = null
   private slowShared: SharedIndicator | null = null
-  private fastLeft = false
-  private slowLeft = false
   private fastOwn: NumericIndicator | null = null
   private slowOwn: NumericIndicator | null = null
   // Labels and factories on the stage itself: reading them off the operator functions (objects with
@@ -45,20 +43,18 @@ class Crossover extends Stage<Reading, Reading> implements SeriesFollower {
       const s = r.series!
       if (this.series !== s) {
         this.series = s
-        this.fastShared = this.fastLeft ? null : sharedIndicator(s, this.fastLabel, this.fastCreate)
-        this.slowShared = this.slowLeft ? null : sharedIndicator(s, this.slowLabel, this.slowCreate)
+        this.fastShared = this.fastOwn !== null ? null : sharedIndicator(s, this.fastLabel, this.fastCreate)
+        this.slowShared = this.slowOwn !== null ? null : sharedIndicator(s, this.slowLabel, this.slowCreate)
       }
       if (this.fastShared !== null) a = sharedValue(this.fastShared, r)
       if (this.slowShared !== null) b = sharedValue(this.slowShared, r)
     }
     if (a === undefined) {
       this.fastShared = null
-      this.fastLeft = true
       a = ownValue((this.fastOwn ??= this.fastCreate()), r)
     }
     if (b === undefined) {
       this.slowShared = null
-      this.slowLeft = true
       b = ownValue((this.slowOwn ??= this.slowCreate()), r)
     }
     if (a === null || b === null || a === b) return

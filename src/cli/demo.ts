@@ -35,6 +35,7 @@ export const DEMO_FLAGS = {
   strategy: { type: 'string', default: 'followSignal' },
   module: { type: 'string' },
   workers: { type: 'string', default: '0' },
+  'gc-when-quiet': { type: 'string', default: 'on' },
   allocator: { type: 'string', default: 'off' },
   'alloc-horizon': { type: 'string' },
   'alloc-eta': { type: 'string' },
@@ -104,6 +105,9 @@ export const DEMO_HELP = `shoal demo — seed 000's experiment: many strategies 
                       arForecast refits an autoregression on every trade: heavy, made for --workers
   --workers N         worker threads for heavy strategy pipelines (default 0: all on the
                       main thread); actors, risk, execution and the store stay on the main one
+  --gc-when-quiet on|off  collect V8's young generation once a burst of orders has ended, so the
+                      next round starts on an empty nursery (default on; needs node --expose-gc,
+                      which npm run demo/shoal and bin/shoal pass)
   --allocator hedge|off  re-weight capital online (default off): each entry's outcome, taken
                       --alloc-horizon S later (default 300) or at its exit, updates the
                       strategy's weight by Hedge (--alloc-eta, default 10), kept within
@@ -187,6 +191,7 @@ export interface DemoConfig {
   module: string | null
   /** Worker threads for heavy pipelines. */
   workers: number
+  gcWhenQuiet: boolean
   allocator: AllocatorOptions | null
   notional: number
   rejectRate: number
@@ -227,6 +232,7 @@ export function demoConfig(argv: string[]): DemoConfig | 'help' {
     strategy: v.module === undefined ? choiceFlag(v.strategy, '--strategy', ['followSignal', 'smaCross', 'meanReversion', 'arForecast', 'mix'] as const) : stringFlag(v.strategy, '--strategy'),
     module: v.module === undefined ? null : stringFlag(v.module, '--module'),
     workers: intFlag(v.workers, '--workers', 0, 64),
+    gcWhenQuiet: choiceFlag(v['gc-when-quiet'], '--gc-when-quiet', ['on', 'off'] as const) === 'on',
     allocator: allocatorFlags(v),
     notional: numFlag(v.notional, '--notional', 0.000001),
     rejectRate: numFlag(v['reject-rate'], '--reject-rate', 0, 1),
@@ -372,6 +378,7 @@ export function demoSession(c: DemoConfig): SessionConfig {
     flushTimeoutSec: c.flushTimeoutSec,
     stopGraceSec: c.stopGraceSec,
     workers: c.workers,
+    gcWhenQuiet: c.gcWhenQuiet,
     allocator: c.allocator,
     risk: c.risk,
     execution: c.execution,

@@ -178,6 +178,7 @@ export function sessionFromConfig(c: ShoalConfig, file: string, summaryPath: str
     flushTimeoutSec: c.engine.flushTimeoutS,
     stopGraceSec: c.engine.stopGraceS,
     workers: c.engine.workers,
+    gcWhenQuiet: c.engine.gcWhenQuiet,
     allocator: allocatorOf(c),
     risk: riskLimitsOf(c, r, file),
     orderRateFromVenue: r.orderRateFromVenue === true,

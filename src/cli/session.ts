@@ -15,6 +15,7 @@ import { signalSchedule, type SignalScheduleOptions } from '../../streams/signal
 import type { StrategySpec } from '../../streams/strategies/grid.ts'
 import { Engine, type EngineMode, type EventStore } from '../engine/engine.ts'
 import { nettingSummary } from '../engine/netting-summary.ts'
+import { exposedMinorGc } from '../engine/quiet-collector.ts'
 import type { StoredEvent } from '../domain/netting.ts'
 import type { SignalRound } from '../domain/signal.ts'
 import { LagMonitor, statsHeader, statsLine, statsRow } from '../engine/stats.ts'
@@ -56,6 +57,8 @@ export interface SessionConfig {
   readonly stopGraceSec: number
   /** Worker threads for heavy strategy pipelines (0: all on the main thread). */
   readonly workers?: number
+  /** Collect the young generation once a burst of actions has ended (needs `node --expose-gc`, which the npm scripts and bin pass). Default on. */
+  readonly gcWhenQuiet?: boolean
   /** Online capital re-weighting; null/absent: fixed sizes. */
   readonly allocator?: AllocatorOptions | null
   readonly risk: RiskLimits
@@ -100,8 +103,15 @@ export function sessionEngine(
     logger: log,
     workers: c.workers ?? 0,
     ...(c.allocator ? { allocator: c.allocator } : {}),
+    ...quietGcOf(c),
   })
   return { engine, risk, specs }
+}
+
+/** The quiet-time collector's GC, if the session wants it and this process exposes one. */
+function quietGcOf(c: SessionConfig): { collectWhenQuiet?: () => void } {
+  const gc = c.gcWhenQuiet === false ? null : exposedMinorGc()
+  return gc === null ? {} : { collectWhenQuiet: gc }
 }
 
 /**
@@ -274,6 +284,8 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
     failedActors: t.failedActors,
     workers: workersSummary,
     allocator: engine.allocator?.summary() ?? null,
+    // Young-generation collections run between bursts (null: off, or node without --expose-gc).
+    quietCollections: engine.quiet?.count ?? null,
     persisted: {
       orders: store.written.orders,
       fills: store.written.fills,

@@ -139,9 +139,11 @@ export const configSchema = z
         stopGraceS: z.number().min(0).default(60),
         /** Worker threads for heavy strategy pipelines (0: every pipeline on the main thread). */
         workers: z.number().int().min(0).max(64).default(0),
+        /** Collect V8's young generation once a burst of orders has ended (needs node --expose-gc). */
+        gcWhenQuiet: z.boolean().default(true),
       })
       .strict()
-      .default({ mode: 'lock', chunkSize: 250, statsEveryS: 3, positionsEveryS: 60, maxQueued: 1_000_000, flushTimeoutS: 30, stopGraceS: 60, workers: 0 }),
+      .default({ mode: 'lock', chunkSize: 250, statsEveryS: 3, positionsEveryS: 60, maxQueued: 1_000_000, flushTimeoutS: 30, stopGraceS: 60, workers: 0, gcWhenQuiet: true }),
     /**
      * Online capital re-weighting: each entry's outcome (return on its notional, marked to market) is
      * taken horizonS later or at the exit, and updates the strategy's weight by Hedge; weights are

@@ -61,6 +61,11 @@ export interface EngineOptions {
   readonly recvWindowMs?: number
   readonly logger?: Logger
   /**
+   * Run this (a young-generation GC) when a burst of actions has ended, so the next round starts on
+   * an empty nursery; see QuietCollector. Sessions pass V8's when exposed; none: left to V8.
+   */
+  readonly collectWhenQuiet?: () => void
+  /**
    * Worker threads for heavy strategy pipelines (seed 002's macro layer): strategies whose definition
    * is `heavy`, or whose entry says `thread: 'worker'`, compute there; 0 (default) runs every
    * pipeline on the main thread.

@@ -25,6 +25,7 @@ import { awaitChunks } from './await-chunks.ts'
 import type { EngineMode, EngineOptions } from './engine-options.ts'
 import { Metrics } from './metrics.ts'
 import { OrderEventIntake } from './order-event-intake.ts'
+import { QuietCollector } from './quiet-collector.ts'
 import { StrategyInstances, type StrategyInstance } from './strategy-instances.ts'
 import { PipelineWorkers } from './workers/pipeline-workers.ts'
 import { CapitalAllocator } from './capital-allocator.ts'
@@ -67,6 +68,8 @@ export class Engine {
   readonly desk: NettingDesk | null
   private readonly intake: OrderEventIntake
   private readonly roster: ActorRoster
+  /** Present when `collectWhenQuiet` is given. */
+  readonly quiet: QuietCollector | null
   private pool: PipelineWorkers | null = null
   /** Present when capital is re-weighted online. */
   readonly allocator: CapitalAllocator | null
@@ -112,6 +115,8 @@ export class Engine {
     const market = this.market
     const allocator = (this.allocator = o.allocator === undefined ? null : new CapitalAllocator(this.actors, o.allocator, this.scheduler, (s) => market.lastPrice(s)))
     const onFill = o.onFill
+    const metrics = this.metrics
+    const quiet = (this.quiet = o.collectWhenQuiet === undefined ? null : new QuietCollector({ collect: o.collectWhenQuiet, scheduler: this.scheduler, busy: () => metrics.inFlight > 0 }))
     this.intake = new OrderEventIntake({
       actors: this.actors,
       metrics: this.metrics,
@@ -125,6 +130,7 @@ export class Engine {
               allocator.onFill(a, before, after)
               onFill?.(a, before, after)
             },
+      ...(quiet === null ? {} : { onStarted: () => quiet.started(), onQuiet: () => quiet.quiet() }),
     })
     const wired = orderPathFor(o, {
       port: this.port,
@@ -276,6 +282,7 @@ export class Engine {
     this.stopping ??= (async () => {
       for (const s of this.inputSubs) s.unsubscribe()
       this.allocator?.stop()
+      this.quiet?.stop()
       // Workers answer what they were sent (their intents still reach the actors), then end — before the final flush.
       const workersDone = this.workers?.stop(drainMs) ?? Promise.resolve()
       // Resting orders are cancelled on shutdown; their actions see the answers and end.

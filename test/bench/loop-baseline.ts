@@ -1,4 +1,5 @@
 import { LatencyHistogram } from '../../src/engine/latency-histogram.ts'
+import { exposedMinorGc } from '../../src/engine/quiet-collector.ts'
 import { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
 import type { ExchangeOrder } from '../../src/exchange/port.ts'
 import { signalRound } from '../../streams/signal-schedule.ts'
@@ -102,10 +103,14 @@ function runRound(n: number): void {
   sweep.record(performance.now() - t0)
 }
 
+// The same young-generation collection the engine runs once a burst has ended (QuietCollector).
+const quietGc = arg('gc-when-quiet', 1) === 1 ? exposedMinorGc() : null
+
 async function roundAndWait(n: number): Promise<void> {
   runRound(n)
   await sleep(1)
   while (inFlight > 0 || sim.pending > 0) await sleep(5)
+  quietGc?.()
 }
 
 for (let i = 1; i <= 3; i++) await roundAndWait(i)

@@ -32,7 +32,9 @@ const netting = arg('netting', 0) === 1
 const withPage = arg('page', 0) === 1
 const dir = mkdtempSync(join(tmpdir(), 'shoal-shipped-'))
 const db = join(dir, 'shipped.sqlite')
-const c = demoConfig(['--strategies', String(actors), '--latency', String(latencyMs), '--db', db, ...(netting ? ['--netting'] : [])])
+// --gc-when-quiet 0: the demo's --gc-when-quiet off (V8 alone decides when to collect).
+const quietGc = arg('gc-when-quiet', 1) === 1
+const c = demoConfig(['--strategies', String(actors), '--latency', String(latencyMs), '--db', db, '--gc-when-quiet', quietGc ? 'on' : 'off', ...(netting ? ['--netting'] : [])])
 if (c === 'help') throw new Error('unreachable')
 const session = demoSession(c)
 const venue = await openExchange(session.exchange)
@@ -103,6 +105,8 @@ await engine.stop(10_000, 30_000)
 emit({
   scenario: 'shipped-path',
   netting,
+  gcWhenQuiet: quietGc,
+  quietCollections: engine.quiet?.count ?? 0,
   page: pageCounts,
   actors,
   latencyMs,

@@ -1,5 +1,6 @@
 import { Subject } from 'rxjs'
 import { Engine, type EngineMode } from '../../src/engine/engine.ts'
+import { exposedMinorGc } from '../../src/engine/quiet-collector.ts'
 import { sizeForNotional } from '../../src/engine/sizing.ts'
 import { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
 import type { SignalRound } from '../../src/domain/signal.ts'
@@ -32,6 +33,7 @@ export function followSpecs(sim: SimExchange, actors: number, groups: number): S
 export function sweepRig(s: SweepSetup) {
   const sim = new SimExchange({ symbols: s.symbols ?? 20, seed: s.seed ?? 1, latencyMs: s.latencyMs, tickMs: 1_000 })
   const groups = s.groups ?? 100
+  const gc = exposedMinorGc()
   const rounds$ = new Subject<SignalRound>()
   const engine = new Engine({
     exchange: sim,
@@ -41,6 +43,8 @@ export function sweepRig(s: SweepSetup) {
     mode: s.mode ?? 'lock',
     chunkSize: s.chunkSize ?? 250,
     runTag: 'b',
+    // As a session runs it: the young generation collected once a round's actions have ended.
+    ...(gc === null ? {} : { collectWhenQuiet: gc }),
   })
   let round = 0
   return {

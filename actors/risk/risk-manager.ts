@@ -3,10 +3,22 @@ import type { Market, Side } from '../../src/domain/market.ts'
 import type { ActorState } from '../actor-state.ts'
 import { DrawdownBreaker } from './circuit-breaker.ts'
 import { validateLimits, type RiskLimits } from './limits.ts'
-import { kindOf, onGrid, preTradeCheck, type DenyReason } from './pre-trade.ts'
+import { kindOf, onGrid, preTradeCheck, type DenyReason, type OrderCheck, type RiskView } from './pre-trade.ts'
 import { TokenBucket } from './token-bucket.ts'
 import { strictest, type TradingState } from './trading-state.ts'
 import { VolatilityGate } from './volatility-gate.ts'
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+const EMPTY_VIEW: Omit<RiskView, 'market'> = {
+  lastPrice: 0,
+  strategyState: 'ACTIVE',
+  symbolState: 'ACTIVE',
+  globalState: 'ACTIVE',
+  volatilityPaused: false,
+  symbolNet: 0,
+  grossExposure: 0,
+  openOrders: 0,
+}
 
 /** A change of trading state: what tripped (or resumed), where, and the state it set. */
 export interface RiskTrip {
@@ -73,6 +85,8 @@ export class RiskManager {
   private readonly symbolNet = new Map<string, number>()
   private readonly markets = new Map<string, Market>()
   private gross = 0
+  private readonly facts: Mutable<OrderCheck> = { side: 'buy', type: 'market', amount: 0, price: null, position: 0, avgPrice: 0, freeCapital: 0 }
+  private view: Mutable<RiskView> | null = null
   private killed = false
   /** Peak equity per strategy by actor index (NaN: none yet), updated at every evaluation: each sub-ledger's curve. */
   private peaks: Float64Array = new Float64Array(0)
@@ -110,9 +124,14 @@ export class RiskManager {
 
   /** The state that applies to `a`: the strictest of its own (breaker or operator), its symbol's and the global one. */
   stateOf(a: RiskSubject | { readonly index: number; readonly symbol: string }): { strategy: TradingState; symbol: TradingState; global: TradingState } {
-    const breaker = this.strategyState.get(a.index)?.state ?? 'ACTIVE'
-    const operator = this.operatorStrategy.get(a.index)
-    return { strategy: operator === undefined ? breaker : strictest(breaker, operator), symbol: this.symbolStateOf(a.symbol), global: this.globalState }
+    return { strategy: this.strategyTradingState(a.index), symbol: this.symbolStateOf(a.symbol), global: this.globalState }
+  }
+
+  /** The stricter of the strategy's breaker and what the operator set for it. */
+  private strategyTradingState(index: number): TradingState {
+    const breaker = this.strategyState.get(index)?.state ?? 'ACTIVE'
+    const operator = this.operatorStrategy.get(index)
+    return operator === undefined ? breaker : strictest(breaker, operator)
   }
 
   ledger(a: RiskSubject): LedgerFigures {
@@ -156,23 +175,27 @@ export class RiskManager {
     // Never pass what cannot be checked: an order with no reference price could breach any limit.
     if (market === undefined) return this.deny('unknown_symbol')
     if (lastPrice === undefined) return this.deny('no_price')
-    const st = this.stateOf(a)
-    const reason = preTradeCheck(
-      { side: o.side, type: o.type, amount: o.amount, price: o.price, position: a.state.position, avgPrice: a.state.avgPrice, freeCapital: this.freeCapital(a) },
-      {
-        market,
-        lastPrice,
-        strategyState: st.strategy,
-        symbolState: st.symbol,
-        globalState: st.global,
-        volatilityPaused: this.gates.get(a.symbol)?.paused ?? false,
-        symbolNet: this.symbolNet.get(a.symbol) ?? 0,
-        grossExposure: this.gross,
-        openOrders,
-      },
-      this.limits,
-      child,
-    )
+    // One order-facts and one view object for every check, refilled: preTradeCheck is pure and keeps
+    // neither, and three fresh objects per order were ~300 bytes of each order's sweep allocation.
+    const f = this.facts
+    f.side = o.side
+    f.type = o.type
+    f.amount = o.amount
+    f.price = o.price
+    f.position = a.state.position
+    f.avgPrice = a.state.avgPrice
+    f.freeCapital = this.freeCapital(a)
+    const v = (this.view ??= { ...EMPTY_VIEW, market })
+    v.market = market
+    v.lastPrice = lastPrice
+    v.strategyState = this.strategyTradingState(a.index)
+    v.symbolState = this.symbolStateOf(a.symbol)
+    v.globalState = this.globalState
+    v.volatilityPaused = this.gates.get(a.symbol)?.paused ?? false
+    v.symbolNet = this.symbolNet.get(a.symbol) ?? 0
+    v.grossExposure = this.gross
+    v.openOrders = openOrders
+    const reason = preTradeCheck(f, v, this.limits, child)
     if (reason !== null) return this.deny(reason)
     // Rate limits last, and both buckets must have a token before either is spent.
     let bucket = this.buckets.get(a.index)

@@ -26,6 +26,7 @@ import type { EngineMode, EngineOptions } from './engine-options.ts'
 import { Metrics } from './metrics.ts'
 import { OrderEventIntake } from './order-event-intake.ts'
 import { QuietCollector } from './quiet-collector.ts'
+import { Inlet } from '../../streams/inlet.ts'
 import { StrategyInstances, type StrategyInstance } from './strategy-instances.ts'
 import { PipelineWorkers } from './workers/pipeline-workers.ts'
 import { CapitalAllocator } from './capital-allocator.ts'
@@ -51,7 +52,7 @@ export class Engine {
   private readonly inputs: InputFanout
   private readonly orderUpdates = new OrderUpdateHub<OrderReport>()
   /** Actors with a new intent (kept on the actor: the latest one is what counts). */
-  private readonly intents$ = new Subject<StrategyActor>()
+  private readonly intents$ = new Inlet<StrategyActor>()
   /** Present when a store is configured. */
   readonly persistence: EventPersistence | null
   /** Present when an execution algorithm is configured. */

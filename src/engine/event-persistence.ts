@@ -1,6 +1,7 @@
-import { defer, retry, Subject, timer, type SchedulerLike, type Subscription } from 'rxjs'
+import { defer, retry, timer, type SchedulerLike, type Subscription } from 'rxjs'
 import type { Logger } from 'pino'
 import type { StoredEvent } from '../domain/netting.ts'
+import { Inlet } from '../../streams/inlet.ts'
 import { orderSink } from '../../streams/order-sink.ts'
 import { LatencyHistogram } from './latency-histogram.ts'
 
@@ -33,7 +34,7 @@ export interface PersistenceOptions {
  * events not yet written are handed back to the caller (`unwritten`) to be saved elsewhere.
  */
 export class EventPersistence {
-  private readonly events$ = new Subject<StoredEvent>()
+  private readonly events$ = new Inlet<StoredEvent>()
   private readonly queue: StoredEvent[] = []
   private readonly acceptedAt: number[] = []
   private head = 0

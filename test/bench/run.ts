@@ -15,7 +15,7 @@ const quick = process.argv.includes('--quick')
 const outIdx = process.argv.indexOf('--out')
 const outFile = outIdx >= 0 ? process.argv[outIdx + 1]! : join('test', 'bench', 'results', quick ? 'quick.json' : 'latest.json')
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
-const NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=64']
+const NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=256']
 
 type Json = Record<string, any>
 

@@ -26,7 +26,7 @@ export function benchMarkdown(r: Json): string {
   out.push('### Signal rounds: the path users run, the stripped engine, and a hand-written loop')
   out.push('')
   out.push(
-    '*shipped* = the engine exactly as `npm run demo` builds it (SQLite store through the writer thread, risk gate, market execution with its metrics, 1 % rejects, 0.2 % lost answers); *stripped* = the engine alone on the same simulator; *loop* = a hand-written loop over plain objects making the same decisions and the same venue calls. All three run as `npm run demo` starts node (`--expose-gc --max-semi-space-size=256`) and collect the young generation once a round\'s actions have ended.',
+    "*shipped* = the engine exactly as `npm run demo` builds it (SQLite store through the writer thread, risk gate, market execution with its metrics, 1 % rejects, 0.2 % lost answers); *stripped* = the engine alone on the same simulator; *loop* = a hand-written loop over plain objects making the same decisions and the same venue calls. All three run as `npm run demo` starts node (`--expose-gc --max-semi-space-size=256`) and collect the young generation once a round's actions have ended.",
   )
   out.push('')
   const rows: (string | number)[][] = []

@@ -12,9 +12,10 @@ function rig(minActions = 3) {
   const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity)
   let busy = false
   const collected: number[] = []
-  const q = new QuietCollector({ collect: () => collected.push(scheduler.now()), scheduler, busy: () => busy, minActions })
+  let actions = 0
+  const q = new QuietCollector({ collect: () => collected.push(scheduler.now()), scheduler, busy: () => busy, started: () => actions, minActions })
   const started = (n: number) => {
-    for (let i = 0; i < n; i++) q.started()
+    actions += n
   }
   return { scheduler, q, collected, started, setBusy: (b: boolean) => (busy = b) }
 }

@@ -117,7 +117,10 @@ export class Engine {
     const allocator = (this.allocator = o.allocator === undefined ? null : new CapitalAllocator(this.actors, o.allocator, this.scheduler, (s) => market.lastPrice(s)))
     const onFill = o.onFill
     const metrics = this.metrics
-    const quiet = (this.quiet = o.collectWhenQuiet === undefined ? null : new QuietCollector({ collect: o.collectWhenQuiet, scheduler: this.scheduler, busy: () => metrics.inFlight > 0 }))
+    const quiet = (this.quiet =
+      o.collectWhenQuiet === undefined
+        ? null
+        : new QuietCollector({ collect: o.collectWhenQuiet, scheduler: this.scheduler, busy: () => metrics.inFlight > 0, started: () => metrics.total.submitted + metrics.w.submitted }))
     this.intake = new OrderEventIntake({
       actors: this.actors,
       metrics: this.metrics,
@@ -131,7 +134,7 @@ export class Engine {
               allocator.onFill(a, before, after)
               onFill?.(a, before, after)
             },
-      ...(quiet === null ? {} : { onStarted: () => quiet.started(), onQuiet: () => quiet.quiet() }),
+      ...(quiet === null ? {} : { onQuiet: () => quiet.quiet() }),
     })
     const wired = orderPathFor(o, {
       port: this.port,

@@ -23,8 +23,7 @@ export class OrderEventIntake {
       readonly onFault: (actor: StrategyActor, err: unknown) => void
       /** Every fill, with the actor's state before and after it (a backtest's ledger). */
       readonly onFill?: (actor: StrategyActor, before: ActorState, after: ActorState) => void
-      /** An order went in flight / the last one in flight ended (the quiet-time collector listens). */
-      readonly onStarted?: () => void
+      /** The last order in flight ended (the quiet-time collector listens). */
       readonly onQuiet?: () => void
     },
   ) {}
@@ -42,10 +41,8 @@ export class OrderEventIntake {
       }
       if ((before.position !== 0) !== (s.position !== 0)) metrics.positionsOpen += s.position !== 0 ? 1 : -1
       // In flight = from OrderSubmitted until the order leaves the actor's in-flight slot.
-      if (before.order === null && s.order !== null) {
-        metrics.inFlight++
-        this.o.onStarted?.()
-      } else if (before.order !== null && s.order === null && --metrics.inFlight === 0) this.o.onQuiet?.()
+      if (before.order === null && s.order !== null) metrics.inFlight++
+      else if (before.order !== null && s.order === null && --metrics.inFlight === 0) this.o.onQuiet?.()
       const wasUnknown = before.order?.status === 'unknown'
       if (wasUnknown !== (s.order?.status === 'unknown')) metrics.unknownOrders += wasUnknown ? -1 : 1
     } catch (err) {

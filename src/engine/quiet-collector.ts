@@ -6,6 +6,8 @@ export interface QuietCollectorOptions {
   readonly scheduler: SchedulerLike
   /** Whether actions are in flight now (a collection then waits for the next quiet moment). */
   readonly busy: () => boolean
+  /** Actions started so far, a running count (the engine's submitted orders). */
+  readonly started: () => number
   /** Actions started since the last collection below which quiet moments are left to V8 (a trickle of orders). */
   readonly minActions?: number
 }
@@ -18,7 +20,8 @@ export interface QuietCollectorOptions {
  * of it is alive, so the same scavenge costs a few milliseconds in time nobody is waiting on.
  */
 export class QuietCollector {
-  private actions = 0
+  /** `started()` at the last collection. */
+  private collectedAt = 0
   private pending: Subscription | null = null
   private stopped = false
   /** Collections run. */
@@ -26,18 +29,13 @@ export class QuietCollector {
 
   constructor(private readonly o: QuietCollectorOptions) {}
 
-  /** An action started (an order went in flight). */
-  started(): void {
-    this.actions++
-  }
-
   /** No action is in flight any more: collect on the next turn of the loop, if the burst was big enough and it is still quiet then. */
   quiet(): void {
-    if (this.stopped || this.pending !== null || this.actions < (this.o.minActions ?? 1_000)) return
+    if (this.stopped || this.pending !== null || this.o.started() - this.collectedAt < (this.o.minActions ?? 1_000)) return
     this.pending = this.o.scheduler.schedule(() => {
       this.pending = null
       if (this.o.busy()) return
-      this.actions = 0
+      this.collectedAt = this.o.started()
       this.count++
       this.o.collect()
     })

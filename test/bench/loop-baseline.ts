@@ -4,7 +4,7 @@ import { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
 import type { ExchangeOrder } from '../../src/exchange/port.ts'
 import { signalRound } from '../../streams/signal-schedule.ts'
 import { followSpecs } from './sweep-harness.ts'
-import { arg, emit, round, sleep } from './util.ts'
+import { arg, emit, pacer, round, sleep } from './util.ts'
 
 /**
  * The same strategy logic as the actors (follow the group's signal; one call in flight per
@@ -106,17 +106,23 @@ function runRound(n: number): void {
 // The same young-generation collection the engine runs once a burst has ended (QuietCollector).
 const quietGc = arg('gc-when-quiet', 1) === 1 ? exposedMinorGc() : null
 
+// --every-ms: rounds at the signal schedule's cadence (0 = back to back).
+const due = pacer(arg('every-ms', 0))
+
 async function roundAndWait(n: number): Promise<void> {
+  await due()
   runRound(n)
   await sleep(1)
   while (inFlight > 0 || sim.pending > 0) await sleep(5)
   quietGc?.()
 }
 
-for (let i = 1; i <= 3; i++) await roundAndWait(i)
+// --warmup: rounds run before measuring (JIT, heap sizing).
+const warmup = arg('warmup', 3)
+for (let i = 1; i <= warmup; i++) await roundAndWait(i)
 reaction.reset()
 sweep.reset()
-for (let i = 4; i < 4 + rounds; i++) await roundAndWait(i)
+for (let i = warmup + 1; i <= warmup + rounds; i++) await roundAndWait(i)
 const rx = reaction.summary()
 const sw = sweep.summary()
 emit({
@@ -124,6 +130,8 @@ emit({
   netting,
   actors,
   latencyMs,
+  everyMs: arg('every-ms', 0),
+  warmup,
   rounds,
   actingShare: round(rx.count / (rounds * actors)),
   reactionMs: { p50: round(rx.p50), p99: round(rx.p99), max: round(rx.max) },

@@ -25,8 +25,14 @@ export function benchMarkdown(r: Json): string {
   out.push('')
   out.push('### Signal rounds: the path users run, the stripped engine, and a hand-written loop')
   out.push('')
+  const first = (r.signalSweep as Json[] | undefined)?.[0]
+  const cadence =
+    (first?.shipped?.everyMs ?? 0) > 0
+      ? `*shipped*, *loop* and the netting runs below get a round every ${first!.shipped.everyMs / 1000} s, as seed 000's schedule sends them, after ${first!.shipped.warmup} warm-up rounds; *stripped* runs its rounds back to back.`
+      : 'Rounds run back to back.'
+  const flags = ((r.nodeFlags as string[] | undefined) ?? ['--expose-gc', '--max-semi-space-size=256']).join(' ')
   out.push(
-    "*shipped* = the engine exactly as `npm run demo` builds it (SQLite store through the writer thread, risk gate, market execution with its metrics, 1 % rejects, 0.2 % lost answers); *stripped* = the engine alone on the same simulator; *loop* = a hand-written loop over plain objects making the same decisions and the same venue calls. All three run as `npm run demo` starts node (`--expose-gc --max-semi-space-size=256`) and collect the young generation once a round's actions have ended.",
+    `*shipped* = the engine exactly as \`npm run demo\` builds it (SQLite store through the writer thread, risk gate, market execution with its metrics, 1 % rejects, 0.2 % lost answers); *stripped* = the engine alone on the same simulator; *loop* = a hand-written loop over plain objects making the same decisions and the same venue calls. All three run as \`npm run demo\` starts node (\`${flags}\`) and collect the young generation once a round's actions have ended. ${cadence}`,
   )
   out.push('')
   const rows: (string | number)[][] = []

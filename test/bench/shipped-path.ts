@@ -15,7 +15,7 @@ import { LagMonitor } from '../../src/engine/stats.ts'
 import { startDashboard } from '../../src/http/dashboard-server.ts'
 import { LiveSource } from '../../src/http/live-source.ts'
 import { shoalRegistry } from '../../src/http/prometheus.ts'
-import { arg, emit, gc, round, sleep } from './util.ts'
+import { arg, emit, gc, pacer, round, sleep } from './util.ts'
 
 /**
  * The path users run: the engine exactly as `npm run demo` builds it (its default flags: SQLite
@@ -77,8 +77,12 @@ async function openPage() {
 }
 const groups = c.groups
 const unpersisted = () => engine.persistence!.counts.accepted - engine.persistence!.counts.written
+// --every-ms: rounds at the signal schedule's cadence (seed 000: 10 s); 0 = back to back.
+const everyMs = arg('every-ms', 0)
+const due = pacer(everyMs)
 let n = 0
 const next = async () => {
+  await due()
   n++
   rounds$.next(signalRound({ groups, everyMs: 1, seed: c.seed }, n, Date.now()))
   await sleep(1)
@@ -87,7 +91,9 @@ const next = async () => {
   // What a session's stats timer does every window: execution reports leave memory for the store.
   await store.writeExecutions(engine.execution?.drain() ?? [])
 }
-for (let i = 0; i < 3; i++) await next()
+// --warmup: rounds run before measuring (JIT, heap sizing).
+const warmup = arg('warmup', 3)
+for (let i = 0; i < warmup; i++) await next()
 engine.metrics.window()
 const before = engine.metrics.totals().submitted
 const venueBefore = sim.counts.calls
@@ -111,6 +117,8 @@ emit({
   actors,
   latencyMs,
   rounds,
+  everyMs,
+  warmup,
   pipelines: engine.pipelines,
   actingShare: round(sub / (rounds * actors)),
   reactionMs: { p50: round(w.reactionMs.p50), p99: round(w.reactionMs.p99), max: round(w.reactionMs.max), samples: w.reactionMs.count },

@@ -26,3 +26,19 @@ export const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 ? Number(process.argv[i + 1]) : fallback
 }
+
+/**
+ * Rounds at a fixed cadence, as a signal schedule sends them (seed 000: every 10 s): each call waits
+ * until the next round is due. 0: back to back (the next round as soon as the last one ended).
+ * Idle time between rounds matters — V8 works on its heap then — so the cadence is part of the figure.
+ */
+export function pacer(everyMs: number): () => Promise<void> {
+  let due = 0
+  return async () => {
+    if (!(everyMs > 0)) return
+    const now = performance.now()
+    if (due === 0) due = now
+    if (due > now) await sleep(due - now)
+    due = Math.max(due, performance.now()) + everyMs
+  }
+}

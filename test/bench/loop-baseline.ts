@@ -107,7 +107,8 @@ function runRound(n: number): void {
 const quietGc = arg('gc-when-quiet', 1) === 1 ? exposedMinorGc() : null
 
 // --every-ms: rounds at the signal schedule's cadence (0 = back to back).
-const due = pacer(arg('every-ms', 0))
+const everyMs = arg('every-ms', 0)
+const due = pacer(everyMs)
 
 async function roundAndWait(n: number): Promise<void> {
   await due()
@@ -130,7 +131,7 @@ emit({
   netting,
   actors,
   latencyMs,
-  everyMs: arg('every-ms', 0),
+  everyMs,
   warmup,
   rounds,
   actingShare: round(rx.count / (rounds * actors)),

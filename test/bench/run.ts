@@ -15,7 +15,9 @@ const quick = process.argv.includes('--quick')
 const outIdx = process.argv.indexOf('--out')
 const outFile = outIdx >= 0 ? process.argv[outIdx + 1]! : join('test', 'bench', 'results', quick ? 'quick.json' : 'latest.json')
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx')
-const NODE_FLAGS = ['--expose-gc', '--max-semi-space-size=256', '--min-semi-space-size=64', '--no-memory-reducer']
+// Node's flags exactly as `npm run demo` starts it (one place to change them: package.json).
+const demoScript: string = JSON.parse(readFileSync('package.json', 'utf8')).scripts.demo
+const NODE_FLAGS = demoScript.split(/\s+/).filter((w) => w.startsWith('--') && w !== '--import')
 
 type Json = Record<string, any>
 

@@ -47,7 +47,8 @@ const paced = quick ? [] : ['--every-ms', 10_000, '--warmup', 6]
 const results: Json = { date: new Date().toISOString(), quick, node: process.version, cpus: cpus().length, memGB: Math.round(totalmem() / 2 ** 30), nodeFlags: NODE_FLAGS }
 
 process.stderr.write('shoal bench\n')
-if (only !== null) Object.assign(results, { ...JSON.parse(readFileSync(outFile, 'utf8')), date: results.date })
+// The parts re-run now ran on this node with these flags: the file's older ones must not win.
+if (only !== null) Object.assign(results, { ...JSON.parse(readFileSync(outFile, 'utf8')), date: results.date, node: results.node, nodeFlags: NODE_FLAGS })
 const want = (part: string) => only === null || only === part
 if (want('reducer')) results.reducer = run('reducer.ts')
 if (want('heapLifecycle')) results.heapLifecycle = run('heap-lifecycle.ts', ['--actors', quick ? 20_000 : 100_000])

@@ -1,4 +1,5 @@
-import { catchError, concat, defer, EMPTY, Observable, of, switchMap, timer, type SchedulerLike, type Subscription } from 'rxjs'
+import { catchError, concat, defer, EMPTY, of, switchMap, timer, type Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs'
+import { onSubscribe } from '../streams/on-subscribe.ts'
 import { LightSubscriber } from '../streams/light-subscriber.ts'
 import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
 import type { Order, OrderEvent, OrderUpdate } from '../src/domain/order.ts'
@@ -106,8 +107,10 @@ function cancelWhenStale(ctx: OrderActionContext, order: Order): Observable<Orde
  * action on this machine; this holds one action and one placement subscriber.
  */
 export function runOrder(ctx: OrderActionContext, order: Order): Observable<OrderEvent> {
-  return new Observable<OrderEvent>((subscriber) => new OrderAction(ctx, order, subscriber).start())
+  return onSubscribe(startRun, ctx, order)
 }
+
+const startRun = (out: Subscriber<OrderEvent>, ctx: OrderActionContext, order: Order): OrderAction => new OrderAction(ctx, order, out).start()
 
 /** Where an order action's events go: a Subscriber, or an algorithm's own observer in front of one. */
 export interface OrderEventObserver {

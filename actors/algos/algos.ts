@@ -1,4 +1,5 @@
-import { Observable, type Subscriber } from 'rxjs'
+import type { Subscriber, TeardownLogic } from 'rxjs'
+import { onSubscribe } from '../../streams/on-subscribe.ts'
 import type { Quote } from '../../src/domain/market.ts'
 import type { OrderEvent } from '../../src/domain/order.ts'
 import { roundTo } from '../../src/util/numbers.ts'
@@ -12,12 +13,13 @@ const mid = midOf
 const touch = (job: AlgoJob, q: Quote) => touchOf(job.side, q)
 
 /** A market order: takes liquidity at once. */
-export const market: ExecutionAlgo = (ctx, job) =>
-  new Observable<OrderEvent>((out) => {
-    const order = job.newOrder('market', job.amount, null)
-    if (job.check(order) !== null) return out.complete()
-    return startOrder(ctx.exec, order, new MarketFills(ctx, job, out))
-  })
+export const market: ExecutionAlgo = (ctx, job) => onSubscribe(startMarket, ctx, job)
+
+function startMarket(out: Subscriber<OrderEvent>, ctx: AlgoContext, job: AlgoJob): TeardownLogic {
+  const order = job.newOrder('market', job.amount, null)
+  if (job.check(order) !== null) return out.complete()
+  return startOrder(ctx.exec, order, new MarketFills(ctx, job, out))
+}
 
 /**
  * In front of a market order's subscriber: tallies its fills for the execution report made when it

@@ -1,4 +1,5 @@
-import { Observable, type Subscriber, type Subscription } from 'rxjs'
+import type { Observable, Subscriber, Subscription } from 'rxjs'
+import { onSubscribe } from '../../streams/on-subscribe.ts'
 import type { Quote } from '../../src/domain/market.ts'
 import type { Order, OrderEvent } from '../../src/domain/order.ts'
 import { isFinal } from '../../src/domain/order.ts'
@@ -28,8 +29,10 @@ const EPS = 1e-9
  * risk gate. Completes when nothing is left to do.
  */
 export function workOrder(ctx: AlgoContext, job: AlgoJob, pricing: Pricing): Observable<OrderEvent> {
-  return new Observable<OrderEvent>((out) => new Work(ctx, job, pricing, out).start())
+  return onSubscribe(startWork, ctx, job, pricing)
 }
+
+const startWork = (out: Subscriber<OrderEvent>, ctx: AlgoContext, job: AlgoJob, pricing: Pricing) => new Work(ctx, job, pricing, out).start()
 
 class Work {
   private remaining: number

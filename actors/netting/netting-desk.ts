@@ -1,4 +1,5 @@
-import { Observable, type SchedulerLike, type Subscription } from 'rxjs'
+import { Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs'
+import { onSubscribe } from '../../streams/on-subscribe.ts'
 import type { Logger } from 'pino'
 import type { Market, Quote, Side } from '../../src/domain/market.ts'
 import type { BlockState, DeskEvent } from '../../src/domain/netting.ts'
@@ -93,20 +94,25 @@ export class NettingDesk {
 
   /** `actor`'s order as a child: the action that ends when the child is final. */
   child(actor: StrategyActor, order: Order): Observable<OrderEvent> {
-    return new Observable<OrderEvent>((out) => {
-      const book = this.books.get(order.symbol)
-      const c = new ChildOrder(actor, order, out, this.ctx.onSkip)
-      this.counts.childOrders++
-      if (book === undefined) {
-        c.end(`netting: unknown symbol ${order.symbol}`, this.ctx.scheduler.now())
-        return c
-      }
-      book.pool.push(c)
-      this.dirty.add(book)
-      this.flushing ??= this.ctx.scheduler.schedule(() => this.flush(), this.options.windowMs)
-      return c
-    })
+    return onSubscribe(startChild, this, actor, order)
   }
+
+  /** @internal A subscribed child joins its symbol's pool for the next flush. */
+  _pool(out: Subscriber<OrderEvent>, actor: StrategyActor, order: Order): ChildOrder {
+    const book = this.books.get(order.symbol)
+    const c = new ChildOrder(actor, order, out, this.ctx.onSkip)
+    this.counts.childOrders++
+    if (book === undefined) {
+      c.end(`netting: unknown symbol ${order.symbol}`, this.ctx.scheduler.now())
+      return c
+    }
+    book.pool.push(c)
+    this.dirty.add(book)
+    this.flushing ??= this.ctx.scheduler.schedule(this.flushNow, this.options.windowMs)
+    return c
+  }
+
+  private readonly flushNow = (): void => this.flush()
 
   /** Blocks being worked now. */
   get activeBlocks(): number {
@@ -449,3 +455,6 @@ const sum = (xs: readonly number[]): number => {
   for (const x of xs) s += x
   return s
 }
+
+/** Long-lived, so its optimized code outlives each child (see onSubscribe). */
+const startChild = (out: Subscriber<OrderEvent>, desk: NettingDesk, actor: StrategyActor, order: Order): ChildOrder => desk._pool(out, actor, order)

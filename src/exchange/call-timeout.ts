@@ -1,6 +1,7 @@
-import { Observable, type SchedulerLike, type Subscriber } from 'rxjs'
+import type { Observable, SchedulerLike, Subscriber } from 'rxjs'
 import { LightSubscriber } from '../../streams/light-subscriber.ts'
 import { DelayQueue } from '../../streams/delay-queue.ts'
+import { onSubscribe } from '../../streams/on-subscribe.ts'
 import { RetryableExchangeError } from '../domain/errors.ts'
 import type { ExchangePort, OrderRequest } from './port.ts'
 
@@ -58,6 +59,22 @@ class Deadline<T> extends LightSubscriber<T> {
   }
 }
 
+/** What every call of one port method shares. */
+interface TimedMethod<T, A extends unknown[]> {
+  readonly queue: DelayQueue
+  readonly what: string
+  readonly timeoutMs: number
+  readonly call: (...args: A) => Observable<T>
+}
+
+/** A subscribed call: its deadline queued, then the call itself. Long-lived, so its optimized code outlives each call (see onSubscribe). */
+function startTimed<T, A extends unknown[]>(out: Subscriber<T>, m: TimedMethod<T, A>, args: A): Deadline<T> {
+  const d = new Deadline<T>(out, m.what, m.timeoutMs)
+  m.queue.after(m.timeoutMs, d)
+  m.call(...args).subscribe(d)
+  return d
+}
+
 /**
  * The exchange port with an engine-side deadline on every request/response call (not on the
  * streams): a venue that never answers is treated like a lost answer. All deadlines share one
@@ -66,15 +83,10 @@ class Deadline<T> extends LightSubscriber<T> {
 export function withCallTimeout(port: ExchangePort, timeoutMs: number, scheduler: SchedulerLike): ExchangePort {
   if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) return port
   const queue = new DelayQueue(scheduler)
-  const timed =
-    <A extends unknown[], T>(what: string, call: (...args: A) => Observable<T>) =>
-    (...args: A): Observable<T> =>
-      new Observable<T>((out) => {
-        const d = new Deadline<T>(out, what, timeoutMs)
-        queue.after(timeoutMs, d)
-        call(...args).subscribe(d)
-        return d
-      })
+  const timed = <A extends unknown[], T>(what: string, call: (...args: A) => Observable<T>) => {
+    const method: TimedMethod<T, A> = { queue, what, timeoutMs, call }
+    return (...args: A): Observable<T> => onSubscribe(startTimed<T, A>, method, args)
+  }
   return {
     id: port.id,
     loadMarkets: timed('loadMarkets', () => port.loadMarkets()),

@@ -147,22 +147,27 @@ export class SimExchange implements ExchangePort {
   }
 
   createOrder(req: OrderRequest): Observable<ExchangeOrder> {
-    return this.wire.call(() => {
-      try {
-        const v = this.matching.place(req, this.scheduler.now())
-        return snapshot(v, v.trades)
-      } catch (err) {
-        if (err instanceof FinalExchangeError && err.code === 'duplicate') this.duplicates++
-        throw err
-      }
-    }, true)
+    return this.wire.call(this.placeAtVenue, req, true)
+  }
+
+  /** Made once, not per order: see onSubscribe. */
+  private readonly placeAtVenue = (req: OrderRequest): ExchangeOrder => {
+    try {
+      const v = this.matching.place(req, this.scheduler.now())
+      return snapshot(v, v.trades)
+    } catch (err) {
+      if (err instanceof FinalExchangeError && err.code === 'duplicate') this.duplicates++
+      throw err
+    }
   }
 
   cancelOrder(clientOrderId: string, symbol: string): Observable<ExchangeOrder> {
-    return this.wire.call(() => {
-      const v = this.matching.cancel(clientOrderId, symbol)
-      return snapshot(v, v.trades)
-    })
+    return this.wire.call(this.cancelAtVenue, { clientOrderId, symbol })
+  }
+
+  private readonly cancelAtVenue = (c: { readonly clientOrderId: string; readonly symbol: string }): ExchangeOrder => {
+    const v = this.matching.cancel(c.clientOrderId, c.symbol)
+    return snapshot(v, v.trades)
   }
 
   fetchOrder(clientOrderId: string, symbol: string): Observable<ExchangeOrder> {

@@ -1,5 +1,6 @@
-import { Observable, type SchedulerLike, type Subscriber } from 'rxjs'
+import type { Observable, SchedulerLike, Subscriber } from 'rxjs'
 import { DelayQueue } from '../../../streams/delay-queue.ts'
+import { onSubscribe } from '../../../streams/on-subscribe.ts'
 import { FinalExchangeError, RetryableExchangeError } from '../../domain/errors.ts'
 import { gaussian } from '../../util/random.ts'
 
@@ -46,22 +47,28 @@ export class SimRoundTrips {
     this.timeoutMs = o.timeoutMs ?? Math.max(1000, 5 * o.latencyMs)
   }
 
-  /** One call: `atVenue` runs at the venue; its result (or throw) is the answer. */
-  call<T>(atVenue: () => T, isOrder = false): Observable<T> {
-    return new Observable<T>((subscriber) => {
-      this.counts.calls++
-      this.unacted++
-      const lost = (this.o.timeoutRate ?? 0) > 0 && this.rand() < this.o.timeoutRate!
-      const late = (this.o.lateRate ?? 0) > 0 && this.rand() < this.o.lateRate!
-      const c = new PendingCall(this, subscriber, atVenue, isOrder, this.drawLatency(), lost, this.scheduler.now())
-      if (late) this.counts.late++
-      this.queue.after(c.rtt / 2 + (late ? (this.o.lateMs ?? 2 * this.timeoutMs) * (0.5 + this.rand()) : 0), c)
-      if (lost) {
-        this.counts.timeouts++
-        this.queue.after(this.timeoutMs, () => c.live && subscriber.error(new RetryableExchangeError(`no response within ${this.timeoutMs} ms`, 'timeout')))
-      }
-      return c
-    })
+  /**
+   * One call: `atVenue(arg)` runs at the venue; its result (or throw) is the answer. Hot calls pass a
+   * function made once and their request as `arg` (see onSubscribe); `isOrder`: a new order.
+   */
+  call<T, A = undefined>(atVenue: (arg: A) => T, arg?: A, isOrder = false): Observable<T> {
+    return onSubscribe(startCall<T, A>, this, new CallSpec(atVenue, arg as A, isOrder))
+  }
+
+  /** @internal A subscribed call: on its way to the venue. */
+  _send<T, A>(subscriber: Subscriber<T>, spec: CallSpec<T, A>): PendingCall<T, A> {
+    this.counts.calls++
+    this.unacted++
+    const lost = (this.o.timeoutRate ?? 0) > 0 && this.rand() < this.o.timeoutRate!
+    const late = (this.o.lateRate ?? 0) > 0 && this.rand() < this.o.lateRate!
+    const c = new PendingCall(this, subscriber, spec, this.drawLatency(), lost, this.scheduler.now())
+    if (late) this.counts.late++
+    this.queue.after(c.rtt / 2 + (late ? (this.o.lateMs ?? 2 * this.timeoutMs) * (0.5 + this.rand()) : 0), c)
+    if (lost) {
+      this.counts.timeouts++
+      this.queue.after(this.timeoutMs, () => c.live && subscriber.error(new RetryableExchangeError(`no response within ${this.timeoutMs} ms`, 'timeout')))
+    }
+    return c
   }
 
   /** Runs `fn` after half a drawn round trip: a push from the venue on its way to us. */
@@ -86,18 +93,19 @@ export class SimRoundTrips {
   }
 
   /** @internal PendingCall's step at the venue. */
-  _atVenue<T>(c: PendingCall<T>): void {
+  _atVenue<T, A>(c: PendingCall<T, A>): void {
     this.unacted--
     try {
-      if (c.isOrder && this.scheduler.now() - c.sentAt > (this.o.recvWindowMs ?? 10_000)) {
+      const isOrder = c.spec.isOrder
+      if (isOrder && this.scheduler.now() - c.sentAt > (this.o.recvWindowMs ?? 10_000)) {
         this.counts.outsideRecvWindow++
         throw new FinalExchangeError('Timestamp for this request is outside of the recvWindow.', 'rejected')
       }
-      if (c.isOrder && (this.o.rejectRate ?? 0) > 0 && this.rand() < this.o.rejectRate!) {
+      if (isOrder && (this.o.rejectRate ?? 0) > 0 && this.rand() < this.o.rejectRate!) {
         this.counts.rejects++
         throw new FinalExchangeError('order rejected by venue (simulated)', 'rejected')
       }
-      c.result = c.atVenue()
+      c.result = c.spec.atVenue(c.spec.arg)
     } catch (err) {
       c.error = err
       c.failed = true
@@ -113,8 +121,20 @@ export class SimRoundTrips {
   }
 }
 
+/** Long-lived, so its optimized code outlives each call (see onSubscribe). */
+const startCall = <T, A>(subscriber: Subscriber<T>, wire: SimRoundTrips, spec: CallSpec<T, A>): PendingCall<T, A> => wire._send(subscriber, spec)
+
+/** What a call asks of the venue (one object made by `call`, shared by every subscription). */
+class CallSpec<T, A> {
+  constructor(
+    readonly atVenue: (arg: A) => T,
+    readonly arg: A,
+    readonly isOrder: boolean,
+  ) {}
+}
+
 /** One call in flight: a single object per call (rather than a closure per step) keeps the GC light at 100k calls. */
-class PendingCall<T> {
+class PendingCall<T, A> {
   atVenueDone = false
   live = true
   failed = false
@@ -124,8 +144,7 @@ class PendingCall<T> {
   constructor(
     private readonly wire: SimRoundTrips,
     private readonly subscriber: Subscriber<T>,
-    readonly atVenue: () => T,
-    readonly isOrder: boolean,
+    readonly spec: CallSpec<T, A>,
     readonly rtt: number,
     readonly lost: boolean,
     readonly sentAt: number,

@@ -24,7 +24,8 @@ export class OrderGate {
   check(subject: RiskSubject, order: Order, child = false): string | null {
     const risk = this.o.risk
     if (risk === undefined) return null
-    const reason = risk.check(subject, { side: order.side, type: order.type, amount: order.amount, price: order.price }, this.o.now(), this.o.openOrders(), child)
+    // The order itself as the proposal (it has side, type, amount and price): no object per check.
+    const reason = risk.check(subject, order, this.o.now(), this.o.openOrders(), child)
     if (reason !== null) this.deny(order, reason)
     return reason
   }
@@ -33,7 +34,7 @@ export class OrderGate {
   checkBlock(order: Order): string | null {
     const risk = this.o.risk
     if (risk === undefined) return null
-    return risk.checkBlock(order.symbol, { side: order.side, type: order.type, amount: order.amount, price: order.price }, this.o.now())
+    return risk.checkBlock(order.symbol, order, this.o.now())
   }
 
   private deny(order: Order, reason: string): void {

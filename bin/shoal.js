@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --expose-gc --max-semi-space-size=256 --min-semi-space-size=64 --no-memory-reducer
+#!/usr/bin/env -S node --expose-gc --max-semi-space-size=1024 --min-semi-space-size=64 --no-memory-reducer
 // The compiled CLI in this one process (no npm, sh or tsx in between): what a service should run.
 // Build it first with `npm run build`.
 import { existsSync } from 'node:fs'

@@ -147,7 +147,7 @@ export class SimExchange implements ExchangePort {
   }
 
   createOrder(req: OrderRequest): Observable<ExchangeOrder> {
-    return this.wire.call(this.placeAtVenue, req, true)
+    return this.wire.call(this.placeAtVenue, true, req)
   }
 
   /** Made once, not per order: see onSubscribe. */
@@ -162,7 +162,7 @@ export class SimExchange implements ExchangePort {
   }
 
   cancelOrder(clientOrderId: string, symbol: string): Observable<ExchangeOrder> {
-    return this.wire.call(this.cancelAtVenue, { clientOrderId, symbol })
+    return this.wire.call(this.cancelAtVenue, false, { clientOrderId, symbol })
   }
 
   private readonly cancelAtVenue = (c: { readonly clientOrderId: string; readonly symbol: string }): ExchangeOrder => {

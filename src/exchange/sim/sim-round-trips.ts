@@ -48,10 +48,10 @@ export class SimRoundTrips {
   }
 
   /**
-   * One call: `atVenue(arg)` runs at the venue; its result (or throw) is the answer. Hot calls pass a
-   * function made once and their request as `arg` (see onSubscribe); `isOrder`: a new order.
+   * One call: `atVenue(arg)` runs at the venue; its result (or throw) is the answer. `isOrder`: a new
+   * order. Hot calls pass a function made once and their request as `arg` (see onSubscribe).
    */
-  call<T, A = undefined>(atVenue: (arg: A) => T, arg?: A, isOrder = false): Observable<T> {
+  call<T, A = undefined>(atVenue: (arg: A) => T, isOrder = false, arg?: A): Observable<T> {
     return onSubscribe(startCall<T, A>, this, new CallSpec(atVenue, arg as A, isOrder))
   }
 

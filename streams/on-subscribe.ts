@@ -11,8 +11,8 @@ import { Observable, type Subscriber, type TeardownLogic } from 'rxjs'
  * other core — at 10k strategies that round took 25–50 ms instead of ~15 (`--trace-opt`: the same
  * six functions re-optimized after each mark-compact). A long-lived `start` keeps its code.
  *
- * The one place shoal subclasses RxJS's `Observable` (as `LightSubscriber` is for `Subscriber`):
- * `_subscribe` is RxJS's hook for the subscribe function (internal in its typings, stable in 7.x).
+ * It overrides `_subscribe`, RxJS's hook for the subscribe function (internal in its typings, stable
+ * in 7.x); `Inlet` is the other Observable subclass, and `LightSubscriber` the Subscriber one.
  */
 class Started<T, A, B, C> extends Observable<T> {
   constructor(

@@ -183,3 +183,35 @@ describe('RiskManager without a reference price', () => {
     expect(risk.check({ ...subject, symbol: 'DOGE/USDT' }, o, 0, 0)).toBe('unknown_symbol')
   })
 })
+
+describe('RiskManager order rates', () => {
+  const o = { side: 'buy' as const, type: 'market' as const, amount: 1, price: null }
+  const subject = (index: number) => ({ index, id: `s${index}`, symbol: 'BTC/USDT', state: INITIAL_ACTOR_STATE })
+
+  it("each strategy has its own bucket: a burst, then one order per 1/rate seconds; one strategy's orders never spend another's", () => {
+    const risk = new RiskManager(limits({ strategyOrdersPerSec: 2, strategyOrderBurst: 2 }), [market], 0)
+    risk.onTrade('BTC/USDT', 100, 0)
+    const a = subject(0)
+    const b = subject(70_000)
+    expect([risk.check(a, o, 0, 0), risk.check(a, o, 0, 0), risk.check(a, o, 0, 0)]).toEqual([null, null, 'rate_limit_strategy'])
+    // A strategy far along the index range starts with its own full bucket.
+    expect([risk.check(b, o, 100, 0), risk.check(b, o, 100, 0), risk.check(b, o, 100, 0)]).toEqual([null, null, 'rate_limit_strategy'])
+    // 2 per second: one token back after 500 ms, not before.
+    expect(risk.check(a, o, 499, 0)).toBe('rate_limit_strategy')
+    expect(risk.check(a, o, 500, 0)).toBeNull()
+    expect(risk.check(a, o, 500, 0)).toBe('rate_limit_strategy')
+    // Saved up to the burst only, however long it waited.
+    expect([risk.check(b, o, 60_000, 0), risk.check(b, o, 60_000, 0), risk.check(b, o, 60_000, 0)]).toEqual([null, null, 'rate_limit_strategy'])
+    expect(risk.deniedByReason).toEqual({ rate_limit_strategy: 5 })
+  })
+
+  it("an order the account's rate refuses spends none of the strategy's tokens; a netting child skips the account's rate", () => {
+    const risk = new RiskManager(limits({ strategyOrdersPerSec: 1, strategyOrderBurst: 1, globalOrdersPerSec: 1, globalOrderBurst: 1 }), [market], 0)
+    risk.onTrade('BTC/USDT', 100, 0)
+    expect(risk.check(subject(1), o, 0, 0)).toBeNull()
+    expect(risk.check(subject(2), o, 0, 0)).toBe('rate_limit_global')
+    // Strategy 2's token is still there: as a child (no account token needed) it passes, once.
+    expect(risk.check(subject(2), o, 0, 0, true)).toBeNull()
+    expect(risk.check(subject(2), o, 0, 0, true)).toBe('rate_limit_strategy')
+  })
+})

@@ -4,6 +4,7 @@ import type { ActorState } from '../actor-state.ts'
 import { DrawdownBreaker } from './circuit-breaker.ts'
 import { validateLimits, type RiskLimits } from './limits.ts'
 import { kindOf, onGrid, preTradeCheck, type DenyReason, type OrderCheck, type RiskView } from './pre-trade.ts'
+import { StrategyBuckets } from './strategy-buckets.ts'
 import { TokenBucket } from './token-bucket.ts'
 import { strictest, type TradingState } from './trading-state.ts'
 import { VolatilityGate } from './volatility-gate.ts'
@@ -27,6 +28,18 @@ export interface RiskTrip {
   readonly scope: string
   readonly reason: string
   readonly state: TradingState
+}
+
+/** What the risk manager keeps of one symbol: all an order check reads of it, behind one look-up. */
+interface SymbolRisk {
+  readonly market: Market | undefined
+  /** Last trade price (the mid before the first trade); NaN: none yet. */
+  last: number
+  /** What an operator set on the symbol (ACTIVE: nothing). */
+  state: TradingState
+  gate: VolatilityGate | null
+  /** Net position of all strategies in the symbol. */
+  net: number
 }
 
 /** What the risk manager needs to know of an actor. */
@@ -75,15 +88,11 @@ export class RiskManager {
   private operatorGlobal: TradingState = 'ACTIVE'
   /** States an operator set per strategy (by actor index): a breaker's cool-down never lifts them. */
   private readonly operatorStrategy = new Map<number, TradingState>()
-  private readonly symbolState = new Map<string, TradingState>()
   private readonly strategyState = new Map<number, { state: TradingState; until: number; peak: number }>()
-  private readonly gates = new Map<string, VolatilityGate>()
-  private readonly buckets = new Map<number, TokenBucket>()
+  private readonly buckets: StrategyBuckets | null
   private readonly globalBucket: TokenBucket
   private readonly breaker: DrawdownBreaker
-  private readonly lastPrice = new Map<string, number>()
-  private readonly symbolNet = new Map<string, number>()
-  private readonly markets = new Map<string, Market>()
+  private readonly symbols = new Map<string, SymbolRisk>()
   private gross = 0
   private readonly facts: Mutable<OrderCheck> = { side: 'buy', type: 'market', amount: 0, price: null, position: 0, avgPrice: 0, freeCapital: 0 }
   private view: Mutable<RiskView> | null = null
@@ -107,7 +116,8 @@ export class RiskManager {
     private readonly log?: Logger,
   ) {
     this.limits = validateLimits(limits)
-    for (const m of markets) this.markets.set(m.symbol, m)
+    for (const m of markets) this.symbols.set(m.symbol, { market: m, last: Number.NaN, state: 'ACTIVE', gate: null, net: 0 })
+    this.buckets = Number.isFinite(this.limits.strategyOrdersPerSec) ? new StrategyBuckets(this.limits.strategyOrdersPerSec, this.limits.strategyOrderBurst) : null
     this.globalBucket = new TokenBucket(limits.globalOrdersPerSec, limits.globalOrderBurst, now)
     this.breaker = new DrawdownBreaker(limits.breaker)
   }
@@ -137,7 +147,7 @@ export class RiskManager {
   ledger(a: RiskSubject): LedgerFigures {
     const s = a.state
     const capital = this.limits.capitalPerStrategy
-    const markPrice = this.lastPrice.get(a.symbol) ?? s.avgPrice
+    const markPrice = this.lastOf(a.symbol) ?? s.avgPrice
     const unrealizedPnl = s.position * (markPrice - s.avgPrice)
     const equity = capital + s.realizedPnl - s.fees + unrealizedPnl
     const peak = a.index < this.peaks.length ? this.peaks[a.index]! : Number.NaN
@@ -170,11 +180,12 @@ export class RiskManager {
    * which its block is checked against (`checkBlock`).
    */
   check(a: RiskSubject, o: { side: Side; type: 'market' | 'limit'; amount: number; price: number | null }, now: number, openOrders: number, child = false): DenyReason | null {
-    const market = this.markets.get(a.symbol)
-    const lastPrice = this.lastPrice.get(a.symbol)
+    const sym = this.symbols.get(a.symbol)
+    const market = sym?.market
     // Never pass what cannot be checked: an order with no reference price could breach any limit.
     if (market === undefined) return this.deny('unknown_symbol')
-    if (lastPrice === undefined) return this.deny('no_price')
+    const lastPrice = sym!.last
+    if (Number.isNaN(lastPrice)) return this.deny('no_price')
     // One order-facts and one view object for every check, refilled: preTradeCheck is pure and keeps
     // neither, and three fresh objects per order were ~300 bytes of each order's sweep allocation.
     const f = this.facts
@@ -189,21 +200,19 @@ export class RiskManager {
     v.market = market
     v.lastPrice = lastPrice
     v.strategyState = this.strategyTradingState(a.index)
-    v.symbolState = this.symbolStateOf(a.symbol)
+    v.symbolState = sym!.state
     v.globalState = this.globalState
-    v.volatilityPaused = this.gates.get(a.symbol)?.paused ?? false
-    v.symbolNet = this.symbolNet.get(a.symbol) ?? 0
+    v.volatilityPaused = sym!.gate?.paused ?? false
+    v.symbolNet = sym!.net
     v.grossExposure = this.gross
     v.openOrders = openOrders
     const reason = preTradeCheck(f, v, this.limits, child)
     if (reason !== null) return this.deny(reason)
     // Rate limits last, and both buckets must have a token before either is spent.
-    let bucket = this.buckets.get(a.index)
-    if (bucket === undefined && Number.isFinite(this.limits.strategyOrdersPerSec))
-      this.buckets.set(a.index, (bucket = new TokenBucket(this.limits.strategyOrdersPerSec, this.limits.strategyOrderBurst, now)))
-    if (bucket !== undefined && !bucket.peek(now)) return this.deny('rate_limit_strategy')
+    const buckets = this.buckets
+    if (buckets !== null && !buckets.peek(a.index, now)) return this.deny('rate_limit_strategy')
     if (!child && !this.globalBucket.take(now)) return this.deny('rate_limit_global')
-    bucket?.take(now)
+    buckets?.take(a.index, now)
     return null
   }
 
@@ -213,11 +222,12 @@ export class RiskManager {
    * of the account's order rate. Strategy limits were checked on each child.
    */
   checkBlock(symbol: string, o: { side: Side; type: 'market' | 'limit'; amount: number; price: number | null }, now: number): DenyReason | null {
-    const m = this.markets.get(symbol)
-    const last = this.lastPrice.get(symbol)
+    const sym = this.symbols.get(symbol)
+    const m = sym?.market
     if (m === undefined) return this.deny('unknown_symbol')
-    if (last === undefined) return this.deny('no_price')
-    const state = this.globalState === 'HALTED' || this.symbolState.get(symbol) === 'HALTED'
+    const last = sym!.last
+    if (Number.isNaN(last)) return this.deny('no_price')
+    const state = this.globalState === 'HALTED' || sym!.state === 'HALTED'
     if (state) return this.deny('halted')
     if (!(o.amount > 0) || !onGrid(o.amount, m.lotSize) || (o.price !== null && !onGrid(o.price, m.tickSize))) return this.deny('precision')
     const price = o.price ?? last
@@ -237,9 +247,9 @@ export class RiskManager {
 
   /** A trade on the tape: last price and the symbol's volatility gate. */
   onTrade(symbol: string, price: number, now: number): void {
-    this.lastPrice.set(symbol, price)
-    let g = this.gates.get(symbol)
-    if (g === undefined) this.gates.set(symbol, (g = new VolatilityGate(this.limits.volGate)))
+    const sym = this.symbolRisk(symbol)
+    sym.last = price
+    const g = (sym.gate ??= new VolatilityGate(this.limits.volGate))
     if (g.update(price)) {
       const state: TradingState = g.paused ? 'REDUCING' : 'ACTIVE'
       this.trip(now, `symbol:${symbol}`, g.paused ? `volatility ${g.ratio.toFixed(1)}x baseline > ${this.limits.volGate.k}x` : 'volatility back to normal', state)
@@ -248,18 +258,19 @@ export class RiskManager {
 
   /** A quote before any trade: its mid is the reference price until the first trade prints. */
   onQuote(symbol: string, mid: number): void {
-    if (!this.lastPrice.has(symbol) && Number.isFinite(mid) && mid > 0) this.lastPrice.set(symbol, mid)
+    const sym = this.symbolRisk(symbol)
+    if (Number.isNaN(sym.last) && Number.isFinite(mid) && mid > 0) sym.last = mid
   }
 
   /** A position carried over at start-up. */
   onRestore(symbol: string, position: number): void {
-    this.symbolNet.set(symbol, (this.symbolNet.get(symbol) ?? 0) + position)
+    this.symbolRisk(symbol).net += position
   }
 
   /** One of our fills: keeps net per symbol and gross exposure current between evaluations. */
   onFill(symbol: string, side: Side, amount: number, price: number, positionBefore: number): void {
     const signed = side === 'buy' ? amount : -amount
-    this.symbolNet.set(symbol, (this.symbolNet.get(symbol) ?? 0) + signed)
+    this.symbolRisk(symbol).net += signed
     this.gross += (Math.abs(positionBefore + signed) - Math.abs(positionBefore)) * price
   }
 
@@ -278,7 +289,7 @@ export class RiskManager {
     const capital = this.breakerEnabled ? this.limits.capitalPerStrategy : 0
     // This walks every strategy each second, so per actor it does no hashing: each actor's symbol
     // slot is remembered by actor index, marks and nets are arrays by slot, peaks by actor index.
-    const marks = this.evalSymbols.map((sym) => this.lastPrice.get(sym) ?? Number.NaN)
+    const marks = this.evalSymbols.map((sym) => this.lastOf(sym) ?? Number.NaN)
     let heldBySlot: Float64Array = new Float64Array(Math.max(64, this.evalSymbols.length))
     let peaks = this.peaks
     if (peaks.length < actors.length) peaks = this.growPeaks(actors.length)
@@ -298,7 +309,7 @@ export class RiskManager {
       if (slot < 0 || this.evalSymbols[slot] !== a.symbol) {
         slot = this.symbolSlot(a.symbol)
         slots[i] = slot + 1
-        if (slot >= marks.length) marks.push(this.lastPrice.get(a.symbol) ?? Number.NaN)
+        if (slot >= marks.length) marks.push(this.lastOf(a.symbol) ?? Number.NaN)
       }
       if (slot >= heldBySlot.length) {
         const grown = new Float64Array(heldBySlot.length * 2)
@@ -417,7 +428,7 @@ export class RiskManager {
     this.resetBreaker(now, equity)
     this.operatorGlobal = 'ACTIVE'
     this.operatorStrategy.clear()
-    this.symbolState.clear()
+    for (const sym of this.symbols.values()) sym.state = 'ACTIVE'
     this.strategyState.clear()
   }
 
@@ -454,18 +465,32 @@ export class RiskManager {
     const strategies = new Map<number, TradingState>()
     for (const [i, s] of this.strategyState) if (s.state !== 'ACTIVE') strategies.set(i, s.state)
     for (const [i, s] of this.operatorStrategy) strategies.set(i, strictest(strategies.get(i) ?? 'ACTIVE', s))
-    return { symbols: Object.fromEntries(this.symbolState), strategies }
+    const symbols: Record<string, TradingState> = {}
+    for (const [symbol, sym] of this.symbols) if (sym.state !== 'ACTIVE') symbols[symbol] = sym.state
+    return { symbols, strategies }
   }
 
   /** The state an operator set on `symbol` (ACTIVE when none). */
   symbolStateOf(symbol: string): TradingState {
-    return this.symbolState.get(symbol) ?? 'ACTIVE'
+    return this.symbols.get(symbol)?.state ?? 'ACTIVE'
+  }
+
+  /** The symbol's record, made on first sight (a symbol outside the markets has no market: its orders are refused). */
+  private symbolRisk(symbol: string): SymbolRisk {
+    let sym = this.symbols.get(symbol)
+    if (sym === undefined) this.symbols.set(symbol, (sym = { market: undefined, last: Number.NaN, state: 'ACTIVE', gate: null, net: 0 }))
+    return sym
+  }
+
+  /** Last price of `symbol`, if any was seen. */
+  private lastOf(symbol: string): number | undefined {
+    const last = this.symbols.get(symbol)?.last
+    return last === undefined || Number.isNaN(last) ? undefined : last
   }
 
   /** Sets a symbol's state by hand (an operator pausing one market). */
   setSymbolState(symbol: string, state: TradingState, now: number, reason: string): void {
-    if (state === 'ACTIVE') this.symbolState.delete(symbol)
-    else this.symbolState.set(symbol, state)
+    this.symbolRisk(symbol).state = state
     this.trip(now, `symbol:${symbol}`, reason, state)
   }
 

@@ -7,32 +7,58 @@ export interface Percentiles {
   readonly count: number
 }
 
+/** Samples held before they go into the histogram: a 100k-strategy round's reactions, folded in once it has passed. */
+const MAX_PENDING = 1 << 18
+
 /**
  * Durations in ms, recorded at microsecond resolution into an HdrHistogram (3 significant digits),
- * so percentiles stay exact enough at any count without keeping samples.
+ * so percentiles stay exact enough at any count without keeping samples. `record` runs once per
+ * action inside a sweep, so it only appends to a typed array; the samples go into the histogram when
+ * it is read (or once MAX_PENDING have piled up), outside the burst.
  */
 export class LatencyHistogram {
   private readonly h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false })
+  private pending = new Float64Array(1024)
+  private n = 0
 
   record(ms: number): void {
-    this.h.recordValue(Math.max(0, Math.round(ms * 1000)))
+    if (this.n === this.pending.length) {
+      if (this.n >= MAX_PENDING) this.fold()
+      else {
+        const grown = new Float64Array(this.n * 2)
+        grown.set(this.pending)
+        this.pending = grown
+      }
+    }
+    this.pending[this.n++] = ms
+  }
+
+  /** Puts the samples recorded since the last read into the histogram. */
+  private fold(): void {
+    const { h, pending } = this
+    for (let i = 0; i < this.n; i++) h.recordValue(Math.max(0, Math.round(pending[i]! * 1000)))
+    this.n = 0
   }
 
   get count(): number {
+    this.fold()
     return this.h.totalCount
   }
 
   percentile(p: number): number {
+    this.fold()
     return this.h.totalCount === 0 ? 0 : this.h.getValueAtPercentile(p) / 1000
   }
 
   summary(): Percentiles {
+    this.fold()
     const n = this.h.totalCount
     return { p50: this.percentile(50), p99: this.percentile(99), max: n === 0 ? 0 : this.h.maxValue / 1000, count: n }
   }
 
   /** Calls `f(ms, count)` for every distinct recorded value (for exporting buckets). */
   forEachValue(f: (ms: number, count: number) => void): void {
+    this.fold()
     const it = (this.h as unknown as { recordedValuesIterator: { reset(): void; hasNext(): boolean; next(): { valueIteratedTo: number; countAtValueIteratedTo: number } } }).recordedValuesIterator
     it.reset()
     while (it.hasNext()) {
@@ -42,10 +68,13 @@ export class LatencyHistogram {
   }
 
   add(other: LatencyHistogram): void {
+    this.fold()
+    other.fold()
     this.h.add(other.h)
   }
 
   reset(): void {
+    this.n = 0
     this.h.reset()
   }
 }

@@ -1,7 +1,7 @@
 import { map, merge, type Observable, Subject } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
-import { NettingDesk, type NettingOptions } from '../actors/netting/netting-desk.ts'
+import { type DeskContext, NettingDesk, type NettingOptions } from '../actors/netting/netting-desk.ts'
 import type { OrderActionContext } from '../actors/order-action.ts'
 import { OrderFactory } from '../actors/order-factory.ts'
 import { StrategyActor } from '../actors/strategy-actor.ts'
@@ -37,7 +37,7 @@ const answer = (req: OrderRequest, fills: [string, number, number][], status: Ex
  * A desk in virtual time with actors 0…n-1 and a venue whose answer to the block order the test
  * gives as marbles; returns each child's events as `type:status:filled` strings and every desk record.
  */
-function rig(ts: TestScheduler, venue: (req: OrderRequest) => Observable<ExchangeOrder>, o: Partial<NettingOptions> = {}) {
+function rig(ts: TestScheduler, venue: (req: OrderRequest) => Observable<ExchangeOrder>, o: Partial<NettingOptions> = {}, extra: Partial<DeskContext> = {}) {
   const sent: OrderRequest[] = []
   const records: DeskEvent[] = []
   const exec: OrderActionContext = {
@@ -65,6 +65,7 @@ function rig(ts: TestScheduler, venue: (req: OrderRequest) => Observable<Exchang
       algo: null,
       checkBlock: () => null,
       record: (e) => records.push(e),
+      ...extra,
     },
     { windowMs: 0, holdMs: 1_000, internalFeeRate: 0, ...o },
   )
@@ -112,6 +113,35 @@ describe('netting desk', () => {
     expect(sent.map((r) => `${r.side} ${r.amount} ${r.clientOrderId}`)).toEqual(['buy 0.4 t-N0-1'])
     expect(desk!.counts).toMatchObject({ blocks: 1, venueOrders: 1, crosses: 1, crossedAmount: { 'BTC/USDT': 0.1 } })
     expect(fills).toEqual([])
+  })
+
+  it("reports the block's reaction from its earliest child's input", () => {
+    const log: string[] = []
+    const sentAt: number[] = []
+    const s = newScheduler()
+    s.run(({ cold }) => {
+      const r = rig(
+        s,
+        (req) => {
+          log.push(`venue ${req.side} ${req.amount}`)
+          return cold('10ms a|', { a: answer(req, [['v1', req.amount, 100.01]], 'closed') })
+        },
+        {},
+        { onBlockSent: (at) => sentAt.push(at) },
+      )
+      const see = (label: string) => (e: OrderEvent) => log.push(`${label}:${e.type}:${+e.order.filled.toFixed(9)}`)
+      // Inputs dispatched at engine-clock 7, 3 and 5: the block nets actors 0 and 1 (the buys).
+      r.actors[0]!.intentAt = 7
+      r.actors[1]!.intentAt = 3
+      r.actors[2]!.intentAt = 5
+      r.child(0, 'buy', 0.3).subscribe(see('0'))
+      r.child(1, 'buy', 0.2).subscribe(see('1'))
+      r.child(2, 'sell', 0.1).subscribe(see('2'))
+      // A newer intent of an actor whose child waits does not move the block's origin.
+      r.actors[1]!.intentAt = 9
+    })
+    expect(log.filter((l) => l.startsWith('venue'))).toEqual(['venue buy 0.4'])
+    expect(sentAt).toEqual([3])
   })
 
   it('allocates partial block fills as they arrive, in whole lots; the lot remainder waits for the next fill', () => {

@@ -135,6 +135,10 @@ describe('a signal to the whole process group stops gracefully', () => {
     // Allocations plus the house add up to what each block filled.
     expect(n('select count(*) n from blocks b where abs(b.filled - coalesce((select sum(amount) from allocations a where a.block_id = b.id), 0)) > 1e-9')).toBe(0)
     d.close()
+    // What the venue saw of the rounds: input to each block's venue order.
+    const netting = JSON.parse(readFileSync(summaryPath, 'utf8')).netting
+    expect(netting.blockReactionMs.p50).toBeGreaterThan(0)
+    expect(netting.blockReactionMs.max).toBeGreaterThanOrEqual(netting.blockReactionMs.p99)
   })
 
   it('systemd-style stop (SIGTERM to the group) on shoal run --config', async () => {

@@ -19,6 +19,8 @@ export class ChildOrder {
   dead = false
   /** Whole lots it still wants from its block (set when the block is made). */
   wantLots = 0
+  /** When the input it acts on was dispatched (engine clock; the actor's own moves on with newer intents). */
+  readonly intentAt: number
 
   constructor(
     readonly actor: StrategyActor,
@@ -26,6 +28,7 @@ export class ChildOrder {
     private readonly out: Subscriber<OrderEvent>,
     onSkip?: (order: Order, reason: string) => void,
   ) {
+    this.intentAt = actor.intentAt
     this.tracker = new OrderTracker(order, NO_CLOCK, out, onSkip)
     out.next({ type: 'OrderSubmitted', ts: order.createdAt, order, fill: null, reason: null })
   }

@@ -40,6 +40,8 @@ export interface DeskContext {
   /** Block states and house remainders, to the store (through the engine's sink). */
   readonly record: (e: DeskEvent) => void
   readonly onSkip?: (order: Order, reason: string) => void
+  /** A block's first venue order went out; `intentAt` is when its earliest child's input was dispatched (engine clock). */
+  readonly onBlockSent?: (intentAt: number) => void
   readonly log?: Logger
 }
 
@@ -174,26 +176,42 @@ export class NettingDesk {
     const b = sum(buyLots)
     const s = sum(sellLots)
     const crossed = Math.min(b, s)
-    if (crossed > 0) this.cross(book, buys, buyLots, sells, sellLots, crossed, price, now)
+    const buyCrossed = allocateLots(
+      crossed,
+      buyLots,
+      buys.map((c) => c.actor.index),
+    )
+    const sellCrossed = allocateLots(
+      crossed,
+      sellLots,
+      sells.map((c) => c.actor.index),
+    )
     const netSide: Side = b > s ? 'buy' : 'sell'
     const netLots = Math.abs(b - s)
+    const [side, lots, got] = netSide === 'buy' ? [buys, buyLots, buyCrossed] : [sells, sellLots, sellCrossed]
     const rest: ChildOrder[] = []
-    for (const c of pool) {
-      if (c.final) continue
-      // The other side was crossed whole; dust under a lot (never the case for lot-grid children) cannot go anywhere: it ends.
-      if (c.order.side === netSide && c.remainingLots(lot) > 0) rest.push(c)
-      else c.end('netting: less than one lot left', now)
+    const restLots: number[] = []
+    for (let i = 0; i < side.length; i++) {
+      const left = lots[i]! - got[i]!
+      if (left > 0) {
+        rest.push(side[i]!)
+        restLots.push(left)
+      }
     }
-    if (netLots === 0 || rest.length === 0) {
+    if (crossed > 0) this.cross(book, buys, buyCrossed, sells, sellCrossed, crossed, price, now)
+    let held = false
+    if (netLots === 0 || rest.length === 0) book.heldSince = null
+    else if (netLots * lot * price < m.minNotional) held = true
+    else {
       book.heldSince = null
-      return
+      this.sendBlock(book, netSide, rest, restLots, netLots, q, price, now)
     }
-    if (netLots * lot * price < m.minNotional) {
-      this.hold(book, rest, now, `net ${+(netLots * lot).toFixed(12)} ${m.base} below the venue minimum notional ${m.minNotional}`)
-      return
+    const netted = new Set(rest)
+    for (const c of pool) {
+      // The other side was crossed whole; dust under a lot (never the case for lot-grid children) cannot go anywhere: it ends.
+      if (!c.final && !netted.has(c)) c.end('netting: less than one lot left', now)
     }
-    book.heldSince = null
-    this.sendBlock(book, netSide, rest, netLots, q, price, now)
+    if (held) this.hold(book, rest, now, `net ${+(netLots * lot).toFixed(12)} ${m.base} below the venue minimum notional ${m.minNotional}`)
   }
 
   private hold(book: SymbolBook, children: ChildOrder[], now: number, why: string): void {
@@ -207,17 +225,12 @@ export class NettingDesk {
     book.pool = book.pool.length === 0 ? children : book.pool.concat(children)
   }
 
-  /** Crosses `crossed` lots internally at `price`: the smaller side whole, the larger side pro rata. */
-  private cross(book: SymbolBook, buys: ChildOrder[], buyLots: number[], sells: ChildOrder[], sellLots: number[], crossed: number, price: number, now: number): void {
+  /** Crosses `crossed` lots internally at `price`: each child gets the lots planned for it (the smaller side whole, the larger side pro rata). */
+  private cross(book: SymbolBook, buys: ChildOrder[], buyGot: number[], sells: ChildOrder[], sellGot: number[], crossed: number, price: number, now: number): void {
     const m = book.market
     const crossId = this.ctx.factory.crossId(book.index, ++book.crossSeq)
     const fee = this.options.internalFeeRate
-    const give = (children: ChildOrder[], lots: number[]) => {
-      const got = allocateLots(
-        crossed,
-        lots,
-        children.map((c) => c.actor.index),
-      )
+    const give = (children: ChildOrder[], got: number[]) => {
       for (let i = 0; i < children.length; i++) {
         const n = got[i]!
         if (n === 0) continue
@@ -227,25 +240,27 @@ export class NettingDesk {
         this.counts.allocations++
       }
     }
-    give(buys, buyLots)
-    give(sells, sellLots)
+    give(buys, buyGot)
+    give(sells, sellGot)
     this.counts.crosses++
     this.counts.crossedAmount[m.symbol] = (this.counts.crossedAmount[m.symbol] ?? 0) + crossed * m.lotSize
   }
 
-  private sendBlock(book: SymbolBook, side: Side, children: ChildOrder[], netLots: number, quote: Quote | undefined, price: number, now: number): void {
+  /** Sends the net as a block; `wantLots` are what each child still wants once the window's cross is applied. */
+  private sendBlock(book: SymbolBook, side: Side, children: ChildOrder[], wantLots: number[], netLots: number, quote: Quote | undefined, price: number, now: number): void {
     const id = this.ctx.factory.blockId(book.index, ++book.blockSeq)
-    for (const c of children) c.wantLots = c.remainingLots(book.market.lotSize)
+    for (let i = 0; i < children.length; i++) children[i]!.wantLots = wantLots[i]!
     const block = new Block(this, id, book.market, side, netLots, children, now)
     this.blocks.add(block)
     this.counts.blocks++
     block.start(quote ?? { kind: 'quote', symbol: book.market.symbol, bid: price, ask: price, bidSize: 0, askSize: 0, ts: now })
   }
 
-  /** @internal a block's venue order went out */
-  _venueOrder(): void {
+  /** @internal a block's venue order went out (`first`: the block's first) */
+  _venueOrder(b: Block, first: boolean): void {
     this.counts.venueOrders++
     this.venueOrdersThisFlush++
+    if (first && this.ctx.onBlockSent !== undefined) this.ctx.onBlockSent(b.intentAt)
   }
 
   /** @internal */
@@ -284,7 +299,13 @@ class Block {
   ) {
     // What the block nets, fixed at its start: recorded with every state of the block.
     this.netted = children.map((c) => [c.order.id, c.actor.id, c.actor.index, c.wantLots * market.lotSize] as const)
+    let at = Number.POSITIVE_INFINITY
+    for (const c of children) if (c.intentAt < at) at = c.intentAt
+    this.intentAt = at
   }
+
+  /** When the earliest input behind the block's children was dispatched (engine clock). */
+  readonly intentAt: number
 
   private readonly netted: BlockState['children']
 
@@ -329,7 +350,7 @@ class Block {
 
   private onVenueEvent(e: OrderEvent): void {
     if (e.type === 'OrderSubmitted') {
-      this.desk._venueOrder()
+      this.desk._venueOrder(this, this.current === null)
       this.current = e.order
       return
     }

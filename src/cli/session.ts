@@ -296,7 +296,7 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
     },
     unpersistedEvents: p.counts.accepted - p.counts.written,
     execution: engine.execution?.summary() ?? null,
-    netting: engine.desk === null ? null : nettingSummary(engine.desk.counts),
+    netting: engine.desk === null ? null : nettingSummary(engine.desk.counts, engine.metrics.blockReaction),
     risk: risk.summary(),
     sink: {
       durableMs: pick(p.durableSummary()),

@@ -44,6 +44,8 @@ export class Metrics {
   readonly sweep = new LatencyHistogram()
   readonly reactionTotal = new LatencyHistogram()
   readonly sweepTotal = new LatencyHistogram()
+  /** Netting: input dispatched → the block's first venue order sent, once per block (from its earliest child's input), whole run. */
+  readonly blockReaction = new LatencyHistogram()
   /** Market event dispatched → a pipeline's intent delivered to its actors (in this thread, or back from a worker). */
   readonly tickToIntent = new LatencyHistogram()
   inFlight = 0

@@ -84,6 +84,7 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: Order
             checkBlock: (order) => gate.checkBlock(order),
             record: (e) => p.persistence?.accept(e),
             onSkip: exec.onSkip,
+            onBlockSent: (at) => p.metrics.blockReaction.record(p.clock() - at),
             log: o.logger,
           },
           { ...DEFAULT_NETTING, ...o.netting },

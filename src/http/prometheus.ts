@@ -65,6 +65,11 @@ export function shoalRegistry(p: PromParts): Registry {
     ),
   )
   add(
+    readOnScrape('shoal_block_reaction_seconds', 'Netting: signal emitted to the block order sent, per block (from its earliest child).', 'histogram', () =>
+      histogramSamples('shoal_block_reaction_seconds', [engine.metrics.blockReaction]),
+    ),
+  )
+  add(
     readOnScrape('shoal_sweep_seconds', 'One signal round delivered to every strategy.', 'histogram', () => histogramSamples('shoal_sweep_seconds', [engine.metrics.sweepTotal, engine.metrics.sweep])),
   )
   add(readOnScrape('shoal_event_loop_lag_seconds', 'Event-loop delay p99 over the current stats window.', 'gauge', () => [{ value: p.lag.peekP99() / 1000 }]))

@@ -95,11 +95,13 @@ const next = async () => {
 const warmup = arg('warmup', 3)
 for (let i = 0; i < warmup; i++) await next()
 engine.metrics.window()
+engine.metrics.blockReaction.reset()
 const before = engine.metrics.totals().submitted
 const venueBefore = sim.counts.calls
 const perFlushBefore = engine.desk?.counts.venueOrdersPerFlush.length ?? 0
 for (let i = 0; i < rounds; i++) await next()
 const w = engine.metrics.window()
+const pick = (h: { p50: number; p99: number; max: number; count: number }) => ({ p50: round(h.p50), p99: round(h.p99), max: round(h.max), samples: h.count })
 const sub = engine.metrics.totals().submitted - before
 const venueCalls = sim.counts.calls - venueBefore
 const perRound = (engine.desk?.counts.venueOrdersPerFlush.slice(perFlushBefore) ?? []).filter((x) => x > 0).sort((a, b) => a - b)
@@ -126,6 +128,8 @@ emit({
   nsPerActor: round((w.sweepMs.p50 * 1e6) / actors, 0),
   ordersPerRound: Math.round(sub / rounds),
   venueCallsPerRound: Math.round(venueCalls / rounds),
+  // Netting: input dispatched → each block's venue order sent (what the venue sees of a round).
+  blockReactionMs: netting ? pick(engine.metrics.blockReaction.summary()) : null,
   venueOrdersPerRound: netting ? { p50: perRound[Math.floor((perRound.length - 1) / 2)] ?? 0, max: perRound.at(-1) ?? 0 } : null,
   persistedEvents: engine.persistedEvents,
   unpersistedEvents: unpersisted(),

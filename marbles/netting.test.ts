@@ -14,6 +14,7 @@ import { OrderUpdateHub } from '../streams/order-update-hub.ts'
 import { silentVenue } from './support/silent-venue.ts'
 
 const MARKET: Market = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', tickSize: 0.01, lotSize: 0.001, minNotional: 0.2, makerFee: 0.0002, takerFee: 0.0005 }
+const ETH: Market = { ...MARKET, symbol: 'ETH/USDT', base: 'ETH' }
 const QUOTE: Quote = { kind: 'quote', symbol: 'BTC/USDT', bid: 99.99, ask: 100.01, bidSize: 10, askSize: 10, ts: 0 }
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e))
 
@@ -56,7 +57,10 @@ function rig(ts: TestScheduler, venue: (req: OrderRequest) => Observable<Exchang
   const factory = new OrderFactory('t')
   const desk = new NettingDesk(
     {
-      markets: new Map([[MARKET.symbol, MARKET]]),
+      markets: new Map([
+        [MARKET.symbol, MARKET],
+        [ETH.symbol, ETH],
+      ]),
       lastPrice: () => 100,
       lastQuote: () => QUOTE,
       factory,
@@ -70,8 +74,8 @@ function rig(ts: TestScheduler, venue: (req: OrderRequest) => Observable<Exchang
     { windowMs: 0, holdMs: 1_000, internalFeeRate: 0, ...o },
   )
   const actors = Array.from({ length: 5 }, (_, i) => new StrategyActor(i, `s${i}`, MARKET.symbol, 0, 1))
-  const child = (i: number, side: 'buy' | 'sell', amount: number) =>
-    desk.child(actors[i]!, newOrder({ id: factory.clientOrderId(i, 1), strategyId: `s${i}`, actor: i, symbol: MARKET.symbol, side, type: 'market', amount, price: null }, ts.now()))
+  const child = (i: number, side: 'buy' | 'sell', amount: number, symbol = MARKET.symbol) =>
+    desk.child(actors[i]!, newOrder({ id: factory.clientOrderId(i, 1), strategyId: `s${i}`, actor: i, symbol, side, type: 'market', amount, price: null }, ts.now()))
   const show = (e: OrderEvent) => `${e.type}:${e.order.status}:${+e.order.filled.toFixed(9)}`
   return { desk, sent, records, child, show, actors }
 }
@@ -115,7 +119,7 @@ describe('netting desk', () => {
     expect(fills).toEqual([])
   })
 
-  it("reports the block's reaction from its earliest child's input", () => {
+  it("sends every symbol's block before it hands out any window's cross, and reports the block's reaction from its earliest child's input", () => {
     const log: string[] = []
     const sentAt: number[] = []
     const s = newScheduler()
@@ -137,11 +141,30 @@ describe('netting desk', () => {
       r.child(0, 'buy', 0.3).subscribe(see('0'))
       r.child(1, 'buy', 0.2).subscribe(see('1'))
       r.child(2, 'sell', 0.1).subscribe(see('2'))
+      // Another symbol in the same window: its block goes out before either window's cross is handed out.
+      r.child(3, 'sell', 0.5, ETH.symbol).subscribe(see('3'))
+      r.child(4, 'buy', 0.1, ETH.symbol).subscribe(see('4'))
       // A newer intent of an actor whose child waits does not move the block's origin.
       r.actors[1]!.intentAt = 9
     })
-    expect(log.filter((l) => l.startsWith('venue'))).toEqual(['venue buy 0.4'])
-    expect(sentAt).toEqual([3])
+    expect(log).toEqual([
+      '0:OrderSubmitted:0',
+      '1:OrderSubmitted:0',
+      '2:OrderSubmitted:0',
+      '3:OrderSubmitted:0',
+      '4:OrderSubmitted:0',
+      'venue buy 0.4',
+      'venue sell 0.4',
+      '0:OrderFilled:0.06',
+      '1:OrderFilled:0.04',
+      '2:OrderFilled:0.1',
+      '4:OrderFilled:0.1',
+      '3:OrderFilled:0.1',
+      '0:OrderFilled:0.3',
+      '1:OrderFilled:0.2',
+      '3:OrderFilled:0.5',
+    ])
+    expect(sentAt).toEqual([3, 0])
   })
 
   it('allocates partial block fills as they arrive, in whole lots; the lot remainder waits for the next fill', () => {

@@ -70,6 +70,24 @@ interface SymbolBook {
 
 const EPS = 1e-9
 
+/** One symbol's window once its block went out: what `finish` still does with it. */
+interface Netted {
+  readonly book: SymbolBook
+  readonly pool: ChildOrder[]
+  readonly buys: ChildOrder[]
+  readonly buyCrossed: number[]
+  readonly sells: ChildOrder[]
+  readonly sellCrossed: number[]
+  /** Lots crossed internally (each side gets this many in all). */
+  readonly crossed: number
+  readonly price: number
+  readonly now: number
+  /** The children the block nets (or that wait, when `hold` is set). */
+  readonly rest: ChildOrder[]
+  /** Why the net waits (below the venue minimum), or null. */
+  readonly hold: string | null
+}
+
 /**
  * The netting desk: children of many strategies, per symbol, over a window — crossed against each
  * other at the mid (last trade without a book), the net sent as one block order worked by the
@@ -127,7 +145,13 @@ export class NettingDesk {
     this.venueOrdersThisFlush = 0
     const books = [...this.dirty]
     this.dirty.clear()
-    for (const book of books) this.net(book)
+    // Every symbol's block goes out before any window's cross is handed out (thousands of fills).
+    const netted: Netted[] = []
+    for (const book of books) {
+      const n = this.net(book)
+      if (n !== null) netted.push(n)
+    }
+    for (const n of netted) this.finish(n)
     const per = this.counts.venueOrdersPerFlush
     per.push(this.venueOrdersThisFlush)
     if (per.length > 1_000) per.splice(0, per.length - 1_000)
@@ -156,17 +180,18 @@ export class NettingDesk {
     for (const b of this.blocks) b.cancelResting(why)
   }
 
-  private net(book: SymbolBook): void {
+  /** Plans `book`'s cross and sends its net as a block; what is left to do once every block is out comes back. */
+  private net(book: SymbolBook): Netted | null {
     const now = this.ctx.scheduler.now()
     const pool = book.pool.filter((c) => !c.dead && !c.final)
     book.pool = []
-    if (pool.length === 0) return
+    if (pool.length === 0) return null
     const m = book.market
     const q = this.ctx.lastQuote(m.symbol)
     const price = q !== undefined ? (q.bid + q.ask) / 2 : this.ctx.lastPrice(m.symbol)
     if (price === undefined || !(price > 0)) {
       this.hold(book, pool, now, 'no price to net at')
-      return
+      return null
     }
     const lot = m.lotSize
     const buys = pool.filter((c) => c.order.side === 'buy')
@@ -176,6 +201,7 @@ export class NettingDesk {
     const b = sum(buyLots)
     const s = sum(sellLots)
     const crossed = Math.min(b, s)
+    // The cross is decided here and applied in `finish`, after the blocks have gone.
     const buyCrossed = allocateLots(
       crossed,
       buyLots,
@@ -198,20 +224,25 @@ export class NettingDesk {
         restLots.push(left)
       }
     }
-    if (crossed > 0) this.cross(book, buys, buyCrossed, sells, sellCrossed, crossed, price, now)
-    let held = false
+    let hold: string | null = null
     if (netLots === 0 || rest.length === 0) book.heldSince = null
-    else if (netLots * lot * price < m.minNotional) held = true
+    else if (netLots * lot * price < m.minNotional) hold = `net ${+(netLots * lot).toFixed(12)} ${m.base} below the venue minimum notional ${m.minNotional}`
     else {
       book.heldSince = null
       this.sendBlock(book, netSide, rest, restLots, netLots, q, price, now)
     }
-    const netted = new Set(rest)
-    for (const c of pool) {
+    return { book, pool, buys, buyCrossed, sells, sellCrossed, crossed, price, now, rest, hold }
+  }
+
+  /** The rest of a window after the blocks went: its cross handed out, leftovers ended, a net under the minimum held. */
+  private finish(n: Netted): void {
+    if (n.crossed > 0) this.cross(n.book, n.buys, n.buyCrossed, n.sells, n.sellCrossed, n.crossed, n.price, n.now)
+    const netted = new Set(n.rest)
+    for (const c of n.pool) {
       // The other side was crossed whole; dust under a lot (never the case for lot-grid children) cannot go anywhere: it ends.
-      if (!c.final && !netted.has(c)) c.end('netting: less than one lot left', now)
+      if (!c.final && !netted.has(c)) c.end('netting: less than one lot left', n.now)
     }
-    if (held) this.hold(book, rest, now, `net ${+(netLots * lot).toFixed(12)} ${m.base} below the venue minimum notional ${m.minNotional}`)
+    if (n.hold !== null) this.hold(n.book, n.rest, n.now, n.hold)
   }
 
   private hold(book: SymbolBook, children: ChildOrder[], now: number, why: string): void {

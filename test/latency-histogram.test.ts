@@ -45,6 +45,17 @@ describe('LatencyHistogram', () => {
     expect(b.percentile(50)).toBeCloseTo(7, 2)
   })
 
+  it('a percentile is never above the largest value recorded', () => {
+    const h = new LatencyHistogram()
+    // 40.875 ms sits in a bucket 32 µs wide whose top (40.895 ms) is above the value itself.
+    for (let i = 0; i < 100; i++) h.record(40.875)
+    const s = h.summary()
+    expect(s.max).toBeCloseTo(40.875, 3)
+    expect(s.p99).toBeLessThanOrEqual(s.max)
+    expect(s.p50).toBeLessThanOrEqual(s.max)
+    expect(s.p50).toBeGreaterThan(40.8)
+  })
+
   it('negative durations (a clock step) count as zero', () => {
     const h = new LatencyHistogram()
     h.record(-3)

@@ -47,7 +47,8 @@ export class LatencyHistogram {
 
   percentile(p: number): number {
     this.fold()
-    return this.h.totalCount === 0 ? 0 : this.h.getValueAtPercentile(p) / 1000
+    // The histogram answers with the top of the value's bucket, which can lie above anything recorded.
+    return this.h.totalCount === 0 ? 0 : Math.min(this.h.getValueAtPercentile(p), this.h.maxValue) / 1000
   }
 
   summary(): Percentiles {

@@ -1,4 +1,4 @@
-import { map, merge, type Observable, Subject } from 'rxjs'
+import { map, merge, NEVER, type Observable, Subject } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
 import { type DeskContext, NettingDesk, type NettingOptions } from '../actors/netting/netting-desk.ts'
@@ -165,6 +165,26 @@ describe('netting desk', () => {
       '3:OrderFilled:0.5',
     ])
     expect(sentAt).toEqual([3, 0])
+  })
+
+  it("a block refused at once (the account's risk check) still lets its children take their share of the window's cross", () => {
+    const log: string[] = []
+    const s = newScheduler()
+    s.run(() => {
+      const r = rig(s, () => NEVER, {}, { checkBlock: () => 'rate_limit_global' })
+      const see = (label: string) => (e: OrderEvent) => log.push(`${label}:${e.type}:${e.order.status}:${+e.order.filled.toFixed(9)}`)
+      r.child(0, 'buy', 0.3).subscribe(see('0'))
+      r.child(1, 'buy', 0.2).subscribe(see('1'))
+      r.child(2, 'sell', 0.1).subscribe(see('2'))
+    })
+    expect(log.filter((l) => !l.includes('Submitted'))).toEqual([
+      // Crossed: 0.1 each way, the buys pro rata; then the refused block ends what they still wanted.
+      '0:OrderFilled:partially_filled:0.06',
+      '1:OrderFilled:partially_filled:0.04',
+      '2:OrderFilled:filled:0.1',
+      '0:OrderCanceled:canceled:0.06',
+      '1:OrderCanceled:canceled:0.04',
+    ])
   })
 
   it('allocates partial block fills as they arrive, in whole lots; the lot remainder waits for the next fill', () => {

@@ -102,6 +102,12 @@ export class NettingDesk {
   private readonly blocks = new Set<Block>()
   private venueOrdersThisFlush = 0
   private stopping = false
+  /**
+   * While a flush is between sending its blocks and handing out its windows' crosses: blocks that
+   * end meanwhile (refused at once by the account's risk check, or a venue that answers in the same
+   * call) wait here, so that no child is ended before it has its share of the cross.
+   */
+  private endsAfterFlush: [Block, string | null][] | null = null
   readonly counts: NettingCounts = { blocks: 0, venueOrders: 0, childOrders: 0, allocations: 0, crosses: 0, crossedAmount: {}, house: {}, venueOrdersPerFlush: [] }
 
   constructor(
@@ -147,11 +153,17 @@ export class NettingDesk {
     this.dirty.clear()
     // Every symbol's block goes out before any window's cross is handed out (thousands of fills).
     const netted: Netted[] = []
-    for (const book of books) {
-      const n = this.net(book)
-      if (n !== null) netted.push(n)
+    const ends: [Block, string | null][] = (this.endsAfterFlush = [])
+    try {
+      for (const book of books) {
+        const n = this.net(book)
+        if (n !== null) netted.push(n)
+      }
+      for (const n of netted) this.finish(n)
+    } finally {
+      this.endsAfterFlush = null
     }
-    for (const n of netted) this.finish(n)
+    for (const [block, failure] of ends) block.close(failure)
     const per = this.counts.venueOrdersPerFlush
     per.push(this.venueOrdersThisFlush)
     if (per.length > 1_000) per.splice(0, per.length - 1_000)
@@ -294,6 +306,12 @@ export class NettingDesk {
     if (first && this.ctx.onBlockSent !== undefined) this.ctx.onBlockSent(b.intentAt)
   }
 
+  /** @internal A block's work ended: it closes now, or once the flush under way has handed out its crosses. */
+  _blockEnded(b: Block, failure: string | null): void {
+    if (this.endsAfterFlush !== null) this.endsAfterFlush.push([b, failure])
+    else b.close(failure)
+  }
+
   /** @internal */
   _ended(b: Block): void {
     this.blocks.delete(b)
@@ -368,7 +386,11 @@ class Block {
             return runOrder(ctx.exec, order).subscribe(out)
           })
         : ALGOS[ctx.algo.name](ctx.algo.ctx, job)
-    work.subscribe({ next: (e) => this.onVenueEvent(e), error: (err) => this.end(`block failed: ${err instanceof Error ? err.message : String(err)}`), complete: () => this.end(null) })
+    work.subscribe({
+      next: (e) => this.onVenueEvent(e),
+      error: (err) => this.desk._blockEnded(this, `block failed: ${err instanceof Error ? err.message : String(err)}`),
+      complete: () => this.desk._blockEnded(this, null),
+    })
   }
 
   private newOrder(type: Order['type'], amount: number, price: number | null): Order {
@@ -453,7 +475,8 @@ class Block {
     })
   }
 
-  private end(failure: string | null): void {
+  /** Allocates what is left, gives the house the lot remainder, records the block's end and ends its children. */
+  close(failure: string | null): void {
     this.ended = true
     this.settle()
     const { ctx } = this.desk

@@ -1,3 +1,5 @@
+import { refilled } from './token-bucket.ts'
+
 /**
  * Every strategy's order-rate limit (`rate` tokens per second, at most `burst` saved up), by actor
  * index, in two typed arrays: a check at 100k strategies reads two numbers next to each other, not a
@@ -34,7 +36,7 @@ export class StrategyBuckets {
       return (this.tokens[i] = this.burst)
     }
     if (now > last) {
-      this.tokens[i] = Math.min(this.burst, this.tokens[i]! + ((now - last) / 1000) * this.rate)
+      this.tokens[i] = refilled(this.tokens[i]!, now - last, this.rate, this.burst)
       this.last[i] = now
     }
     return this.tokens[i]!

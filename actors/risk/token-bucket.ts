@@ -31,8 +31,11 @@ export class TokenBucket {
 
   private refill(now: number): void {
     if (now > this.last) {
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate)
+      this.tokens = refilled(this.tokens, now - this.last, this.rate, this.burst)
       this.last = now
     }
   }
 }
+
+/** Tokens after `elapsedMs` at `rate` per second, never above `burst` (shared with StrategyBuckets). */
+export const refilled = (tokens: number, elapsedMs: number, rate: number, burst: number): number => Math.min(burst, tokens + (elapsedMs / 1000) * rate)

@@ -17,7 +17,7 @@ export class ChildOrder {
   private readonly tracker: OrderTracker
   /** The lane stopped listening (engine stop, or the actor failed): the desk drops it. */
   dead = false
-  /** Whole lots it still wants from its block (set when the block is made). */
+  /** Whole lots it still wants from its block (set when its window is netted; read only by its block). */
   wantLots = 0
   /** When the input it acts on was dispatched (engine clock; the actor's own moves on with newer intents). */
   readonly intentAt: number

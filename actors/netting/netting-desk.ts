@@ -227,13 +227,13 @@ export class NettingDesk {
     const netSide: Side = b > s ? 'buy' : 'sell'
     const netLots = Math.abs(b - s)
     const [side, lots, got] = netSide === 'buy' ? [buys, buyLots, buyCrossed] : [sells, sellLots, sellCrossed]
+    // What each child of the net side still wants once the cross is applied: its share of the block.
     const rest: ChildOrder[] = []
-    const restLots: number[] = []
     for (let i = 0; i < side.length; i++) {
       const left = lots[i]! - got[i]!
       if (left > 0) {
+        side[i]!.wantLots = left
         rest.push(side[i]!)
-        restLots.push(left)
       }
     }
     let hold: string | null = null
@@ -241,7 +241,7 @@ export class NettingDesk {
     else if (netLots * lot * price < m.minNotional) hold = `net ${+(netLots * lot).toFixed(12)} ${m.base} below the venue minimum notional ${m.minNotional}`
     else {
       book.heldSince = null
-      this.sendBlock(book, netSide, rest, restLots, netLots, q, price, now)
+      this.sendBlock(book, netSide, rest, netLots, q, price, now)
     }
     return { book, pool, buys, buyCrossed, sells, sellCrossed, crossed, price, now, rest, hold }
   }
@@ -289,10 +289,9 @@ export class NettingDesk {
     this.counts.crossedAmount[m.symbol] = (this.counts.crossedAmount[m.symbol] ?? 0) + crossed * m.lotSize
   }
 
-  /** Sends the net as a block; `wantLots` are what each child still wants once the window's cross is applied. */
-  private sendBlock(book: SymbolBook, side: Side, children: ChildOrder[], wantLots: number[], netLots: number, quote: Quote | undefined, price: number, now: number): void {
+  /** Sends the net as a block of `children` (each with its `wantLots` set). */
+  private sendBlock(book: SymbolBook, side: Side, children: ChildOrder[], netLots: number, quote: Quote | undefined, price: number, now: number): void {
     const id = this.ctx.factory.blockId(book.index, ++book.blockSeq)
-    for (let i = 0; i < children.length; i++) children[i]!.wantLots = wantLots[i]!
     const block = new Block(this, id, book.market, side, netLots, children, now)
     this.blocks.add(block)
     this.counts.blocks++

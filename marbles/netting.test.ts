@@ -119,7 +119,7 @@ describe('netting desk', () => {
     expect(fills).toEqual([])
   })
 
-  it("sends every symbol's block before it hands out any window's cross, and reports the block's reaction from its earliest child's input", () => {
+  it("sends every symbol's block before it records the children or hands out any window's cross, and reports the block's reaction from its earliest child's input", () => {
     const log: string[] = []
     const sentAt: number[] = []
     const s = newScheduler()
@@ -131,7 +131,7 @@ describe('netting desk', () => {
           return cold('10ms a|', { a: answer(req, [['v1', req.amount, 100.01]], 'closed') })
         },
         {},
-        { onBlockSent: (at) => sentAt.push(at) },
+        { onBlockSent: (at) => sentAt.push(at), record: (e) => e.type === 'BlockUpdated' && log.push(`row ${e.block.symbol} ${e.block.status}`) },
       )
       const see = (label: string) => (e: OrderEvent) => log.push(`${label}:${e.type}:${+e.order.filled.toFixed(9)}`)
       // Inputs dispatched at engine-clock 7, 3 and 5: the block nets actors 0 and 1 (the buys).
@@ -147,14 +147,18 @@ describe('netting desk', () => {
       // A newer intent of an actor whose child waits does not move the block's origin.
       r.actors[1]!.intentAt = 9
     })
-    expect(log).toEqual([
+    expect(log.filter((l) => !l.startsWith('row') || l.endsWith('open'))).toEqual([
+      // Both venue orders first; then the children's records, and only then the blocks' rows (a
+      // stored block's children are always stored: the sink keeps this order).
+      'venue buy 0.4',
+      'venue sell 0.4',
       '0:OrderSubmitted:0',
       '1:OrderSubmitted:0',
       '2:OrderSubmitted:0',
       '3:OrderSubmitted:0',
       '4:OrderSubmitted:0',
-      'venue buy 0.4',
-      'venue sell 0.4',
+      'row BTC/USDT open',
+      'row ETH/USDT open',
       '0:OrderFilled:0.06',
       '1:OrderFilled:0.04',
       '2:OrderFilled:0.1',
@@ -315,6 +319,26 @@ describe('netting desk', () => {
       out.subscribe((x) => seen.push(`${s.now()} ${x}`))
       s.schedule(() => expect(seen).toEqual(['0 OrderSubmitted:0.1', '4 OrderFilled:0.1', '4 OrderSubmitted:0.3', '8 OrderFilled:0.3']), 20)
       s.schedule(() => expect(r.sent.map((x) => x.amount)).toEqual([0.1, 0.3]), 20)
+    })
+  })
+
+  it('records its children as submitted right after the sweep, not when a longer window ends; a child dropped before that is never recorded or sent', () => {
+    const s = newScheduler()
+    s.run(({ cold }) => {
+      const r = rig(s, (req) => cold('10ms a|', { a: answer(req, [['v1', req.amount, 100]], 'closed') }), { windowMs: 1_000 })
+      const seen: string[] = []
+      const see = (label: string) => (e: OrderEvent) => seen.push(`${s.now()} ${label}:${e.type}`)
+      r.child(0, 'buy', 0.3).subscribe(see('0'))
+      r.child(1, 'buy', 0.2).subscribe(see('1'))
+      // Handed over, then dropped by its lane (its actor failed) before the desk recorded it.
+      r.child(2, 'buy', 0.5).subscribe(see('2')).unsubscribe()
+      // Until then they count as orders in flight (the open-orders limit sees them).
+      expect(r.desk.awaitingSubmission).toBe(3)
+      s.schedule(() => expect(r.desk.awaitingSubmission).toBe(0), 1)
+      s.schedule(() => {
+        expect(seen).toEqual(['0 0:OrderSubmitted', '0 1:OrderSubmitted', '1010 0:OrderFilled', '1010 1:OrderFilled'])
+        expect(r.sent.map((x) => `${x.side} ${x.amount}`)).toEqual(['buy 0.5'])
+      }, 2_000)
     })
   })
 })

@@ -5,6 +5,8 @@ import { join } from 'node:path'
 import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { NettingOptions } from '../actors/netting/netting-desk.ts'
+import { DEFAULT_LIMITS, type RiskLimits } from '../actors/risk/limits.ts'
+import { RiskManager } from '../actors/risk/risk-manager.ts'
 import { Engine } from '../src/engine/engine.ts'
 import { sizeForNotional } from '../src/engine/sizing.ts'
 import { SimExchange, type SimExchangeOptions } from '../src/exchange/sim/sim-exchange.ts'
@@ -18,7 +20,17 @@ const dir = mkdtempSync(join(tmpdir(), 'shoal-netting-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** A virtual-time run of `strategies` signal followers on the simulator; with a store when `db` is given. */
-async function run(o: { strategies: number; symbols: number; minutes: number; netting?: Partial<NettingOptions>; sim: Partial<SimExchangeOptions>; db?: string; notional?: number }) {
+async function run(o: {
+  strategies: number
+  symbols: number
+  minutes: number
+  netting?: Partial<NettingOptions>
+  sim: Partial<SimExchangeOptions>
+  db?: string
+  notional?: number
+  limits?: Partial<RiskLimits>
+  probe?: (engine: Engine, scheduler: VirtualTimeScheduler) => void
+}) {
   const scheduler = new VirtualTimeScheduler(VirtualAction, o.minutes * 60_000)
   const sim = new SimExchange({ symbols: o.symbols, seed: 3, latencyMs: 100, tickMs: 3_333, scheduler, ...o.sim }).start()
   const symbols = sim.markets.map((m) => m.symbol)
@@ -36,7 +48,9 @@ async function run(o: { strategies: number; symbols: number; minutes: number; ne
     sinkWindowMs: 500,
     netting: o.netting,
     runTag: 'nt',
+    ...(o.limits === undefined ? {} : { risk: new RiskManager({ ...DEFAULT_LIMITS, ...o.limits }, sim.markets, 0) }),
   }).start()
+  o.probe?.(engine, scheduler)
   scheduler.flush()
   const { unwritten } = await finishVirtual(engine, sim, scheduler)
   await store?.close()
@@ -134,6 +148,32 @@ describe('netting: 10,000 strategies, 3 simulated minutes, the store checked row
     }
     expect(overlaps).toBe(0)
   })
+})
+
+describe('netting and the open-orders limit', () => {
+  it('counts children handed to the desk but not yet recorded as orders in flight', async () => {
+    let most = 0
+    const r = await run({
+      strategies: 400,
+      symbols: 4,
+      minutes: 1,
+      netting: {},
+      sim: {},
+      limits: { maxOpenOrders: 50 },
+      // Orders in flight as the engine counts them, every 5 virtual ms (a block's answer takes 100 ms).
+      probe: (engine, scheduler) => {
+        const look = () => {
+          most = Math.max(most, engine.metrics.inFlight)
+          if (scheduler.now() < 55_000) scheduler.schedule(look, 5)
+        }
+        scheduler.schedule(look, 0)
+      },
+    })
+    const t = r.engine.metrics.totals()
+    expect(t.submitted).toBeGreaterThan(100)
+    expect(t.denied).toBeGreaterThan(0)
+    expect(most).toBe(50)
+  }, 60_000)
 })
 
 describe('netting changes nothing a strategy gets when the venue is fair', () => {

@@ -12,11 +12,15 @@ const NO_CLOCK = { now: () => 0 }
  * One strategy's order handed to the netting desk: still its actor's one in-flight action (the
  * inner observable of its lane), with its own lifecycle — submitted, accepted when its block is
  * (or when it is crossed), filled by allocations, and ended — applied through the order state table.
+ * Its `OrderSubmitted` waits for `submit()`: the desk sends a window's blocks first and records the
+ * children after, so that a round's venue orders do not wait for tens of thousands of events.
  */
 export class ChildOrder {
   private readonly tracker: OrderTracker
   /** The lane stopped listening (engine stop, or the actor failed): the desk drops it. */
   dead = false
+  /** Its OrderSubmitted went out (every later event of it comes after that one). */
+  submitted = false
   /** Whole lots it still wants from its block (set when its window is netted; read only by its block). */
   wantLots = 0
   /** When the input it acts on was dispatched (engine clock; the actor's own moves on with newer intents). */
@@ -30,7 +34,14 @@ export class ChildOrder {
   ) {
     this.intentAt = actor.intentAt
     this.tracker = new OrderTracker(order, NO_CLOCK, out, onSkip)
-    out.next({ type: 'OrderSubmitted', ts: order.createdAt, order, fill: null, reason: null })
+  }
+
+  /** Records the child as submitted (at its creation time), once; nothing for one its lane dropped. */
+  submit(): void {
+    if (this.submitted || this.dead) return
+    this.submitted = true
+    const order = this.tracker.order
+    this.out.next({ type: 'OrderSubmitted', ts: order.createdAt, order, fill: null, reason: null })
   }
 
   get order(): Order {
@@ -59,6 +70,7 @@ export class ChildOrder {
   /** Applies one step; completes the action once the order is final. */
   apply(u: OrderUpdate): void {
     if (this.dead || this.tracker.final) return
+    if (!this.submitted) this.submit()
     if (this.tracker.report(u)) this.out.complete()
   }
 

@@ -86,6 +86,8 @@ interface Netted {
   readonly rest: ChildOrder[]
   /** Why the net waits (below the venue minimum), or null. */
   readonly hold: string | null
+  /** The block sent for the net, if one was. */
+  readonly block: Block | null
 }
 
 /**
@@ -99,6 +101,9 @@ export class NettingDesk {
   private readonly books = new Map<string, SymbolBook>()
   private readonly dirty = new Set<SymbolBook>()
   private flushing: Subscription | null = null
+  /** Children not yet recorded as submitted: a sweep's children are recorded after its blocks have gone. */
+  private unsubmitted: ChildOrder[] = []
+  private submitting: Subscription | null = null
   private readonly blocks = new Set<Block>()
   private venueOrdersThisFlush = 0
   private stopping = false
@@ -133,12 +138,31 @@ export class NettingDesk {
       return c
     }
     book.pool.push(c)
+    this.unsubmitted.push(c)
     this.dirty.add(book)
     this.flushing ??= this.ctx.scheduler.schedule(this.flushNow, this.options.windowMs)
+    // A window that outlasts the sweep: its children are recorded right after the sweep, not at its end.
+    if (this.options.windowMs > 0) this.submitting ??= this.ctx.scheduler.schedule(this.submitNow, 0)
     return c
   }
 
   private readonly flushNow = (): void => this.flush()
+  private readonly submitNow = (): void => this.submitAll()
+
+  /** Children handed over but not yet recorded as submitted (they count as orders in flight). */
+  get awaitingSubmission(): number {
+    return this.unsubmitted.length
+  }
+
+  /** Records every child handed over since the last time as submitted. */
+  private submitAll(): void {
+    this.submitting?.unsubscribe()
+    this.submitting = null
+    const children = this.unsubmitted
+    if (children.length === 0) return
+    this.unsubmitted = []
+    for (const c of children) c.submit()
+  }
 
   /** Blocks being worked now. */
   get activeBlocks(): number {
@@ -151,7 +175,8 @@ export class NettingDesk {
     this.venueOrdersThisFlush = 0
     const books = [...this.dirty]
     this.dirty.clear()
-    // Every symbol's block goes out before any window's cross is handed out (thousands of fills).
+    // Every symbol's block goes out before the children are recorded as submitted and before any
+    // window's cross is handed out (tens of thousands of events at 100k strategies).
     const netted: Netted[] = []
     const ends: [Block, string | null][] = (this.endsAfterFlush = [])
     try {
@@ -159,6 +184,10 @@ export class NettingDesk {
         const n = this.net(book)
         if (n !== null) netted.push(n)
       }
+      this.submitAll()
+      // A block's row after its children's: whatever part of the store's queue a crash keeps, a
+      // stored block's children are stored too (reconciliation allocates to them).
+      for (const n of netted) n.block?.recordOpen()
       for (const n of netted) this.finish(n)
     } finally {
       this.endsAfterFlush = null
@@ -237,13 +266,14 @@ export class NettingDesk {
       }
     }
     let hold: string | null = null
+    let block: Block | null = null
     if (netLots === 0 || rest.length === 0) book.heldSince = null
     else if (netLots * lot * price < m.minNotional) hold = `net ${+(netLots * lot).toFixed(12)} ${m.base} below the venue minimum notional ${m.minNotional}`
     else {
       book.heldSince = null
-      this.sendBlock(book, netSide, rest, netLots, q, price, now)
+      block = this.sendBlock(book, netSide, rest, netLots, q, price, now)
     }
-    return { book, pool, buys, buyCrossed, sells, sellCrossed, crossed, price, now, rest, hold }
+    return { book, pool, buys, buyCrossed, sells, sellCrossed, crossed, price, now, rest, hold, block }
   }
 
   /** The rest of a window after the blocks went: its cross handed out, leftovers ended, a net under the minimum held. */
@@ -290,12 +320,13 @@ export class NettingDesk {
   }
 
   /** Sends the net as a block of `children` (each with its `wantLots` set). */
-  private sendBlock(book: SymbolBook, side: Side, children: ChildOrder[], netLots: number, quote: Quote | undefined, price: number, now: number): void {
+  private sendBlock(book: SymbolBook, side: Side, children: ChildOrder[], netLots: number, quote: Quote | undefined, price: number, now: number): Block {
     const id = this.ctx.factory.blockId(book.index, ++book.blockSeq)
     const block = new Block(this, id, book.market, side, netLots, children, now)
     this.blocks.add(block)
     this.counts.blocks++
     block.start(quote ?? { kind: 'quote', symbol: book.market.symbol, bid: price, ask: price, bidSize: 0, askSize: 0, ts: now })
+    return block
   }
 
   /** @internal a block's venue order went out (`first`: the block's first) */
@@ -361,9 +392,9 @@ class Block {
     return this.lots * this.market.lotSize
   }
 
+  /** Starts the block's venue work. Its first row is written by `recordOpen`, once its children have been recorded. */
   start(arrival: Quote): void {
     const { ctx } = this.desk
-    this.record()
     const job: AlgoJob = {
       strategyId: HOUSE,
       side: this.side,
@@ -500,6 +531,11 @@ class Block {
     this.record()
     for (const c of this.children) c.end(`block ${this.id} ${this.status}${this.reason ? `: ${this.reason}` : ''}`, now)
     this.desk._ended(this)
+  }
+
+  /** The block's first row (open, its children and wants). */
+  recordOpen(): void {
+    if (!this.ended) this.record()
   }
 
   private record(): void {

@@ -52,7 +52,8 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: Order
   }
   const execution = p.execution
   const factory = new OrderFactory(o.runTag ?? 'sh')
-  const gate = new OrderGate({ risk: o.risk, now: () => p.scheduler.now(), openOrders: () => p.metrics.inFlight, onDenied: p.accept })
+  // In flight: the actors' recorded orders plus netting children handed over but not yet recorded.
+  const gate = new OrderGate({ risk: o.risk, now: () => p.scheduler.now(), openOrders: (): number => p.metrics.inFlight + (desk?.awaitingSubmission ?? 0), onDenied: p.accept })
   const algo =
     o.execution === undefined || execution === null
       ? null
@@ -69,7 +70,7 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: Order
             stopping: p.stopping,
           },
         }
-  const desk =
+  const desk: NettingDesk | null =
     o.netting === undefined
       ? null
       : new NettingDesk(

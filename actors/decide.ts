@@ -49,3 +49,16 @@ export function sizeAtPrice(notional: number, price: number | undefined, lot: nu
 /** Whether `command` would leave the actor with a larger |position| (an entry, not an exit). */
 export const increasesExposure = (state: ActorState, c: Pick<OrderCommand, 'side' | 'amount'>): boolean =>
   Math.abs(state.position + (c.side === 'buy' ? c.amount : -c.amount)) > Math.abs(state.position) + 1e-12
+
+/**
+ * Whether `state` already holds `intent`'s target within a lot: `decide` answers null for it at any
+ * price, and keeps answering null until the state, the size or the intent changes — so an actor in
+ * this state need not be asked again about an equal intent. False for explicit orders, for a stopped
+ * actor and for one with an order in flight. `size` as `decide` gets it, for an actor sized in base units.
+ */
+export function atTarget(state: ActorState, size: number, intent: Intent, lot: number): boolean {
+  if (intent.kind !== 'target' || !state.running || state.order !== null) return false
+  const delta = Math.abs(intent.weight * size - state.position)
+  const amount = lot > 0 ? floorTo(delta, lot) : delta
+  return amount <= 0 || amount < lot
+}

@@ -80,7 +80,15 @@ describe('the allocator: outcomes, timing and new entries only', () => {
     const scheduler = new ReplayScheduler(0)
     const actors = [new StrategyActor(0, 'a', 'X/Y', 0, 1), new StrategyActor(1, 'b', 'X/Y', 0, 1)]
     let mark = 100
-    const alloc = new CapitalAllocator(actors, { kind: 'hedge', horizonMs: 60_000, eta: 10, floor: 0.1, cap: 10, everyMs: 1_000 }, scheduler, () => mark)
+    // Who got a new size (the engine then asks them again on an unchanged intent).
+    const rescaled: string[] = []
+    const alloc = new CapitalAllocator(
+      actors,
+      { kind: 'hedge', horizonMs: 60_000, eta: 10, floor: 0.1, cap: 10, everyMs: 1_000 },
+      scheduler,
+      () => mark,
+      (a) => rescaled.push(`${scheduler.now()} ${a.id}`),
+    )
     alloc.start()
     // a enters 1 @ 100; b enters 1 @ 100 and exits at 90 after 10 s (outcome −10 %).
     actors[0]!.state = holding(1, 100)
@@ -103,12 +111,15 @@ describe('the allocator: outcomes, timing and new entries only', () => {
     // a still holds its position: its size is not touched until it is flat; b (flat) has its new weight.
     expect(actors[0]!.scale).toBe(1)
     expect(actors[1]!.scale).toBeCloseTo(alloc.weights[1]!, 12)
+    // b when its exit's outcome was taken (it was flat), again at a's horizon; a only once it is flat.
+    expect(rescaled).toEqual(['11000 b', '60000 b'])
     // a's exit later does not count again (its outcome was taken at the horizon), and flat it gets its weight.
     actors[0]!.state = holding(0, 0, 10)
     alloc.onFill(actors[0]!, holding(1, 100), actors[0]!.state)
     scheduler.advanceTo(61_000)
     expect(alloc.updates).toBe(2)
     expect(actors[0]!.scale).toBeCloseTo(alloc.weights[0]!, 12)
+    expect(rescaled).toEqual(['11000 b', '60000 b', '61000 a'])
     expect(alloc.summary()).toMatchObject({ updates: 2, top: [{ strategyId: 'a' }, { strategyId: 'b' }] })
     // Stored as a time series: both moved since the start.
     expect(alloc.changes(61_000).map((r) => r.strategyId)).toEqual(['a', 'b'])

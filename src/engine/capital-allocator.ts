@@ -62,6 +62,8 @@ export class CapitalAllocator {
     readonly o: AllocatorOptions,
     private readonly scheduler: SchedulerLike,
     private readonly priceOf: (symbol: string) => number | undefined,
+    /** An actor's capital weight changed (its size with it). */
+    private readonly onRescaled: (actor: StrategyActor) => void = () => {},
   ) {
     const n = actors.length
     this.weights = new Float64Array(n).fill(1)
@@ -150,7 +152,10 @@ export class CapitalAllocator {
     for (let i = 0; i < this.actors.length; i++) {
       const a = this.actors[i]!
       if (a.state.position !== 0 || a.scale === w[i]) continue
-      if (a.state.order === null) a.scale = w[i]!
+      if (a.state.order === null) {
+        a.scale = w[i]!
+        this.onRescaled(a)
+      }
       // Flat with an order in flight: try again at the next step.
       else this.reapply = true
     }

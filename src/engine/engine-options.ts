@@ -26,6 +26,12 @@ export interface EngineOptions {
   readonly mode?: EngineMode
   /** Actors per chunk in await mode. */
   readonly chunkSize?: number
+  /**
+   * Lock mode: an intent equal to its pipeline's last one skips the actors already at that target
+   * whose state and size have not changed (they would decide nothing). Default true; false asks every
+   * actor on every intent (the reference behaviour the skip is tested against).
+   */
+  readonly skipSettled?: boolean
   readonly scheduler?: SchedulerLike
   /** High-resolution clock in ms for latency figures (default performance.now). */
   readonly clock?: () => number

@@ -31,6 +31,7 @@ import { StrategyInstances, type StrategyInstance } from './strategy-instances.t
 import { PipelineWorkers } from './workers/pipeline-workers.ts'
 import { CapitalAllocator } from './capital-allocator.ts'
 import { loadedModuleFiles } from '../config/strategy-modules.ts'
+import { SettledActors } from './settled-actors.ts'
 
 export type { EngineMode, EngineOptions, EventStore } from './engine-options.ts'
 
@@ -68,6 +69,8 @@ export class Engine {
   /** Present when netting is on. */
   readonly desk: NettingDesk | null
   private readonly intake: OrderEventIntake
+  /** Lock mode: actors at an unchanged target, skipped by equal intents. */
+  private readonly settled: SettledActors | null
   private readonly roster: ActorRoster
   /** Present when `collectWhenQuiet` is given. */
   readonly quiet: QuietCollector | null
@@ -110,11 +113,22 @@ export class Engine {
     for (const s of o.strategies) groups = Math.max(groups, s.group + 1)
     this.pipes = new StrategyInstances(o.strategies, this.actors, groups, o.workers ?? 0)
     // Await mode acts chunk by chunk on the round; lock mode offers every intent now.
-    this.inputs = new InputFanout(this.pipes, groups, this.metrics, this.clock, this.mode === 'lock' ? (a) => this.intents$.next(a) : null)
+    const lots = new Map(o.markets.map((m) => [m.symbol, m.lotSize]))
+    const settled = (this.settled = this.mode === 'lock' && o.skipSettled !== false ? new SettledActors(this.actors.length, (symbol) => lots.get(symbol) ?? 0) : null)
+    this.inputs = new InputFanout(this.pipes, groups, this.metrics, this.clock, this.mode === 'lock' ? (a) => this.intents$.next(a) : null, settled)
     this.roster = new ActorRoster(this.actors, { metrics: this.metrics, risk: o.risk, now: () => this.scheduler.now(), log: o.logger })
     this.market = new MarketView(o.risk, o.execution?.algo === 'adaptive')
     const market = this.market
-    const allocator = (this.allocator = o.allocator === undefined ? null : new CapitalAllocator(this.actors, o.allocator, this.scheduler, (s) => market.lastPrice(s)))
+    const allocator = (this.allocator =
+      o.allocator === undefined
+        ? null
+        : new CapitalAllocator(
+            this.actors,
+            o.allocator,
+            this.scheduler,
+            (s) => market.lastPrice(s),
+            (a) => settled?.clear(a.index),
+          ))
     const onFill = o.onFill
     const metrics = this.metrics
     const quiet = (this.quiet =
@@ -135,6 +149,7 @@ export class Engine {
               onFill?.(a, before, after)
             },
       ...(quiet === null ? {} : { onQuiet: () => quiet.quiet() }),
+      settled,
     })
     const wired = orderPathFor(o, {
       port: this.port,
@@ -385,6 +400,7 @@ export class Engine {
       if (a.state.position === 0) continue
       a.intent = target(a.symbol, 0, now)
       a.intentAt = this.clock()
+      this.settled?.forget(a.index)
       if (this.mode === 'lock') this.intents$.next(a)
     }
   }

@@ -5,6 +5,7 @@ import type { Intent, StrategyInput } from '../domain/intent.ts'
 import type { MarketEvent } from '../domain/market.ts'
 import type { SignalRound } from '../domain/signal.ts'
 import type { Metrics } from './metrics.ts'
+import type { SettledActors } from './settled-actors.ts'
 import { onTape } from '../../streams/operators/shared-series.ts'
 import type { StrategyInstance, StrategyInstances } from './strategy-instances.ts'
 
@@ -13,6 +14,8 @@ import type { StrategyInstance, StrategyInstances } from './strategy-instances.t
  * shared pipelines that read them, and each pipeline's intents fanned out to its actors, stamped
  * with when the input was dispatched (for reaction times). `offer` hands an actor with a new
  * intent to its one-in-flight lane (lock mode); await mode acts on intents chunk by chunk instead.
+ * With `settled` (lock mode), an intent equal to its pipeline's last one skips the actors already
+ * at that target whose state and size have not changed since: `decide` would answer them null again.
  */
 export class InputFanout {
   readonly signals = new Router<number, StrategyInput>()
@@ -27,6 +30,7 @@ export class InputFanout {
     private readonly metrics: Metrics,
     private readonly clock: () => number,
     private readonly offer: ((actor: StrategyActor) => void) | null,
+    private readonly settled: SettledActors | null = null,
   ) {}
 
   /** One market event to the pipelines of its symbol. */
@@ -73,12 +77,39 @@ export class InputFanout {
   deliverAt(inst: StrategyInstance, intent: Intent, at: number): void {
     const actors = inst.actors
     const offer = this.offer
+    const settled = offer === null ? null : this.settled
+    if (settled === null) {
+      for (let i = 0; i < actors.length; i++) {
+        const actor = actors[i]!
+        actor.intent = intent
+        actor.intentAt = at
+        if (offer !== null && actor.state.running) offer(actor)
+      }
+      return
+    }
+    const last = inst.lastIntent
+    const same = last !== null && last.kind === 'target' && intent.kind === 'target' && last.weight === intent.weight && last.symbol === intent.symbol
+    if (!same) inst.intentGen++
+    inst.lastIntent = intent
+    const gen = inst.intentGen
+    const indices = inst.indices
+    const lot = intent.kind === 'target' ? settled.lotOf(intent.symbol) : 0
+    let skipped = 0
     for (let i = 0; i < actors.length; i++) {
+      if (same && settled.has(indices[i]!, gen)) {
+        skipped++
+        continue
+      }
       const actor = actors[i]!
       actor.intent = intent
       actor.intentAt = at
-      if (offer !== null && actor.state.running) offer(actor)
+      settled.handedOut(actor.index, gen)
+      if (!actor.state.running) continue
+      offer!(actor)
+      // Nothing to do, and nothing will be for this intent until its state or size changes.
+      settled.settle(actor, lot)
     }
+    this.metrics.w.settledSkips += skipped
   }
 
   dispose(): void {

@@ -16,6 +16,8 @@ export interface Counters {
   haltedEntries: number
   /** Orders refused by the risk gate. */
   denied: number
+  /** Actors an intent equal to their pipeline's last one skipped: at that target already, nothing changed since. */
+  settledSkips: number
 }
 
 const zero = (): Counters => ({
@@ -31,6 +33,7 @@ const zero = (): Counters => ({
   failedActors: 0,
   haltedEntries: 0,
   denied: 0,
+  settledSkips: 0,
 })
 
 /** The engine's live figures: counters and latency histograms, per window and for the whole run. */

@@ -4,6 +4,7 @@ import type { StrategyActor } from '../../actors/strategy-actor.ts'
 import type { OrderEvent } from '../domain/order.ts'
 import type { EventPersistence } from './event-persistence.ts'
 import type { Metrics } from './metrics.ts'
+import type { SettledActors } from './settled-actors.ts'
 
 /**
  * Every order event an action produces comes in here, once: it moves its actor (the pure reducer),
@@ -25,6 +26,8 @@ export class OrderEventIntake {
       readonly onFill?: (actor: StrategyActor, before: ActorState, after: ActorState) => void
       /** The last order in flight ended (the quiet-time collector listens). */
       readonly onQuiet?: () => void
+      /** Actors at target that an equal intent skips: any event of an actor clears its mark. */
+      readonly settled?: SettledActors | null
     },
   ) {}
 
@@ -34,11 +37,14 @@ export class OrderEventIntake {
     const m = metrics.w
     try {
       const before = actor.state
+      this.o.settled?.clear(actor.index)
       const s = actor.apply(ev)
       if (ev.fill !== null) {
         this.o.risk?.onFill(ev.order.symbol, ev.order.side, ev.fill.amount, ev.fill.price, before.position)
         this.o.onFill?.(actor, before, s)
       }
+      // Its order ended at its target: an equal intent need not ask it again.
+      if (before.order !== null && s.order === null && actor.intent !== null) this.o.settled?.settle(actor, this.o.settled.lotOf(actor.intent.symbol), true)
       if ((before.position !== 0) !== (s.position !== 0)) metrics.positionsOpen += s.position !== 0 ? 1 : -1
       // In flight = from OrderSubmitted until the order leaves the actor's in-flight slot.
       if (before.order === null && s.order !== null) metrics.inFlight++

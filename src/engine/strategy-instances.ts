@@ -13,6 +13,11 @@ export interface StrategyInstance {
   readonly def: StrategyDef
   readonly spec: StrategySpec
   readonly actors: StrategyActor[]
+  /** The actors' indices, in the same order (read without touching the actors). */
+  indices: Int32Array
+  /** The last intent fanned out, and its generation: a run of equal target intents is one generation. */
+  lastIntent: Intent | null
+  intentGen: number
   /** Where the pipeline runs: on the main thread, or in a worker thread (the actors stay here either way). */
   readonly thread: 'main' | 'worker'
   sub: Subscription | null
@@ -52,11 +57,12 @@ export class StrategyInstances {
       const thread = workers > 0 && (spec.thread ?? (def.heavy ? 'worker' : 'main')) === 'worker' ? 'worker' : 'main'
       const key = `${def.name}|${spec.symbol}|${def.inputs.signals ? spec.group : '*'}|${paramsKey(spec.params)}|${thread}`
       let inst = this.byKey.get(key)
-      if (inst === undefined) this.byKey.set(key, (inst = { key, def, spec, actors: [], thread, sub: null }))
+      if (inst === undefined) this.byKey.set(key, (inst = { key, def, spec, actors: [], indices: new Int32Array(0), lastIntent: null, intentGen: 0, thread, sub: null }))
       inst.actors.push(actors[i]!)
       if (def.inputs.signals) this.signalActors[spec.group]! += 1
       if (def.inputs.market) this.marketActors.set(spec.symbol, (this.marketActors.get(spec.symbol) ?? 0) + 1)
     }
+    for (const inst of this.byKey.values()) inst.indices = Int32Array.from(inst.actors, (a) => a.index)
   }
 
   get size(): number {

@@ -72,7 +72,7 @@ export function benchMarkdown(r: Json): string {
     out.push('### Per-strategy orders vs the netting desk (shipped path, same run)')
     out.push('')
     out.push(
-      '*netting* = the same shipped path with `--netting` (children crossed per symbol, one block order per symbol and round, fills allocated back); its reaction is input → child handed to the desk. *net loop* = a hand-written loop that collects the acting strategies per symbol and sends one order per symbol for the net. Venue orders are per round; heap is retained heap after a forced GC at the end.',
+      '*netting* = the same shipped path with `--netting` (children crossed per symbol, one block order per symbol and round, fills allocated back); its reaction is input → child handed to the desk, its *block reaction* input → the venue order of its block (from the input behind its earliest child: what the venue sees of a round). *net loop* = a hand-written loop that collects the acting strategies per symbol and sends one order per symbol for the net. Venue orders are per round; heap is retained heap after a forced GC at the end.',
     )
     out.push('')
     const nrows = (r.signalSweep as Json[]).map((s) => [
@@ -80,6 +80,7 @@ export function benchMarkdown(r: Json): string {
       `${f(s.shipped.reactionMs.p99, 1)} / ${f(s.netted.reactionMs.p99, 1)} / ${f(s.nettedLoop.reactionMs.p99, 1)}`,
       `${f(s.shipped.sweepMs.p50, 1)} / ${f(s.netted.sweepMs.p50, 1)} / ${f(s.nettedLoop.sweepMs.p50, 1)}`,
       `${f(s.shipped.sweepMs.p99, 1)} / ${f(s.netted.sweepMs.p99, 1)}`,
+      s.netted.blockReactionMs ? `${f(s.netted.blockReactionMs.p50, 1)} / ${f(s.netted.blockReactionMs.p99, 1)}` : 'n/a',
       `${n0(s.shipped.venueCallsPerRound ?? s.shipped.ordersPerRound)} / ${s.netted.venueOrdersPerRound.p50} (max ${s.netted.venueOrdersPerRound.max})`,
       `${f(s.nettedOverLoopReactionP99)}× / ${f(s.nettedOverLoopSweepP50)}×`,
       `${f(s.shipped.heapMB, 0)} / ${f(s.netted.heapMB, 0)} MB, ${s.netted.unpersistedEvents} unpersisted`,
@@ -91,6 +92,7 @@ export function benchMarkdown(r: Json): string {
           'reaction p99 ms: per-strategy / netting / net loop',
           'sweep p50 ms: per-strategy / netting / net loop',
           'sweep p99 ms: per-strategy / netting',
+          'netting block reaction ms: p50 / p99',
           'venue orders per round: per-strategy / netting',
           'netting vs net loop: reaction p99 / sweep p50',
           'heap per-strategy / netting, events left',

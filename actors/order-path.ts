@@ -67,7 +67,7 @@ export class OrderPath {
     const desk = o.desk ?? null
     if (desk !== null && cmd.type === 'market') {
       const child = o.factory.order(actor, actor.state.orderSeq + 1, intent.symbol, cmd.side, 'market', cmd.amount, null, market, o.scheduler.now())
-      if (o.gate.check(actor, child, true) !== null) return false
+      if (o.gate.check(actor, child, true, child.createdAt) !== null) return false
       actor.next = child
       return true
     }
@@ -77,7 +77,7 @@ export class OrderPath {
       return true
     }
     const order = o.factory.order(actor, actor.state.orderSeq + 1, intent.symbol, cmd.side, cmd.type, cmd.amount, cmd.price, market, o.scheduler.now())
-    if (o.gate.check(actor, order) !== null) return false
+    if (o.gate.check(actor, order, false, order.createdAt) !== null) return false
     actor.next = order
     return true
   }

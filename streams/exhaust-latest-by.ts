@@ -1,5 +1,6 @@
 import { from, Observable, type ObservableInput, type OperatorFunction, type Subscriber } from 'rxjs'
 import { LightSubscriber } from './light-subscriber.ts'
+import { subscribeInto } from './on-subscribe.ts'
 import { reportUnhandled } from './report-unhandled.ts'
 
 export interface ExhaustLatestOptions<T, K> {
@@ -101,7 +102,7 @@ export function exhaustLatestBy<T, K, R>(project: (value: T) => ObservableInput<
           // The lane was registered first so that a synchronous end inside project finds it; undo it.
           return end(lane, err)
         }
-        inner.subscribe(lane)
+        subscribeInto(inner, lane)
       }
 
       const isWanted = (key: K, value: T): boolean => {

@@ -6,7 +6,7 @@ import { onSubscribe, subscribeInto } from '../streams/on-subscribe.ts'
 const logger = (log: string[]) =>
   new Subscriber<number>({
     next: (x) => log.push(`next ${x}`),
-    error: (e) => log.push(`error ${(e as Error).message}`),
+    error: (e: unknown) => log.push(`error ${(e as Error).message}`),
     complete: () => log.push('complete'),
   })
 

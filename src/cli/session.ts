@@ -280,6 +280,8 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
     orders: { submitted: t.submitted, filled: t.filled, canceled: t.canceled, rejected: t.rejected, denied: t.denied, unknown: engine.metrics.unknownOrders },
     fills: t.fills,
     droppedWhileBusy: t.droppedWhileBusy,
+    // Intents equal to their pipeline's last one that skipped strategies already at that target.
+    settledSkips: t.settledSkips,
     positionsOpen: engine.metrics.positionsOpen,
     failedActors: t.failedActors,
     workers: workersSummary,

@@ -58,6 +58,11 @@ export function shoalRegistry(p: PromParts): Registry {
   )
   add(readOnScrape('shoal_fills_total', 'Fills received.', 'counter', () => [{ value: engine.metrics.totals().fills }]))
   add(readOnScrape('shoal_signals_total', 'Signal rounds delivered to the strategies.', 'counter', () => [{ value: engine.metrics.totals().signals }]))
+  add(
+    readOnScrape('shoal_settled_skips_total', "Strategies an intent equal to their pipeline's last one skipped (already at that target, nothing changed).", 'counter', () => [
+      { value: engine.metrics.totals().settledSkips },
+    ]),
+  )
   add(readOnScrape('shoal_dropped_while_busy_total', 'Intents that found their actor busy (acted on later if still wanted).', 'counter', () => [{ value: engine.metrics.totals().droppedWhileBusy }]))
   add(
     readOnScrape('shoal_reaction_seconds', 'Signal emitted to exchange call issued, per acting strategy.', 'histogram', () =>

@@ -1,6 +1,9 @@
 import { copyOrder, type Order, type OrderEvent } from '../src/domain/order.ts'
 import type { RiskManager, RiskSubject } from './risk/risk-manager.ts'
 
+/** What the risk manager checks of an order. */
+export type RiskProposal = Parameters<RiskManager['check']>[1]
+
 export interface OrderGateOptions {
   /** None: every order passes (tests, research without limits). */
   readonly risk?: RiskManager
@@ -26,12 +29,20 @@ export class OrderGate {
    * (an order made this instant carries it as `createdAt`), saving a read per order at 100k strategies.
    */
   check(subject: RiskSubject, order: Order, child = false, now = this.o.now()): string | null {
+    // The order itself as the proposal (it has side, type, amount and price): no object per check.
+    const reason = this.verdict(subject, order, child, now)
+    if (reason !== null) this.refused(order, reason, now)
+    return reason
+  }
+
+  /**
+   * `check` without recording a refusal, for a proposal that is not an order yet (a netting child is
+   * built after its block has gone): on a refusal the caller builds the order and calls `refused`.
+   */
+  verdict(subject: RiskSubject, proposal: RiskProposal, child: boolean, now: number): string | null {
     const risk = this.o.risk
     if (risk === undefined) return null
-    // The order itself as the proposal (it has side, type, amount and price): no object per check.
-    const reason = risk.check(subject, order, now, this.o.openOrders(), child)
-    if (reason !== null) this.deny(order, reason, now)
-    return reason
+    return risk.check(subject, proposal, now, this.o.openOrders(), child)
   }
 
   /** A netting block's venue order, at the account level; a refusal is the block's to record (it has no strategy). */
@@ -41,7 +52,8 @@ export class OrderGate {
     return risk.checkBlock(order.symbol, order, this.o.now())
   }
 
-  private deny(order: Order, reason: string, now: number): void {
+  /** Records `order` as refused for `reason` (an OrderDenied event). */
+  refused(order: Order, reason: string, now: number): void {
     const o = copyOrder(order)
     o.status = 'denied'
     o.reason = `risk: ${reason}`

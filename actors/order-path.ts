@@ -66,9 +66,14 @@ export class OrderPath {
     }
     const desk = o.desk ?? null
     if (desk !== null && cmd.type === 'market') {
-      const child = o.factory.order(actor, actor.state.orderSeq + 1, intent.symbol, cmd.side, 'market', cmd.amount, null, market, o.scheduler.now())
-      if (o.gate.check(actor, child, true, child.createdAt) !== null) return false
-      actor.next = child
+      // A child's order object is built by the desk after the blocks have gone; a refusal needs one now.
+      const now = o.scheduler.now()
+      const why = o.gate.verdict(actor, cmd, true, now)
+      if (why !== null) {
+        o.gate.refused(o.factory.order(actor, actor.state.orderSeq + 1, intent.symbol, cmd.side, 'market', cmd.amount, null, market, now), why, now)
+        return false
+      }
+      actor.next = cmd
       return true
     }
     // An algorithm sends each of its orders through the gate itself.
@@ -89,10 +94,14 @@ export class OrderPath {
     try {
       if (next === null) return EMPTY
       const { o } = this
+      const desk = o.desk ?? null
       if (isOrder(next)) {
         o.onReaction(o.clock() - actor.intentAt)
-        const desk = o.desk ?? null
-        return desk !== null && next.type === 'market' ? desk.child(actor, next) : runOrder(o.exec, next)
+        return runOrder(o.exec, next)
+      }
+      if (desk !== null && next.type === 'market') {
+        o.onReaction(o.clock() - actor.intentAt)
+        return desk.child(actor, next)
       }
       const symbol = actor.intent!.symbol
       const job = this.job(actor, o.markets.get(symbol)!, o.lastQuote(symbol)!, next)

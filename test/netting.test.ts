@@ -151,14 +151,16 @@ describe('netting: 10,000 strategies, 3 simulated minutes, the store checked row
 })
 
 describe('netting and the open-orders limit', () => {
-  it('counts children handed to the desk but not yet recorded as orders in flight', async () => {
+  it('counts children handed to the desk but not yet recorded as orders in flight; a refused child is stored as its own order', async () => {
     let most = 0
+    const db = join(dir, 'open-orders.sqlite')
     const r = await run({
       strategies: 400,
       symbols: 4,
       minutes: 1,
       netting: {},
       sim: {},
+      db,
       limits: { maxOpenOrders: 50 },
       // Orders in flight as the engine counts them, every 5 virtual ms (a block's answer takes 100 ms).
       probe: (engine, scheduler) => {
@@ -173,6 +175,20 @@ describe('netting and the open-orders limit', () => {
     expect(t.submitted).toBeGreaterThan(100)
     expect(t.denied).toBeGreaterThan(0)
     expect(most).toBe(50)
+    // Every child and every refusal is an order of its strategy under its own next id: none collide.
+    const d = new BetterSqlite3(db, { readonly: true })
+    try {
+      const rows = d.prepare("select status, count(*) n, count(distinct id) ids from orders group by status = 'denied'").all() as { status: string; n: number; ids: number }[]
+      expect(rows.map((x) => [x.status === 'denied', x.n, x.ids])).toEqual([
+        [false, t.submitted, t.submitted],
+        [true, t.denied, t.denied],
+      ])
+      const denied = d.prepare("select id, strategy_id, reason from orders where status = 'denied' limit 1").get() as { id: string; strategy_id: string; reason: string }
+      expect(denied.reason).toBe('risk: max_open_orders')
+      expect(d.prepare('select count(*) n from orders where id in (select id from orders group by id having count(*) > 1)').get()).toEqual({ n: 0 })
+    } finally {
+      d.close()
+    }
   }, 60_000)
 })
 

@@ -1,9 +1,20 @@
 import type { Subscriber } from 'rxjs'
 import { lotsIn } from './allocate.ts'
+import type { Market, Side } from '../../src/domain/market.ts'
 import type { AllocationKind } from '../../src/domain/netting.ts'
 import type { Order, OrderEvent, OrderUpdate } from '../../src/domain/order.ts'
 import { OrderTracker } from '../../streams/track-order.ts'
+import type { OrderFactory } from '../order-factory.ts'
 import type { StrategyActor } from '../strategy-actor.ts'
+
+/** What a strategy hands the desk: a market order's side and amount (on the lot grid), or the order itself. */
+export type ChildRequest = Order | { readonly side: Side; readonly amount: number }
+
+/** Builds a child's order when it is first needed: after its window's blocks have gone out. */
+export interface ChildOrderMaker {
+  readonly factory: OrderFactory
+  readonly market: Market
+}
 
 /** A child is only ever given single updates, never full venue reports, so its tracker never reads a clock. */
 const NO_CLOCK = { now: () => 0 }
@@ -13,10 +24,16 @@ const NO_CLOCK = { now: () => 0 }
  * inner observable of its lane), with its own lifecycle — submitted, accepted when its block is
  * (or when it is crossed), filled by allocations, and ended — applied through the order state table.
  * Its `OrderSubmitted` waits for `submit()`: the desk sends a window's blocks first and records the
- * children after, so that a round's venue orders do not wait for tens of thousands of events.
+ * children after, so that a round's venue orders do not wait for tens of thousands of events; its
+ * order object is built then too (netting reads only its side and amount before).
  */
 export class ChildOrder {
-  private readonly tracker: OrderTracker
+  private tracker: OrderTracker | null = null
+  readonly side: Side
+  private readonly amount: number
+  /** Its order's number for its actor, and when it was handed over (the order's id and creation time). */
+  private readonly seq: number
+  private readonly createdAt: number
   /** The lane stopped listening (engine stop, or the actor failed): the desk drops it. */
   dead = false
   /** Its OrderSubmitted went out (every later event of it comes after that one). */
@@ -28,34 +45,44 @@ export class ChildOrder {
 
   constructor(
     readonly actor: StrategyActor,
-    order: Order,
+    private readonly request: ChildRequest,
+    readonly symbol: string,
+    now: number,
+    private readonly maker: ChildOrderMaker | null,
     private readonly out: Subscriber<OrderEvent>,
-    onSkip?: (order: Order, reason: string) => void,
+    private readonly onSkip?: (order: Order, reason: string) => void,
   ) {
     this.intentAt = actor.intentAt
-    this.tracker = new OrderTracker(order, NO_CLOCK, out, onSkip)
+    this.side = request.side
+    this.amount = request.amount
+    this.seq = actor.state.orderSeq + 1
+    this.createdAt = now
+  }
+
+  private get tracked(): OrderTracker {
+    if (this.tracker === null) {
+      const r = this.request
+      const m = this.maker
+      const order = 'id' in r || m === null ? (r as Order) : m.factory.order(this.actor, this.seq, this.symbol, r.side, 'market', r.amount, null, m.market, this.createdAt)
+      this.tracker = new OrderTracker(order, NO_CLOCK, this.out, this.onSkip)
+    }
+    return this.tracker
   }
 
   /** Records the child as submitted (at its creation time), once; nothing for one its lane dropped. */
   submit(): void {
     if (this.submitted || this.dead) return
     this.submitted = true
-    const order = this.tracker.order
+    const order = this.tracked.order
     this.out.next({ type: 'OrderSubmitted', ts: order.createdAt, order, fill: null, reason: null })
   }
 
   get order(): Order {
-    return this.tracker.order
+    return this.tracked.order
   }
 
   get final(): boolean {
-    return this.tracker.final
-  }
-
-  /** Amount not yet filled. */
-  get remaining(): number {
-    const o = this.tracker.order
-    return o.amount - o.filled
+    return this.tracker !== null && this.tracker.final
   }
 
   /**
@@ -63,15 +90,16 @@ export class ChildOrder {
    * difference: 11.03691849 − 11.02450748 is 1241100.9999998 lots of 1e-8).
    */
   remainingLots(lot: number): number {
+    if (this.tracker === null) return lotsIn(this.amount, lot)
     const o = this.tracker.order
     return lotsIn(o.amount, lot) - lotsIn(o.filled, lot)
   }
 
   /** Applies one step; completes the action once the order is final. */
   apply(u: OrderUpdate): void {
-    if (this.dead || this.tracker.final) return
+    if (this.dead || this.final) return
     if (!this.submitted) this.submit()
-    if (this.tracker.report(u)) this.out.complete()
+    if (this.tracked.report(u)) this.out.complete()
   }
 
   accept(exchangeId: string, ts: number): void {

@@ -10,7 +10,7 @@ import { runOrder, type OrderActionContext } from '../order-action.ts'
 import type { OrderFactory } from '../order-factory.ts'
 import type { StrategyActor } from '../strategy-actor.ts'
 import { allocateLots, lotsIn } from './allocate.ts'
-import { ChildOrder } from './child-order.ts'
+import { ChildOrder, type ChildOrderMaker, type ChildRequest } from './child-order.ts'
 
 /** The strategy id of the desk's own (block) orders and of the house ledger. */
 export const HOUSE = '_house'
@@ -58,7 +58,7 @@ export interface NettingCounts {
   readonly venueOrdersPerFlush: number[]
 }
 
-interface SymbolBook {
+interface SymbolBook extends ChildOrderMaker {
   readonly market: Market
   readonly index: number
   pool: ChildOrder[]
@@ -120,21 +120,26 @@ export class NettingDesk {
     readonly options: NettingOptions = DEFAULT_NETTING,
   ) {
     let i = 0
-    for (const m of ctx.markets.values()) this.books.set(m.symbol, { market: m, index: i++, pool: [], heldSince: null, blockSeq: 0, crossSeq: 0 })
+    for (const m of ctx.markets.values()) this.books.set(m.symbol, { market: m, factory: ctx.factory, index: i++, pool: [], heldSince: null, blockSeq: 0, crossSeq: 0 })
   }
 
-  /** `actor`'s order as a child: the action that ends when the child is final. */
-  child(actor: StrategyActor, order: Order): Observable<OrderEvent> {
-    return onSubscribe(startChild, this, actor, order)
+  /**
+   * `actor`'s market order as a child: the action that ends when the child is final. Given its side
+   * and amount, the order is built (next client order id, now) once the blocks of its window are out,
+   * for the symbol of the actor's intent.
+   */
+  child(actor: StrategyActor, request: ChildRequest): Observable<OrderEvent> {
+    return onSubscribe(startChild, this, actor, request)
   }
 
   /** @internal A subscribed child joins its symbol's pool for the next flush. */
-  _pool(out: Subscriber<OrderEvent>, actor: StrategyActor, order: Order): ChildOrder {
-    const book = this.books.get(order.symbol)
-    const c = new ChildOrder(actor, order, out, this.ctx.onSkip)
+  _pool(out: Subscriber<OrderEvent>, actor: StrategyActor, request: ChildRequest): ChildOrder {
+    const symbol = 'id' in request ? request.symbol : (actor.intent?.symbol ?? actor.symbol)
+    const book = this.books.get(symbol)
+    const c = new ChildOrder(actor, request, symbol, this.ctx.scheduler.now(), book ?? null, out, this.ctx.onSkip)
     this.counts.childOrders++
     if (book === undefined) {
-      c.end(`netting: unknown symbol ${order.symbol}`, this.ctx.scheduler.now())
+      c.end(`netting: unknown symbol ${symbol}`, this.ctx.scheduler.now())
       return c
     }
     book.pool.push(c)
@@ -235,8 +240,8 @@ export class NettingDesk {
       return null
     }
     const lot = m.lotSize
-    const buys = pool.filter((c) => c.order.side === 'buy')
-    const sells = pool.filter((c) => c.order.side === 'sell')
+    const buys = pool.filter((c) => c.side === 'buy')
+    const sells = pool.filter((c) => c.side === 'sell')
     const buyLots = buys.map((c) => c.remainingLots(lot))
     const sellLots = sells.map((c) => c.remainingLots(lot))
     const b = sum(buyLots)
@@ -376,8 +381,8 @@ class Block {
     private readonly children: ChildOrder[],
     private readonly createdAt: number,
   ) {
-    // What the block nets, fixed at its start: recorded with every state of the block.
-    this.netted = children.map((c) => [c.order.id, c.actor.id, c.actor.index, c.wantLots * market.lotSize] as const)
+    // What the block nets, fixed at its start (its children's orders are built after it is sent).
+    this.wants = children.map((c) => c.wantLots)
     let at = Number.POSITIVE_INFINITY
     for (const c of children) if (c.intentAt < at) at = c.intentAt
     this.intentAt = at
@@ -386,7 +391,9 @@ class Block {
   /** When the earliest input behind the block's children was dispatched (engine clock). */
   readonly intentAt: number
 
-  private readonly netted: BlockState['children']
+  private readonly wants: number[]
+  /** What the block nets, recorded with every state of the block: made at its first record. */
+  private netted: BlockState['children'] | null = null
 
   private get amount(): number {
     return this.lots * this.market.lotSize
@@ -554,7 +561,7 @@ class Block {
         reason: this.reason,
         createdAt: this.createdAt,
         closedAt: this.closedAt,
-        children: this.netted,
+        children: (this.netted ??= this.children.map((c, i) => [c.order.id, c.actor.id, c.actor.index, this.wants[i]! * this.market.lotSize] as const)),
       },
     })
   }
@@ -567,4 +574,4 @@ const sum = (xs: readonly number[]): number => {
 }
 
 /** Long-lived, so its optimized code outlives each child (see onSubscribe). */
-const startChild = (out: Subscriber<OrderEvent>, desk: NettingDesk, actor: StrategyActor, order: Order): ChildOrder => desk._pool(out, actor, order)
+const startChild = (out: Subscriber<OrderEvent>, desk: NettingDesk, actor: StrategyActor, request: ChildRequest): ChildOrder => desk._pool(out, actor, request)

@@ -82,7 +82,7 @@ export class ChildOrder {
   }
 
   get final(): boolean {
-    return this.tracker !== null && this.tracker.final
+    return this.tracker?.final === true
   }
 
   /**

@@ -139,6 +139,9 @@ describe('a signal to the whole process group stops gracefully', () => {
     const netting = JSON.parse(readFileSync(summaryPath, 'utf8')).netting
     expect(netting.blockReactionMs.p50).toBeGreaterThan(0)
     expect(netting.blockReactionMs.max).toBeGreaterThanOrEqual(netting.blockReactionMs.p99)
+    // And the desk's own work after each sweep (nets, blocks, the children's records, crosses).
+    expect(netting.flushMs.p50).toBeGreaterThan(0)
+    expect(netting.flushMs.max).toBeGreaterThanOrEqual(netting.flushMs.p99)
   })
 
   it('systemd-style stop (SIGTERM to the group) on shoal run --config', async () => {

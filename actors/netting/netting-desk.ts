@@ -42,6 +42,9 @@ export interface DeskContext {
   readonly onSkip?: (order: Order, reason: string) => void
   /** A block's first venue order went out; `intentAt` is when its earliest child's input was dispatched (engine clock). */
   readonly onBlockSent?: (intentAt: number) => void
+  /** A flush took `ms` on `clock` (nets, blocks sent, the children's records, crosses: the bookkeeping after a sweep). */
+  readonly onFlushed?: (ms: number) => void
+  readonly clock?: () => number
   readonly log?: Logger
 }
 
@@ -176,6 +179,7 @@ export class NettingDesk {
 
   /** Nets every symbol with children waiting. */
   flush(): void {
+    const t0 = this.ctx.clock?.() ?? 0
     this.flushing = null
     this.venueOrdersThisFlush = 0
     const books = [...this.dirty]
@@ -198,6 +202,7 @@ export class NettingDesk {
       this.endsAfterFlush = null
     }
     for (const [block, failure] of ends) block.close(failure)
+    if (this.ctx.onFlushed !== undefined && this.ctx.clock !== undefined) this.ctx.onFlushed(this.ctx.clock() - t0)
     const per = this.counts.venueOrdersPerFlush
     per.push(this.venueOrdersThisFlush)
     if (per.length > 1_000) per.splice(0, per.length - 1_000)

@@ -298,7 +298,7 @@ export async function runSession(config: SessionConfig, log: Logger, out: NodeJS
     },
     unpersistedEvents: p.counts.accepted - p.counts.written,
     execution: engine.execution?.summary() ?? null,
-    netting: engine.desk === null ? null : nettingSummary(engine.desk.counts, engine.metrics.blockReaction),
+    netting: engine.desk === null ? null : nettingSummary(engine.desk.counts, engine.metrics.blockReaction, engine.metrics.deskFlush),
     risk: risk.summary(),
     sink: {
       durableMs: pick(p.durableSummary()),

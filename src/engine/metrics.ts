@@ -49,6 +49,8 @@ export class Metrics {
   readonly sweepTotal = new LatencyHistogram()
   /** Netting: input dispatched → the block's first venue order sent, once per block (from its earliest child's input), whole run. */
   readonly blockReaction = new LatencyHistogram()
+  /** Netting: one flush of the desk (nets, blocks sent, the children's records, crosses), ms. */
+  readonly deskFlush = new LatencyHistogram()
   /** Market event dispatched → a pipeline's intent delivered to its actors (in this thread, or back from a worker). */
   readonly tickToIntent = new LatencyHistogram()
   inFlight = 0

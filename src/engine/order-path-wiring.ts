@@ -86,6 +86,8 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: Order
             record: (e) => p.persistence?.accept(e),
             onSkip: exec.onSkip,
             onBlockSent: (at) => p.metrics.blockReaction.record(p.clock() - at),
+            onFlushed: (ms) => p.metrics.deskFlush.record(ms),
+            clock: p.clock,
             log: o.logger,
           },
           { ...DEFAULT_NETTING, ...o.netting },

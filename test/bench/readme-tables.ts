@@ -19,8 +19,13 @@ const table = (head: string[], rows: (string | number)[][]) => [row(head), row(h
 export function benchMarkdown(r: Json): string {
   const out: string[] = []
   const rounds = r.signalSweep?.[0]?.shipped?.rounds ?? r.signalSweep?.[0]?.actor?.rounds
+  const reruns = Object.entries((r.reruns ?? {}) as Record<string, Json>)
+  const rerun =
+    reruns.length === 0
+      ? ''
+      : ` Run again on their own since (\`npm run bench -- --only <part>\`): ${reruns.map(([part, x]) => `${part === 'signalSweep' ? 'the signal-round and netting tables' : `\`${part}\``}, ${String(x.date).slice(0, 16).replace('T', ' ')} UTC`).join('; ')}.`
   out.push(
-    `One \`npm run bench\` on ${r.cpus} cores, Node ${r.node}, ${r.date.slice(0, 10)}${r.quick ? ' (--quick)' : ''}; every ratio below is between figures of that same run. Percentiles of reaction are over every acting strategy of ${rounds} measured signal rounds (200 ms venue latency, seed 000's odds: ~40 % act per round); a sweep percentile is over the ${rounds} rounds.`,
+    `One \`npm run bench\` on ${r.cpus} cores, Node ${r.node}, ${r.date.slice(0, 10)}${r.quick ? ' (--quick)' : ''}; every ratio below is between figures of that same run.${rerun} Percentiles of reaction are over every acting strategy of ${rounds} measured signal rounds (200 ms venue latency, seed 000's odds: ~40 % act per round); a sweep percentile is over the ${rounds} rounds.`,
   )
   out.push('')
   out.push('### Signal rounds: the path users run, the stripped engine, and a hand-written loop')
@@ -30,7 +35,7 @@ export function benchMarkdown(r: Json): string {
     (first?.shipped?.everyMs ?? 0) > 0
       ? `*shipped*, *loop* and the netting runs below get a round every ${first!.shipped.everyMs / 1000} s, as seed 000's schedule sends them, after ${first!.shipped.warmup} warm-up rounds; *stripped* runs its rounds back to back.`
       : 'Rounds run back to back.'
-  const flags = ((r.nodeFlags as string[] | undefined) ?? ['--expose-gc', '--max-semi-space-size=256']).join(' ')
+  const flags = ((r.reruns?.signalSweep?.nodeFlags ?? r.nodeFlags) as string[] | undefined)?.join(' ') ?? '--expose-gc --max-semi-space-size=256'
   out.push(
     `*shipped* = the engine exactly as \`npm run demo\` builds it (SQLite store through the writer thread, risk gate, market execution with its metrics, 1 % rejects, 0.2 % lost answers); *stripped* = the engine alone on the same simulator; *loop* = a hand-written loop over plain objects making the same decisions and the same venue calls. All three run as \`npm run demo\` starts node (\`${flags}\`) and collect the young generation once a round's actions have ended. ${cadence}`,
   )
@@ -72,7 +77,7 @@ export function benchMarkdown(r: Json): string {
     out.push('### Per-strategy orders vs the netting desk (shipped path, same run)')
     out.push('')
     out.push(
-      '*netting* = the same shipped path with `--netting` (children crossed per symbol, one block order per symbol and round, fills allocated back); its reaction is input → child handed to the desk, its *block reaction* input → the venue order of its block (from the input behind its earliest child: what the venue sees of a round). *net loop* = a hand-written loop that collects the acting strategies per symbol and sends one order per symbol for the net. Venue orders are per round; heap is retained heap after a forced GC at the end.',
+      '*netting* = the same shipped path with `--netting` (children crossed per symbol, one block order per symbol and round, fills allocated back); its reaction is input → child handed to the desk, its *block reaction* input → the venue order of its block (from the input behind its earliest child: what the venue sees of a round); the *flush* is the work of the desk after a sweep (nets, blocks, then the records of the children and the crosses). *net loop* = a hand-written loop that collects the acting strategies per symbol and sends one order per symbol for the net. Venue orders are per round; heap is retained heap after a forced GC at the end.',
     )
     out.push('')
     const nrows = (r.signalSweep as Json[]).map((s) => [
@@ -81,6 +86,7 @@ export function benchMarkdown(r: Json): string {
       `${f(s.shipped.sweepMs.p50, 1)} / ${f(s.netted.sweepMs.p50, 1)} / ${f(s.nettedLoop.sweepMs.p50, 1)}`,
       `${f(s.shipped.sweepMs.p99, 1)} / ${f(s.netted.sweepMs.p99, 1)}`,
       s.netted.blockReactionMs ? `${f(s.netted.blockReactionMs.p50, 1)} / ${f(s.netted.blockReactionMs.p99, 1)}` : 'n/a',
+      s.netted.flushMs ? `${f(s.netted.flushMs.p50, 1)} / ${f(s.netted.flushMs.p99, 1)}` : 'n/a',
       `${n0(s.shipped.venueCallsPerRound ?? s.shipped.ordersPerRound)} / ${s.netted.venueOrdersPerRound.p50} (max ${s.netted.venueOrdersPerRound.max})`,
       `${f(s.nettedOverLoopReactionP99)}× / ${f(s.nettedOverLoopSweepP50)}×`,
       `${f(s.shipped.heapMB, 0)} / ${f(s.netted.heapMB, 0)} MB, ${s.netted.unpersistedEvents} unpersisted`,
@@ -93,6 +99,7 @@ export function benchMarkdown(r: Json): string {
           'sweep p50 ms: per-strategy / netting / net loop',
           'sweep p99 ms: per-strategy / netting',
           'netting block reaction ms: p50 / p99',
+          'netting flush ms: p50 / p99',
           'venue orders per round: per-strategy / netting',
           'netting vs net loop: reaction p99 / sweep p50',
           'heap per-strategy / netting, events left',

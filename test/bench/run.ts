@@ -47,8 +47,12 @@ const paced = quick ? [] : ['--every-ms', 10_000, '--warmup', 6]
 const results: Json = { date: new Date().toISOString(), quick, node: process.version, cpus: cpus().length, memGB: Math.round(totalmem() / 2 ** 30), nodeFlags: NODE_FLAGS }
 
 process.stderr.write('shoal bench\n')
-// The parts re-run now ran on this node with these flags: the file's older ones must not win.
-if (only !== null) Object.assign(results, { ...JSON.parse(readFileSync(outFile, 'utf8')), date: results.date, node: results.node, nodeFlags: NODE_FLAGS })
+// A part re-run on its own keeps the file's other parts with the date, node and flags they ran with;
+// the part's own go to `reruns` (the tables say which figures are from when).
+if (only !== null) {
+  const old = JSON.parse(readFileSync(outFile, 'utf8'))
+  Object.assign(results, { ...old, reruns: { ...old.reruns, [only]: { date: results.date, node: results.node, nodeFlags: NODE_FLAGS } } })
+}
 const want = (part: string) => only === null || only === part
 if (want('reducer')) results.reducer = run('reducer.ts')
 if (want('heapLifecycle')) results.heapLifecycle = run('heap-lifecycle.ts', ['--actors', quick ? 20_000 : 100_000])

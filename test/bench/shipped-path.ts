@@ -96,6 +96,7 @@ const warmup = arg('warmup', 3)
 for (let i = 0; i < warmup; i++) await next()
 engine.metrics.window()
 engine.metrics.blockReaction.reset()
+engine.metrics.deskFlush.reset()
 const before = engine.metrics.totals().submitted
 const venueBefore = sim.counts.calls
 const perFlushBefore = engine.desk?.counts.venueOrdersPerFlush.length ?? 0
@@ -130,6 +131,8 @@ emit({
   venueCallsPerRound: Math.round(venueCalls / rounds),
   // Netting: input dispatched → each block's venue order sent (what the venue sees of a round).
   blockReactionMs: netting ? pick(engine.metrics.blockReaction.summary()) : null,
+  // Netting: each flush of the desk after a sweep (nets, blocks, the children's records, crosses).
+  flushMs: netting ? pick(engine.metrics.deskFlush.summary()) : null,
   venueOrdersPerRound: netting ? { p50: perRound[Math.floor((perRound.length - 1) / 2)] ?? 0, max: perRound.at(-1) ?? 0 } : null,
   persistedEvents: engine.persistedEvents,
   unpersistedEvents: unpersisted(),

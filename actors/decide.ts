@@ -31,8 +31,8 @@ export function decide(state: ActorState, size: number, intent: Intent, market: 
     return amount > 0 ? { side: intent.side, type: intent.type, amount, price } : null
   }
   const delta = intent.weight * size - state.position
-  const amount = lot > 0 ? floorTo(Math.abs(delta), lot) : Math.abs(delta)
-  if (amount <= 0 || amount < lot) return null
+  const amount = tradable(delta, lot)
+  if (amount === 0) return null
   if (market !== undefined && refPrice !== undefined && amount * refPrice < market.minNotional) return null
   return { side: delta > 0 ? 'buy' : 'sell', type: 'market', amount, price: null }
 }
@@ -58,7 +58,11 @@ export const increasesExposure = (state: ActorState, c: Pick<OrderCommand, 'side
  */
 export function atTarget(state: ActorState, size: number, intent: Intent, lot: number): boolean {
   if (intent.kind !== 'target' || !state.running || state.order !== null) return false
-  const delta = Math.abs(intent.weight * size - state.position)
-  const amount = lot > 0 ? floorTo(delta, lot) : delta
-  return amount <= 0 || amount < lot
+  return tradable(intent.weight * size - state.position, lot) === 0
+}
+
+/** |delta| in whole lots (rounded down), or 0 when that is under one lot: what a target can trade. */
+function tradable(delta: number, lot: number): number {
+  const amount = lot > 0 ? floorTo(Math.abs(delta), lot) : Math.abs(delta)
+  return amount <= 0 || amount < lot ? 0 : amount
 }

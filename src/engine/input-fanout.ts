@@ -77,37 +77,34 @@ export class InputFanout {
   deliverAt(inst: StrategyInstance, intent: Intent, at: number): void {
     const actors = inst.actors
     const offer = this.offer
+    // Skipping needs the lanes (lock mode) and is off in the reference behaviour (skipSettled: false).
     const settled = offer === null ? null : this.settled
-    if (settled === null) {
-      for (let i = 0; i < actors.length; i++) {
-        const actor = actors[i]!
-        actor.intent = intent
-        actor.intentAt = at
-        if (offer !== null && actor.state.running) offer(actor)
-      }
-      return
+    let same = false
+    let gen = 0
+    let lot = 0
+    if (settled !== null) {
+      const last = inst.lastIntent
+      same = last !== null && last.kind === 'target' && intent.kind === 'target' && last.weight === intent.weight && last.symbol === intent.symbol
+      if (!same) inst.intentGen++
+      inst.lastIntent = intent
+      gen = inst.intentGen
+      lot = intent.kind === 'target' ? settled.lotOf(intent.symbol) : 0
     }
-    const last = inst.lastIntent
-    const same = last !== null && last.kind === 'target' && intent.kind === 'target' && last.weight === intent.weight && last.symbol === intent.symbol
-    if (!same) inst.intentGen++
-    inst.lastIntent = intent
-    const gen = inst.intentGen
     const indices = inst.indices
-    const lot = intent.kind === 'target' ? settled.lotOf(intent.symbol) : 0
     let skipped = 0
     for (let i = 0; i < actors.length; i++) {
-      if (same && settled.has(indices[i]!, gen)) {
+      if (same && settled!.has(indices[i]!, gen)) {
         skipped++
         continue
       }
       const actor = actors[i]!
       actor.intent = intent
       actor.intentAt = at
-      settled.handedOut(actor.index, gen)
-      if (!actor.state.running) continue
-      offer!(actor)
+      settled?.handedOut(actor.index, gen)
+      if (offer === null || !actor.state.running) continue
+      offer(actor)
       // Nothing to do, and nothing will be for this intent until its state or size changes.
-      settled.settle(actor, lot)
+      settled?.settle(actor, lot)
     }
     this.metrics.w.settledSkips += skipped
   }

@@ -25,6 +25,8 @@ export interface OrderPathOptions {
   /** Work orders with an execution algorithm; null: one plain order per action. */
   readonly algo: { readonly name: AlgoName; readonly ctx: AlgoContext } | null
   readonly scheduler: SchedulerLike
+  /** The scheduler's time, held for the length of one input's dispatch (the engine's DispatchClock); default: the scheduler's. */
+  readonly now?: () => number
   readonly clock: () => number
   /** The store is behind: entries wait (counted, not recorded), exits still go. */
   readonly entriesHalted: () => boolean
@@ -45,7 +47,11 @@ const isOrder = (x: Order | OrderCommand): x is Order => 'id' in x
  * on the actor; `act` starts the action from it — the pair the actor's one-in-flight lane calls.
  */
 export class OrderPath {
-  constructor(private readonly o: OrderPathOptions) {}
+  readonly now: () => number
+
+  constructor(private readonly o: OrderPathOptions) {
+    this.now = o.now ?? (() => o.scheduler.now())
+  }
 
   /** Whether `actor`'s latest intent makes it act now. */
   wanted(actor: StrategyActor): boolean {
@@ -67,7 +73,7 @@ export class OrderPath {
     const desk = o.desk ?? null
     if (desk !== null && cmd.type === 'market') {
       // A child's order object is built by the desk after the blocks have gone; a refusal needs one now.
-      const now = o.scheduler.now()
+      const now = this.now()
       const why = o.gate.verdict(actor, cmd, true, now)
       if (why !== null) {
         o.gate.refused(o.factory.order(actor, actor.state.orderSeq + 1, intent.symbol, cmd.side, 'market', cmd.amount, null, market, now), why, now)
@@ -81,7 +87,7 @@ export class OrderPath {
       actor.next = cmd
       return true
     }
-    const order = o.factory.order(actor, actor.state.orderSeq + 1, intent.symbol, cmd.side, cmd.type, cmd.amount, cmd.price, market, o.scheduler.now())
+    const order = o.factory.order(actor, actor.state.orderSeq + 1, intent.symbol, cmd.side, cmd.type, cmd.amount, cmd.price, market, this.now())
     if (o.gate.check(actor, order, false, order.createdAt) !== null) return false
     actor.next = order
     return true
@@ -130,7 +136,7 @@ export class OrderPath {
 
   /** One piece of work for an execution algorithm: orders made for `actor`, each through the gate. */
   private job(actor: StrategyActor, market: Market, arrival: Quote, cmd: OrderCommand): AlgoJob {
-    return new ActorJob(this.o, actor, market, arrival, cmd.side, cmd.amount)
+    return new ActorJob(this.o, this.now, actor, market, arrival, cmd.side, cmd.amount)
   }
 }
 
@@ -143,6 +149,7 @@ class ActorJob implements AlgoJob {
   readonly strategyId: string
   constructor(
     private readonly o: OrderPathOptions,
+    private readonly now: () => number,
     private readonly actor: StrategyActor,
     readonly market: Market,
     readonly arrival: Quote,
@@ -154,7 +161,7 @@ class ActorJob implements AlgoJob {
 
   newOrder(type: OrderType, amount: number, price: number | null): Order {
     const { actor, market } = this
-    return this.o.factory.order(actor, actor.state.orderSeq + 1, market.symbol, this.side, type, amount, price, market, this.o.scheduler.now())
+    return this.o.factory.order(actor, actor.state.orderSeq + 1, market.symbol, this.side, type, amount, price, market, this.now())
   }
 
   check(order: Order): string | null {

@@ -45,6 +45,8 @@ export interface DeskContext {
   /** A flush took `ms` on `clock` (nets, blocks sent, the children's records, crosses: the bookkeeping after a sweep). */
   readonly onFlushed?: (ms: number) => void
   readonly clock?: () => number
+  /** The time a child is handed over (the engine's clock held per input dispatch); default: the scheduler's. */
+  readonly now?: () => number
   readonly log?: Logger
 }
 
@@ -139,10 +141,11 @@ export class NettingDesk {
   _pool(out: Subscriber<OrderEvent>, actor: StrategyActor, request: ChildRequest): ChildOrder {
     const symbol = 'id' in request ? request.symbol : (actor.intent?.symbol ?? actor.symbol)
     const book = this.books.get(symbol)
-    const c = new ChildOrder(actor, request, symbol, this.ctx.scheduler.now(), book ?? null, out, this.ctx.onSkip)
+    const now = this.ctx.now?.() ?? this.ctx.scheduler.now()
+    const c = new ChildOrder(actor, request, symbol, now, book ?? null, out, this.ctx.onSkip)
     this.counts.childOrders++
     if (book === undefined) {
-      c.end(`netting: unknown symbol ${symbol}`, this.ctx.scheduler.now())
+      c.end(`netting: unknown symbol ${symbol}`, now)
       return c
     }
     book.pool.push(c)

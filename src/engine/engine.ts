@@ -26,6 +26,7 @@ import type { EngineMode, EngineOptions } from './engine-options.ts'
 import { Metrics } from './metrics.ts'
 import { OrderEventIntake } from './order-event-intake.ts'
 import { QuietCollector } from './quiet-collector.ts'
+import { DispatchClock } from './dispatch-clock.ts'
 import { Inlet } from '../../streams/inlet.ts'
 import { StrategyInstances, type StrategyInstance } from './strategy-instances.ts'
 import { PipelineWorkers } from './workers/pipeline-workers.ts'
@@ -87,6 +88,7 @@ export class Engine {
   /** Set the moment the last action ends (a timer in virtual time can tell before the promise settles). */
   private actionsEnded = false
   private readonly log: Logger | undefined
+  private folding: Subscription | null = null
 
   constructor(private readonly o: EngineOptions) {
     this.mode = o.mode ?? 'lock'
@@ -115,7 +117,8 @@ export class Engine {
     // Await mode acts chunk by chunk on the round; lock mode offers every intent now.
     const lots = new Map(o.markets.map((m) => [m.symbol, m.lotSize]))
     const settled = (this.settled = this.mode === 'lock' && o.skipSettled !== false ? new SettledActors(this.actors.length, (symbol) => lots.get(symbol) ?? 0) : null)
-    this.inputs = new InputFanout(this.pipes, groups, this.metrics, this.clock, this.mode === 'lock' ? (a) => this.intents$.next(a) : null, settled)
+    const time = new DispatchClock(this.scheduler)
+    this.inputs = new InputFanout(this.pipes, groups, this.metrics, this.clock, this.mode === 'lock' ? (a) => this.intents$.next(a) : null, settled, time)
     this.roster = new ActorRoster(this.actors, { metrics: this.metrics, risk: o.risk, now: () => this.scheduler.now(), log: o.logger })
     this.market = new MarketView(o.risk, o.execution?.algo === 'adaptive')
     const market = this.market
@@ -148,7 +151,10 @@ export class Engine {
               allocator.onFill(a, before, after)
               onFill?.(a, before, after)
             },
-      ...(quiet === null ? {} : { onQuiet: () => quiet.quiet() }),
+      onQuiet: () => {
+        quiet?.quiet()
+        this.foldWhenQuiet()
+      },
       settled,
     })
     const wired = orderPathFor(o, {
@@ -160,6 +166,7 @@ export class Engine {
       execution: this.execution,
       scheduler: this.scheduler,
       clock: this.clock,
+      now: time.now,
       accept: (e) => this.intake.accept(e),
       onFault: (a, err) => this.failActor(a, err),
       stopping: () => this.stopping !== null,
@@ -292,6 +299,15 @@ export class Engine {
     return this.persistence?.counts.written ?? 0
   }
 
+  /** The histograms take a burst's samples on the next turn once its actions are over, not inside the next sweep (100k reactions take ~10 ms). */
+  private foldWhenQuiet(): void {
+    if (this.folding !== null) return
+    this.folding = this.scheduler.schedule(() => {
+      this.folding = null
+      if (this.metrics.inFlight === 0) this.metrics.fold()
+    })
+  }
+
   /**
    * Graceful stop: no new inputs; in-flight actions finish (up to `drainMs`), then every accepted
    * event is written. If the store still fails after `flushTimeoutMs`, the events it could not take
@@ -302,6 +318,7 @@ export class Engine {
       for (const s of this.inputSubs) s.unsubscribe()
       this.allocator?.stop()
       this.quiet?.stop()
+      this.folding?.unsubscribe()
       // Workers answer what they were sent (their intents still reach the actors), then end — before the final flush.
       const workersDone = this.workers?.stop(drainMs) ?? Promise.resolve()
       // Resting orders are cancelled on shutdown; their actions see the answers and end.

@@ -6,6 +6,7 @@ import type { MarketEvent } from '../domain/market.ts'
 import type { SignalRound } from '../domain/signal.ts'
 import type { Metrics } from './metrics.ts'
 import type { SettledActors } from './settled-actors.ts'
+import type { DispatchClock } from './dispatch-clock.ts'
 import { onTape } from '../../streams/operators/shared-series.ts'
 import type { StrategyInstance, StrategyInstances } from './strategy-instances.ts'
 
@@ -31,6 +32,8 @@ export class InputFanout {
     private readonly clock: () => number,
     private readonly offer: ((actor: StrategyActor) => void) | null,
     private readonly settled: SettledActors | null = null,
+    /** Held while an intent is fanned out: what it starts is stamped with one time. */
+    private readonly time: DispatchClock | null = null,
   ) {}
 
   /** One market event to the pipelines of its symbol. */
@@ -75,6 +78,17 @@ export class InputFanout {
 
   /** Fans out an intent caused by an input dispatched at `at` (a worker's answer comes later). */
   deliverAt(inst: StrategyInstance, intent: Intent, at: number): void {
+    const time = this.time
+    if (time === null) return this.fanOut(inst, intent, at)
+    time.hold()
+    try {
+      this.fanOut(inst, intent, at)
+    } finally {
+      time.release()
+    }
+  }
+
+  private fanOut(inst: StrategyInstance, intent: Intent, at: number): void {
     const actors = inst.actors
     const offer = this.offer
     // Skipping needs the lanes (lock mode) and is off in the reference behaviour (skipSettled: false).

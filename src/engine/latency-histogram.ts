@@ -14,7 +14,7 @@ const MAX_PENDING = 1 << 18
  * Durations in ms, recorded at microsecond resolution into an HdrHistogram (3 significant digits),
  * so percentiles stay exact enough at any count without keeping samples. `record` runs once per
  * action inside a sweep, so it only appends to a typed array; the samples go into the histogram when
- * it is read (or once MAX_PENDING have piled up), outside the burst.
+ * it is read, when the engine's actions are over (`Metrics.fold`), or once MAX_PENDING have piled up.
  */
 export class LatencyHistogram {
   private readonly h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false })
@@ -33,8 +33,13 @@ export class LatencyHistogram {
     this.pending[this.n++] = ms
   }
 
-  /** Puts the samples recorded since the last read into the histogram. */
-  private fold(): void {
+  /** Samples recorded but not yet in the histogram. */
+  get unfolded(): number {
+    return this.n
+  }
+
+  /** Puts the samples recorded since the last read into the histogram (the engine does it when its actions are over). */
+  fold(): void {
     const { h, pending } = this
     for (let i = 0; i < this.n; i++) h.recordValue(Math.max(0, Math.round(pending[i]! * 1000)))
     this.n = 0

@@ -76,6 +76,11 @@ export class Metrics {
     return out
   }
 
+  /** Puts every histogram's pending samples in: when no action is in flight, not inside the next sweep. */
+  fold(): void {
+    for (const h of [this.reaction, this.sweep, this.blockReaction, this.deskFlush, this.tickToIntent]) h.fold()
+  }
+
   /** Totals including the open window. */
   totals(): Counters {
     const t = { ...this.total }

@@ -28,6 +28,8 @@ export interface OrderPathParts {
   readonly execution: ExecutionMetrics | null
   readonly scheduler: SchedulerLike
   readonly clock: () => number
+  /** The scheduler's time, held while one input is dispatched. */
+  readonly now: () => number
   /** Where denials and other events the path makes itself go (the engine's intake). */
   readonly accept: (e: OrderEvent) => void
   readonly onFault: (actor: StrategyActor, err: unknown) => void
@@ -53,7 +55,7 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: Order
   const execution = p.execution
   const factory = new OrderFactory(o.runTag ?? 'sh')
   // In flight: the actors' recorded orders plus netting children handed over but not yet recorded.
-  const gate = new OrderGate({ risk: o.risk, now: () => p.scheduler.now(), openOrders: (): number => p.metrics.inFlight + (desk?.awaitingSubmission ?? 0), onDenied: p.accept })
+  const gate = new OrderGate({ risk: o.risk, now: p.now, openOrders: (): number => p.metrics.inFlight + (desk?.awaitingSubmission ?? 0), onDenied: p.accept })
   const algo =
     o.execution === undefined || execution === null
       ? null
@@ -88,6 +90,7 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: Order
             onBlockSent: (at) => p.metrics.blockReaction.record(p.clock() - at),
             onFlushed: (ms) => p.metrics.deskFlush.record(ms),
             clock: p.clock,
+            now: p.now,
             log: o.logger,
           },
           { ...DEFAULT_NETTING, ...o.netting },
@@ -102,6 +105,7 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: Order
     desk,
     algo,
     scheduler: p.scheduler,
+    now: p.now,
     clock: p.clock,
     entriesHalted: () => p.persistence?.entriesHalted ?? false,
     onHaltedEntry: () => p.metrics.w.haltedEntries++,

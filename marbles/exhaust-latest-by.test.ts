@@ -1,5 +1,7 @@
 import { TestScheduler } from 'rxjs/testing'
-import { describe, expect, it } from 'vitest'
+import { NEVER } from 'rxjs'
+import { describe, expect, it, vi } from 'vitest'
+import { Inlet } from '../streams/inlet.ts'
 import { exhaustLatestBy } from '../streams/exhaust-latest-by.ts'
 
 const newScheduler = () => new TestScheduler((a, e) => expect(a).toEqual(e))
@@ -129,5 +131,34 @@ describe('exhaustLatestBy', () => {
       })
       expect(failed).toEqual(['a'])
     })
+  })
+
+  it('a throw in onBusy is reported on a fresh stack, never thrown into the loop that sent the value', () => {
+    vi.useFakeTimers()
+    try {
+      const source = new Inlet<string>()
+      const seen: string[] = []
+      const sub = source
+        .pipe(
+          exhaustLatestBy(() => NEVER, {
+            key: () => 'one',
+            onBusy: () => {
+              throw new Error('busy hook failed')
+            },
+          }),
+        )
+        .subscribe()
+      for (const v of ['a', 'b', 'c']) {
+        source.next(v)
+        seen.push(v)
+      }
+      expect(seen).toEqual(['a', 'b', 'c'])
+      // Two busy arrivals, each reported by a timer of its own.
+      expect(vi.getTimerCount()).toBe(2)
+      vi.clearAllTimers()
+      sub.unsubscribe()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

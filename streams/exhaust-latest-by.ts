@@ -72,6 +72,39 @@ class Lane<T, K, R> extends LightSubscriber<R> {
 }
 
 /**
+ * The operator's own subscriber to its source: a value goes straight to `arrive`, without the
+ * wrapped observer a `subscribe({ next })` puts in between (one hop per acting strategy).
+ */
+class Arrivals<T> extends LightSubscriber<T> {
+  constructor(
+    private readonly arrive: (value: T) => void,
+    private readonly fail: (err: unknown) => void,
+    private readonly done: () => void,
+  ) {
+    super()
+  }
+
+  protected override _next(value: T): void {
+    // As RxJS's own observer wrapper does: a throw here is reported, never thrown into the sender's loop.
+    try {
+      this.arrive(value)
+    } catch (err) {
+      reportUnhandled(err)
+    }
+  }
+
+  protected override _error(err: unknown): void {
+    this.unsubscribe()
+    this.fail(err)
+  }
+
+  protected override _complete(): void {
+    this.unsubscribe()
+    this.done()
+  }
+}
+
+/**
  * `exhaustMap` per key, with latest-wins: while a key's action is in flight, new values for that key
  * start nothing; when it ends, the latest of them is projected if it is still `wanted`. Nothing lost,
  * nothing doubled. Unlike `groupBy` + `exhaustMap`, an idle key costs nothing: state exists only
@@ -140,24 +173,26 @@ export function exhaustLatestBy<T, K, R>(project: (value: T) => ObservableInput<
         if (sourceDone && active === 0) subscriber.complete()
       }
 
-      const sub = source.subscribe({
-        next: (value) => {
-          const key = keyOf(value)
-          const lane = slots.get(key) as Lane<T, K, R> | undefined
-          if (lane !== undefined) {
-            lane.latest = value
-            lane.hasLatest = true
-            onBusy?.(value)
-          } else if (isWanted(key, value)) {
-            start(key, value)
-          }
-        },
-        error: (err) => subscriber.error(err),
-        complete: () => {
-          sourceDone = true
-          if (active === 0) subscriber.complete()
-        },
-      })
+      const sub = source.subscribe(
+        new Arrivals<T>(
+          (value) => {
+            const key = keyOf(value)
+            const lane = slots.get(key) as Lane<T, K, R> | undefined
+            if (lane !== undefined) {
+              lane.latest = value
+              lane.hasLatest = true
+              onBusy?.(value)
+            } else if (isWanted(key, value)) {
+              start(key, value)
+            }
+          },
+          (err) => subscriber.error(err),
+          () => {
+            sourceDone = true
+            if (active === 0) subscriber.complete()
+          },
+        ),
+      )
 
       return () => {
         sub.unsubscribe()

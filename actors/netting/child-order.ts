@@ -34,8 +34,6 @@ export class ChildOrder {
   /** Its order's number for its actor, and when it was handed over (the order's id and creation time). */
   private readonly seq: number
   private readonly createdAt: number
-  /** The lane stopped listening (engine stop, or the actor failed): the desk drops it. */
-  dead = false
   /** Its OrderSubmitted went out (every later event of it comes after that one). */
   submitted = false
   /** Whole lots it still wants from its block (set when its window is netted; read only by its block). */
@@ -118,8 +116,12 @@ export class ChildOrder {
     else this.apply({ type: 'OrderCanceled', ts, reason })
   }
 
-  /** Teardown from the lane. */
-  unsubscribe(): void {
-    this.dead = true
+  /**
+   * The lane stopped listening (engine stop, the actor failed, or the child ended): the desk drops
+   * it. Read from the lane itself rather than set by a teardown, which would cost the lane a
+   * finalizer array per child.
+   */
+  get dead(): boolean {
+    return this.out.closed
   }
 }

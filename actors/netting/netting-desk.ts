@@ -582,4 +582,7 @@ const sum = (xs: readonly number[]): number => {
 }
 
 /** Long-lived, so its optimized code outlives each child (see onSubscribe). */
-const startChild = (out: Subscriber<OrderEvent>, desk: NettingDesk, actor: StrategyActor, request: ChildRequest): ChildOrder => desk._pool(out, actor, request)
+const startChild = (out: Subscriber<OrderEvent>, desk: NettingDesk, actor: StrategyActor, request: ChildRequest): void => {
+  // No teardown: a child reads whether its lane still listens (`dead`).
+  desk._pool(out, actor, request)
+}

@@ -2,7 +2,7 @@ import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_LIMITS } from '../actors/risk/limits.ts'
 import { RiskManager } from '../actors/risk/risk-manager.ts'
-import { StrategyActor } from '../actors/strategy-actor.ts'
+import { IntentFeed, StrategyActor } from '../actors/strategy-actor.ts'
 import { target, type Intent } from '../src/domain/intent.ts'
 import { Engine } from '../src/engine/engine.ts'
 import { InputFanout } from '../src/engine/input-fanout.ts'
@@ -81,7 +81,9 @@ describe('the fan-out with settled actors', () => {
     hold(actors[0]!, 1)
     hold(actors[1]!, 0.5)
     hold(actors[2]!, 1)
-    const inst = { actors, indices: Int32Array.from([0, 1, 2]), lastIntent: null, intentGen: 0 } as unknown as StrategyInstance
+    const feed = new IntentFeed()
+    for (const a of actors) a.feed = feed
+    const inst = { actors, indices: Int32Array.from([0, 1, 2]), lastIntent: null, intentGen: 0, feed } as unknown as StrategyInstance
     const metrics = new Metrics()
     const asked: string[] = []
     const settled = new SettledActors(3, () => 0.01)

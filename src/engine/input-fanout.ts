@@ -104,6 +104,8 @@ export class InputFanout {
       gen = inst.intentGen
       lot = intent.kind === 'target' ? settled.lotOf(intent.symbol) : 0
     }
+    // Every actor of the pipeline holds this intent from now on (each reads it from the shared feed).
+    inst.feed.deliver(intent, at)
     const indices = inst.indices
     let skipped = 0
     for (let i = 0; i < actors.length; i++) {
@@ -112,8 +114,6 @@ export class InputFanout {
         continue
       }
       const actor = actors[i]!
-      actor.intent = intent
-      actor.intentAt = at
       settled?.handedOut(actor.index, gen)
       if (offer === null || !actor.state.running) continue
       offer(actor)

@@ -1,6 +1,6 @@
 import { merge, type Observable, type Subscription } from 'rxjs'
 import { LightSubscriber } from '../../streams/light-subscriber.ts'
-import type { StrategyActor } from '../../actors/strategy-actor.ts'
+import { IntentFeed, type StrategyActor } from '../../actors/strategy-actor.ts'
 import type { Router } from '../../streams/router.ts'
 import type { StrategySpec } from '../../streams/strategies/grid.ts'
 import { getStrategy, instantiate } from '../../streams/strategies/registry.ts'
@@ -18,6 +18,8 @@ export interface StrategyInstance {
   /** The last intent fanned out, and its generation: a run of equal target intents is one generation. */
   lastIntent: Intent | null
   intentGen: number
+  /** Its latest intent, read by each of its actors (written once per intent, not into every actor). */
+  readonly feed: IntentFeed
   /** Where the pipeline runs: on the main thread, or in a worker thread (the actors stay here either way). */
   readonly thread: 'main' | 'worker'
   sub: Subscription | null
@@ -57,8 +59,9 @@ export class StrategyInstances {
       const thread = workers > 0 && (spec.thread ?? (def.heavy ? 'worker' : 'main')) === 'worker' ? 'worker' : 'main'
       const key = `${def.name}|${spec.symbol}|${def.inputs.signals ? spec.group : '*'}|${paramsKey(spec.params)}|${thread}`
       let inst = this.byKey.get(key)
-      if (inst === undefined) this.byKey.set(key, (inst = { key, def, spec, actors: [], indices: new Int32Array(0), lastIntent: null, intentGen: 0, thread, sub: null }))
+      if (inst === undefined) this.byKey.set(key, (inst = { key, def, spec, actors: [], indices: new Int32Array(0), lastIntent: null, intentGen: 0, feed: new IntentFeed(), thread, sub: null }))
       inst.actors.push(actors[i]!)
+      actors[i]!.feed = inst.feed
       if (def.inputs.signals) this.signalActors[spec.group]! += 1
       if (def.inputs.market) this.marketActors.set(spec.symbol, (this.marketActors.get(spec.symbol) ?? 0) + 1)
     }

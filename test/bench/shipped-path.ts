@@ -97,13 +97,15 @@ for (let i = 0; i < warmup; i++) await next()
 engine.metrics.window()
 engine.metrics.blockReaction.reset()
 engine.metrics.deskFlush.reset()
-const before = engine.metrics.totals().submitted
+const totalsBefore = engine.metrics.totals()
+const before = totalsBefore.submitted
 const venueBefore = sim.counts.calls
 const perFlushBefore = engine.desk?.counts.venueOrdersPerFlush.length ?? 0
 for (let i = 0; i < rounds; i++) await next()
 const w = engine.metrics.window()
 const pick = (h: { p50: number; p99: number; max: number; count: number }) => ({ p50: round(h.p50), p99: round(h.p99), max: round(h.max), samples: h.count })
-const sub = engine.metrics.totals().submitted - before
+const totalsAfter = engine.metrics.totals()
+const sub = totalsAfter.submitted - before
 const venueCalls = sim.counts.calls - venueBefore
 const perRound = (engine.desk?.counts.venueOrdersPerFlush.slice(perFlushBefore) ?? []).filter((x) => x > 0).sort((a, b) => a - b)
 gc()
@@ -129,6 +131,9 @@ emit({
   nsPerActor: round((w.sweepMs.p50 * 1e6) / actors, 0),
   ordersPerRound: Math.round(sub / rounds),
   venueCallsPerRound: Math.round(venueCalls / rounds),
+  // Orders the risk gate refused, and deliveries skipped as already at target (an equal intent), per round.
+  deniedPerRound: Math.round((totalsAfter.denied - totalsBefore.denied) / rounds),
+  settledSkipsPerRound: Math.round((totalsAfter.settledSkips - totalsBefore.settledSkips) / rounds),
   // Netting: input dispatched → each block's venue order sent (what the venue sees of a round).
   blockReactionMs: netting ? pick(engine.metrics.blockReaction.summary()) : null,
   // Netting: each flush of the desk after a sweep (nets, blocks, the children's records, crosses).

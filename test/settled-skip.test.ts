@@ -83,7 +83,7 @@ describe('the fan-out with settled actors', () => {
     hold(actors[2]!, 1)
     const feed = new IntentFeed()
     for (const a of actors) a.feed = feed
-    const inst = { actors, indices: Int32Array.from([0, 1, 2]), lastIntent: null, intentGen: 0, feed } as unknown as StrategyInstance
+    const inst = { actors, indices: Int32Array.from([0, 1, 2]), intentGen: 0, feed } as unknown as StrategyInstance
     const metrics = new Metrics()
     const asked: string[] = []
     const settled = new SettledActors(3, () => 0.01)

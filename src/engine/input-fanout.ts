@@ -97,10 +97,10 @@ export class InputFanout {
     let gen = 0
     let lot = 0
     if (settled !== null) {
-      const last = inst.lastIntent
+      // The feed still holds the pipeline's previous intent.
+      const last = inst.feed.intent
       same = last !== null && last.kind === 'target' && intent.kind === 'target' && last.weight === intent.weight && last.symbol === intent.symbol
       if (!same) inst.intentGen++
-      inst.lastIntent = intent
       gen = inst.intentGen
       lot = intent.kind === 'target' ? settled.lotOf(intent.symbol) : 0
     }

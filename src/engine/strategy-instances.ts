@@ -15,8 +15,7 @@ export interface StrategyInstance {
   readonly actors: StrategyActor[]
   /** The actors' indices, in the same order (read without touching the actors). */
   indices: Int32Array
-  /** The last intent fanned out, and its generation: a run of equal target intents is one generation. */
-  lastIntent: Intent | null
+  /** Generation of its feed's intent: a run of equal target intents is one generation. */
   intentGen: number
   /** Its latest intent, read by each of its actors (written once per intent, not into every actor). */
   readonly feed: IntentFeed
@@ -59,7 +58,7 @@ export class StrategyInstances {
       const thread = workers > 0 && (spec.thread ?? (def.heavy ? 'worker' : 'main')) === 'worker' ? 'worker' : 'main'
       const key = `${def.name}|${spec.symbol}|${def.inputs.signals ? spec.group : '*'}|${paramsKey(spec.params)}|${thread}`
       let inst = this.byKey.get(key)
-      if (inst === undefined) this.byKey.set(key, (inst = { key, def, spec, actors: [], indices: new Int32Array(0), lastIntent: null, intentGen: 0, feed: new IntentFeed(), thread, sub: null }))
+      if (inst === undefined) this.byKey.set(key, (inst = { key, def, spec, actors: [], indices: new Int32Array(0), intentGen: 0, feed: new IntentFeed(), thread, sub: null }))
       inst.actors.push(actors[i]!)
       actors[i]!.feed = inst.feed
       if (def.inputs.signals) this.signalActors[spec.group]! += 1

@@ -95,7 +95,9 @@ export class Engine {
     this.scheduler = o.scheduler ?? asyncScheduler
     this.clock = o.clock ?? (() => performance.now())
     this.log = o.logger
-    this.port = withCallTimeout(o.exchange, o.callTimeoutMs ?? 5_000, this.scheduler)
+    // The order path's scheduler: its time is held through a dispatch and through each of its tasks.
+    const time = new DispatchClock(this.scheduler)
+    this.port = withCallTimeout(o.exchange, o.callTimeoutMs ?? 5_000, time)
     this.persistence =
       o.store === undefined
         ? null
@@ -117,7 +119,6 @@ export class Engine {
     // Await mode acts chunk by chunk on the round; lock mode offers every intent now.
     const lots = new Map(o.markets.map((m) => [m.symbol, m.lotSize]))
     const settled = (this.settled = this.mode === 'lock' && o.skipSettled !== false ? new SettledActors(this.actors.length, (symbol) => lots.get(symbol) ?? 0) : null)
-    const time = new DispatchClock(this.scheduler)
     this.inputs = new InputFanout(this.pipes, groups, this.metrics, this.clock, this.mode === 'lock' ? (a) => this.intents$.next(a) : null, settled, time)
     this.roster = new ActorRoster(this.actors, { metrics: this.metrics, risk: o.risk, now: () => this.scheduler.now(), log: o.logger })
     this.market = new MarketView(o.risk, o.execution?.algo === 'adaptive')
@@ -164,7 +165,7 @@ export class Engine {
       metrics: this.metrics,
       persistence: this.persistence,
       execution: this.execution,
-      scheduler: this.scheduler,
+      scheduler: time,
       clock: this.clock,
       now: time.now,
       accept: (e) => this.intake.accept(e),

@@ -26,6 +26,7 @@ export interface OrderPathParts {
   readonly metrics: Metrics
   readonly persistence: EventPersistence | null
   readonly execution: ExecutionMetrics | null
+  /** The engine's DispatchClock: what the path starts in one dispatch or one of its tasks reads one time. */
   readonly scheduler: SchedulerLike
   readonly clock: () => number
   /** The scheduler's time, held while one input is dispatched. */

@@ -27,12 +27,11 @@ export interface OrderPathOptions {
   readonly scheduler: SchedulerLike
   /** The scheduler's time, held for the length of one input's dispatch (the engine's DispatchClock); default: the scheduler's. */
   readonly now?: () => number
-  readonly clock: () => number
   /** The store is behind: entries wait (counted, not recorded), exits still go. */
   readonly entriesHalted: () => boolean
   readonly onHaltedEntry: () => void
-  /** Input dispatched → order handed to the venue, ms. */
-  readonly onReaction: (ms: number) => void
+  /** An order handed to the venue (or the desk) for an input dispatched at `at` (engine clock): its reaction time ends now. */
+  readonly onReaction: (at: number) => void
   /** A fault of this actor's own (a throw while deciding or building its action). */
   readonly onFault: (actor: StrategyActor, err: unknown) => void
   readonly log?: Logger
@@ -102,16 +101,16 @@ export class OrderPath {
       const { o } = this
       const desk = o.desk ?? null
       if (isOrder(next)) {
-        o.onReaction(o.clock() - actor.intentAt)
+        o.onReaction(actor.intentAt)
         return runOrder(o.exec, next)
       }
       if (desk !== null && next.type === 'market') {
-        o.onReaction(o.clock() - actor.intentAt)
+        o.onReaction(actor.intentAt)
         return desk.child(actor, next)
       }
       const symbol = actor.intent!.symbol
       const job = this.job(actor, o.markets.get(symbol)!, o.lastQuote(symbol)!, next)
-      o.onReaction(o.clock() - actor.intentAt)
+      o.onReaction(actor.intentAt)
       return ALGOS[o.algo!.name](o.algo!.ctx, job)
     } catch (err) {
       this.o.onFault(actor, err)

@@ -108,7 +108,6 @@ describe('OrderPath: every order passes the one gate', () => {
         ? { name: 'limit', ctx: { exec, quotes: () => NEVER, scheduler, options: { repriceTicks: 1, maxWorkMs: 1e9, maxSlippageBps: 25, fallback: 'market', pegOffsetTicks: 0, pegTo: 'best' } } }
         : null,
       scheduler,
-      clock: () => 0,
       entriesHalted: () => opts.halted === true,
       onHaltedEntry: () => halted++,
       onReaction: () => {},

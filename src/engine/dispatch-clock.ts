@@ -12,20 +12,32 @@ import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs'
  * instead of one per order it touches. Its timers are the wrapped scheduler's.
  */
 export class DispatchClock implements SchedulerLike {
-  private held = Number.NaN
+  private time = Number.NaN
   private depth = 0
 
-  constructor(private readonly scheduler: SchedulerLike) {}
+  constructor(
+    private readonly scheduler: SchedulerLike,
+    /** Called when the outermost hold ends (what was counted under the hold is recorded then). */
+    private readonly released?: () => void,
+  ) {}
 
-  readonly now = (): number => (this.depth > 0 ? this.held : this.scheduler.now())
+  /** Whether a hold is on. */
+  get held(): boolean {
+    return this.depth > 0
+  }
+
+  readonly now = (): number => (this.depth > 0 ? this.time : this.scheduler.now())
 
   /** Holds the time until the matching `release` (call it in a finally). */
   hold(): void {
-    if (this.depth++ === 0) this.held = this.scheduler.now()
+    if (this.depth++ === 0) this.time = this.scheduler.now()
   }
 
   release(): void {
-    if (--this.depth === 0) this.held = Number.NaN
+    if (--this.depth === 0) {
+      this.time = Number.NaN
+      this.released?.()
+    }
   }
 
   /** The wrapped scheduler's `schedule`, the work run with the time held (a rescheduled action keeps that). */

@@ -27,6 +27,7 @@ import { Metrics } from './metrics.ts'
 import { OrderEventIntake } from './order-event-intake.ts'
 import { QuietCollector } from './quiet-collector.ts'
 import { DispatchClock } from './dispatch-clock.ts'
+import { ReactionTally } from './reaction-tally.ts'
 import { Inlet } from '../../streams/inlet.ts'
 import { StrategyInstances, type StrategyInstance } from './strategy-instances.ts'
 import { PipelineWorkers } from './workers/pipeline-workers.ts'
@@ -96,7 +97,8 @@ export class Engine {
     this.clock = o.clock ?? (() => performance.now())
     this.log = o.logger
     // The order path's scheduler: its time is held through a dispatch and through each of its tasks.
-    const time = new DispatchClock(this.scheduler)
+    const time: DispatchClock = new DispatchClock(this.scheduler, () => reactions.settle())
+    const reactions = new ReactionTally(this.clock, this.metrics.reaction, () => time.held)
     this.port = withCallTimeout(o.exchange, o.callTimeoutMs ?? 5_000, time)
     this.persistence =
       o.store === undefined
@@ -168,6 +170,7 @@ export class Engine {
       scheduler: time,
       clock: this.clock,
       now: time.now,
+      reactions,
       accept: (e) => this.intake.accept(e),
       onFault: (a, err) => this.failActor(a, err),
       stopping: () => this.stopping !== null,

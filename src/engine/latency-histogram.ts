@@ -33,6 +33,12 @@ export class LatencyHistogram {
     this.pending[this.n++] = ms
   }
 
+  /** `count` samples of one value (one histogram update, whatever the count). */
+  recordMany(ms: number, count: number): void {
+    if (count === 1) return this.record(ms)
+    if (count > 1) this.h.recordValueWithCount(Math.max(0, Math.round(ms * 1000)), count)
+  }
+
   /** Samples recorded but not yet in the histogram. */
   get unfolded(): number {
     return this.n

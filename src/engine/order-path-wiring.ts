@@ -17,6 +17,7 @@ import type { EventPersistence } from './event-persistence.ts'
 import type { ExecutionMetrics } from './execution-metrics.ts'
 import type { MarketView } from './market-view.ts'
 import type { Metrics } from './metrics.ts'
+import type { ReactionTally } from './reaction-tally.ts'
 
 /** What the engine hands the order path: its own parts, already built. */
 export interface OrderPathParts {
@@ -31,6 +32,8 @@ export interface OrderPathParts {
   readonly clock: () => number
   /** The scheduler's time, held while one input is dispatched. */
   readonly now: () => number
+  /** Where each order's reaction time goes (one clock read per batch of orders under a hold). */
+  readonly reactions: ReactionTally
   /** Where denials and other events the path makes itself go (the engine's intake). */
   readonly accept: (e: OrderEvent) => void
   readonly onFault: (actor: StrategyActor, err: unknown) => void
@@ -107,10 +110,9 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: Order
     algo,
     scheduler: p.scheduler,
     now: p.now,
-    clock: p.clock,
     entriesHalted: () => p.persistence?.entriesHalted ?? false,
     onHaltedEntry: () => p.metrics.w.haltedEntries++,
-    onReaction: (ms) => p.metrics.reaction.record(ms),
+    onReaction: (at) => p.reactions.handed(at),
     onFault: p.onFault,
     log: o.logger,
   })

@@ -57,6 +57,30 @@ describe('DispatchClock', () => {
     // Released after each run.
     expect(c.now()).not.toBe(c.now())
   })
+
+  it('counts as dispatching only while an input holds it, and says so once the outermost input is done', () => {
+    const virtual = new VirtualTimeScheduler()
+    let done = 0
+    const c = new DispatchClock(creeping(virtual), () => done++)
+    const inTask: boolean[] = []
+    c.schedule(() => {
+      inTask.push(c.dispatching)
+      c.hold()
+      inTask.push(c.dispatching)
+      c.release()
+    }, 10)
+    virtual.flush()
+    // A task holds the time but is no dispatch; an input dispatched inside it is one.
+    expect(inTask).toEqual([false, true])
+    expect(done).toBe(1)
+    c.hold()
+    c.hold()
+    c.release()
+    expect(done).toBe(1)
+    c.release()
+    expect(done).toBe(2)
+    expect(c.dispatching).toBe(false)
+  })
 })
 
 describe('one input, one time', () => {

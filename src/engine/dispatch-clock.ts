@@ -15,29 +15,39 @@ export class DispatchClock implements SchedulerLike {
   private time = Number.NaN
   private depth = 0
 
+  /** Holds taken by input dispatches (not by scheduled tasks). */
+  private inputs = 0
+
   constructor(
     private readonly scheduler: SchedulerLike,
-    /** Called when the outermost hold ends (what was counted under the hold is recorded then). */
-    private readonly released?: () => void,
+    /** Called when the outermost input dispatch ends (what was counted during it is recorded then). */
+    private readonly dispatched?: () => void,
   ) {}
 
-  /** Whether a hold is on. */
-  get held(): boolean {
-    return this.depth > 0
+  /** Whether an input is being dispatched now (a scheduled task alone does not count). */
+  get dispatching(): boolean {
+    return this.inputs > 0
   }
 
   readonly now = (): number => (this.depth > 0 ? this.time : this.scheduler.now())
 
-  /** Holds the time until the matching `release` (call it in a finally). */
+  /** An input's dispatch holds the time until the matching `release` (call it in a finally). */
   hold(): void {
-    if (this.depth++ === 0) this.time = this.scheduler.now()
+    this.inputs++
+    this.holdTime()
   }
 
   release(): void {
-    if (--this.depth === 0) {
-      this.time = Number.NaN
-      this.released?.()
-    }
+    this.releaseTime()
+    if (--this.inputs === 0) this.dispatched?.()
+  }
+
+  private holdTime(): void {
+    if (this.depth++ === 0) this.time = this.scheduler.now()
+  }
+
+  private releaseTime(): void {
+    if (--this.depth === 0) this.time = Number.NaN
   }
 
   /** The wrapped scheduler's `schedule`, the work run with the time held (a rescheduled action keeps that). */
@@ -45,11 +55,11 @@ export class DispatchClock implements SchedulerLike {
     const clock = this
     return this.scheduler.schedule(
       function (this: SchedulerAction<T>, s?: T): void {
-        clock.hold()
+        clock.holdTime()
         try {
           work.call(this, s)
         } finally {
-          clock.release()
+          clock.releaseTime()
         }
       },
       delay,

@@ -98,7 +98,7 @@ export class Engine {
     this.log = o.logger
     // The order path's scheduler: its time is held through a dispatch and through each of its tasks.
     const time: DispatchClock = new DispatchClock(this.scheduler, () => reactions.settle())
-    const reactions = new ReactionTally(this.clock, this.metrics.reaction, () => time.held)
+    const reactions = new ReactionTally(this.clock, this.metrics.reaction, () => time.dispatching)
     this.port = withCallTimeout(o.exchange, o.callTimeoutMs ?? 5_000, time)
     this.persistence =
       o.store === undefined

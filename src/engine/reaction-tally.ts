@@ -5,11 +5,11 @@ const BATCH = 512
 
 /**
  * Reaction times (input dispatched → order handed to the venue) without a clock read per order.
- * While the dispatch clock is held — one pipeline's intent fanned out to up to 100k actors, or one
- * of the order path's tasks — orders for the same input are counted, and the clock is read once when
- * the hold ends or every BATCH orders: each of them is recorded with that reading, at most one batch
- * of work after it was handed over (so the figure errs late, never early). Outside a hold each order
- * is recorded at once.
+ * While an input is dispatched — one pipeline's intent fanned out to up to 100k actors — orders for
+ * the same input are counted, and the clock is read once when the dispatch ends or every BATCH
+ * orders: each of them is recorded with that reading, at most one batch of work after it was handed
+ * over (so the figure errs late, never early). Anywhere else (an action restarted when another ends,
+ * inside a timer task) each order is recorded at once.
  */
 export class ReactionTally {
   private at = Number.NaN
@@ -19,7 +19,7 @@ export class ReactionTally {
     /** The engine clock (ms). */
     private readonly clock: () => number,
     private readonly into: LatencyHistogram,
-    /** Whether the dispatch clock is held now (the hold's end calls `settle`). */
+    /** Whether an input is being dispatched now (the dispatch's end calls `settle`). */
     private readonly held: () => boolean,
   ) {}
 

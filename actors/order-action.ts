@@ -1,5 +1,5 @@
 import { catchError, concat, defer, EMPTY, of, switchMap, timer, type Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs'
-import { onSubscribe } from '../streams/on-subscribe.ts'
+import { onSubscribe, subscribeInto } from '../streams/on-subscribe.ts'
 import { LightSubscriber } from '../streams/light-subscriber.ts'
 import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
 import type { Order, OrderEvent, OrderUpdate } from '../src/domain/order.ts'
@@ -147,7 +147,7 @@ class OrderAction {
     this.out.next({ type: 'OrderSubmitted', ts: order.createdAt, order, fill: null, reason: null })
     this.placing = new Placement(this)
     try {
-      ctx.exchange.createOrder(requestOf(order)).subscribe(this.placing)
+      subscribeInto(ctx.exchange.createOrder(requestOf(order)), this.placing)
     } catch (err) {
       // An adapter that throws instead of erroring its observable: the same as a refused placement.
       this.placementFailed(err)

@@ -1,7 +1,7 @@
 import type { Observable, SchedulerLike, Subscriber } from 'rxjs'
 import { LightSubscriber } from '../../streams/light-subscriber.ts'
 import { DelayQueue } from '../../streams/delay-queue.ts'
-import { onSubscribe } from '../../streams/on-subscribe.ts'
+import { onSubscribe, subscribeInto } from '../../streams/on-subscribe.ts'
 import { RetryableExchangeError } from '../domain/errors.ts'
 import type { ExchangePort, OrderRequest } from './port.ts'
 
@@ -71,7 +71,7 @@ interface TimedMethod<T, A extends unknown[]> {
 function startTimed<T, A extends unknown[]>(out: Subscriber<T>, m: TimedMethod<T, A>, args: A): Deadline<T> {
   const d = new Deadline<T>(out, m.what, m.timeoutMs)
   m.queue.after(m.timeoutMs, d)
-  m.call(...args).subscribe(d)
+  subscribeInto(m.call(...args), d)
   return d
 }
 

@@ -1,4 +1,4 @@
-import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
+import { VirtualAction, VirtualTimeScheduler, type SchedulerLike } from 'rxjs'
 import { TradeIds } from '../src/exchange/sim/trade-ids.ts'
 import { describe, expect, it } from 'vitest'
 import { FinalExchangeError, RetryableExchangeError } from '../src/domain/errors.ts'
@@ -135,6 +135,21 @@ describe('simulator round trips', () => {
     expect(wire.requestsInFlight).toBe(1)
     scheduler.flush()
     expect([actedAt, answeredAt, wire.requestsInFlight]).toEqual([50, 100, 0])
+  })
+
+  it('reads the clock once to send a call (a 100k round sends ~40k), and still acts after half the round trip', () => {
+    const virtual = new VirtualTimeScheduler(VirtualAction, 600_000)
+    let reads = 0
+    const counting = { now: () => (reads++, virtual.now()), schedule: virtual.schedule.bind(virtual) as SchedulerLike['schedule'] }
+    const wire = new SimRoundTrips({ latencyMs: 100, jitter: 0 }, counting, prng(3))
+    const actedAt: number[] = []
+    // The first call also arms the queue's timer (one more read); the next one only sends.
+    wire.call(() => actedAt.push(virtual.now())).subscribe()
+    reads = 0
+    wire.call(() => actedAt.push(virtual.now())).subscribe()
+    expect(reads).toBe(1)
+    virtual.flush()
+    expect(actedAt).toEqual([50, 50])
   })
 
   it('a lost answer is a retryable timeout while the venue still acted', () => {

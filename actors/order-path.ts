@@ -24,9 +24,8 @@ export interface OrderPathOptions {
   readonly desk?: NettingDesk | null
   /** Work orders with an execution algorithm; null: one plain order per action. */
   readonly algo: { readonly name: AlgoName; readonly ctx: AlgoContext } | null
+  /** The engine passes its DispatchClock: the time is held for the length of one input's dispatch. */
   readonly scheduler: SchedulerLike
-  /** The scheduler's time, held for the length of one input's dispatch (the engine's DispatchClock); default: the scheduler's. */
-  readonly now?: () => number
   /** The store is behind: entries wait (counted, not recorded), exits still go. */
   readonly entriesHalted: () => boolean
   readonly onHaltedEntry: () => void
@@ -49,7 +48,7 @@ export class OrderPath {
   readonly now: () => number
 
   constructor(private readonly o: OrderPathOptions) {
-    this.now = o.now ?? (() => o.scheduler.now())
+    this.now = () => o.scheduler.now()
   }
 
   /** Whether `actor`'s latest intent makes it act now. */

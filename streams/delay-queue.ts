@@ -23,9 +23,9 @@ export class DelayQueue {
     return this.fns.length
   }
 
-  /** Runs `fn` `delayMs` from now (scheduler time). */
-  after(delayMs: number, fn: Task): void {
-    this.push(this.scheduler.now() + Math.max(0, delayMs), fn)
+  /** Runs `fn` `delayMs` from now (scheduler time; `now`: the caller's reading of it, if it has one). */
+  after(delayMs: number, fn: Task, now = this.scheduler.now()): void {
+    this.push(now + Math.max(0, delayMs), fn)
   }
 
   push(at: number, fn: Task): void {

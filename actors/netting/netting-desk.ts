@@ -45,8 +45,6 @@ export interface DeskContext {
   /** A flush took `ms` on `clock` (nets, blocks sent, the children's records, crosses: the bookkeeping after a sweep). */
   readonly onFlushed?: (ms: number) => void
   readonly clock?: () => number
-  /** The time a child is handed over (the engine's clock held per input dispatch); default: the scheduler's. */
-  readonly now?: () => number
   readonly log?: Logger
 }
 
@@ -141,7 +139,7 @@ export class NettingDesk {
   _pool(out: Subscriber<OrderEvent>, actor: StrategyActor, request: ChildRequest): ChildOrder {
     const symbol = 'id' in request ? request.symbol : (actor.intent?.symbol ?? actor.symbol)
     const book = this.books.get(symbol)
-    const now = this.ctx.now?.() ?? this.ctx.scheduler.now()
+    const now = this.ctx.scheduler.now()
     const c = new ChildOrder(actor, request, symbol, now, book ?? null, out, this.ctx.onSkip)
     this.counts.childOrders++
     if (book === undefined) {

@@ -169,7 +169,6 @@ export class Engine {
       execution: this.execution,
       scheduler: time,
       clock: this.clock,
-      now: time.now,
       reactions,
       accept: (e) => this.intake.accept(e),
       onFault: (a, err) => this.failActor(a, err),

@@ -30,8 +30,6 @@ export interface OrderPathParts {
   /** The engine's DispatchClock: what the path starts in one dispatch or one of its tasks reads one time. */
   readonly scheduler: SchedulerLike
   readonly clock: () => number
-  /** The scheduler's time, held while one input is dispatched. */
-  readonly now: () => number
   /** Where each order's reaction time goes (one clock read per batch of orders under a hold). */
   readonly reactions: ReactionTally
   /** Where denials and other events the path makes itself go (the engine's intake). */
@@ -59,7 +57,7 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: Order
   const execution = p.execution
   const factory = new OrderFactory(o.runTag ?? 'sh')
   // In flight: the actors' recorded orders plus netting children handed over but not yet recorded.
-  const gate = new OrderGate({ risk: o.risk, now: p.now, openOrders: (): number => p.metrics.inFlight + (desk?.awaitingSubmission ?? 0), onDenied: p.accept })
+  const gate = new OrderGate({ risk: o.risk, now: () => p.scheduler.now(), openOrders: (): number => p.metrics.inFlight + (desk?.awaitingSubmission ?? 0), onDenied: p.accept })
   const algo =
     o.execution === undefined || execution === null
       ? null
@@ -94,7 +92,6 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: Order
             onBlockSent: (at) => p.metrics.blockReaction.record(p.clock() - at),
             onFlushed: (ms) => p.metrics.deskFlush.record(ms),
             clock: p.clock,
-            now: p.now,
             log: o.logger,
           },
           { ...DEFAULT_NETTING, ...o.netting },
@@ -109,7 +106,6 @@ export function orderPathFor(o: EngineOptions, p: OrderPathParts): { path: Order
     desk,
     algo,
     scheduler: p.scheduler,
-    now: p.now,
     entriesHalted: () => p.persistence?.entriesHalted ?? false,
     onHaltedEntry: () => p.metrics.w.haltedEntries++,
     onReaction: (at) => p.reactions.handed(at),

@@ -20,12 +20,12 @@ export class ReactionTally {
     private readonly clock: () => number,
     private readonly into: LatencyHistogram,
     /** Whether an input is being dispatched now (the dispatch's end calls `settle`). */
-    private readonly held: () => boolean,
+    private readonly dispatching: () => boolean,
   ) {}
 
   /** An order handed to the venue for an input dispatched at `at` (engine clock). */
   handed(at: number): void {
-    if (!this.held()) return this.into.record(this.clock() - at)
+    if (!this.dispatching()) return this.into.record(this.clock() - at)
     if (this.count > 0 && (at !== this.at || this.count === BATCH)) this.settle()
     this.at = at
     this.count++

@@ -65,7 +65,7 @@ export class SimRoundTrips {
     const now = this.scheduler.now()
     const c = new PendingCall(this, subscriber, spec, this.drawLatency(), lost, now)
     if (late) this.counts.late++
-    this.queue.push(now + Math.max(0, c.rtt / 2 + (late ? (this.o.lateMs ?? 2 * this.timeoutMs) * (0.5 + this.rand()) : 0)), c)
+    this.queue.after(c.rtt / 2 + (late ? (this.o.lateMs ?? 2 * this.timeoutMs) * (0.5 + this.rand()) : 0), c, now)
     if (lost) {
       this.counts.timeouts++
       this.queue.after(this.timeoutMs, () => c.live && subscriber.error(new RetryableExchangeError(`no response within ${this.timeoutMs} ms`, 'timeout')))

@@ -114,10 +114,10 @@ export class Engine {
             logger: o.logger,
           })
     this.execution = o.execution === undefined ? null : new ExecutionMetrics(o.execution.algo)
-    this.actors = o.strategies.map((s, i) => new StrategyActor(i, s.id, s.symbol, s.group, s.size, s.notional ?? 0))
     let groups = 0
     for (const s of o.strategies) groups = Math.max(groups, s.group + 1)
-    this.pipes = new StrategyInstances(o.strategies, this.actors, groups, o.workers ?? 0)
+    this.pipes = new StrategyInstances(o.strategies, (s, i) => new StrategyActor(i, s.id, s.symbol, s.group, s.size, s.notional ?? 0), groups, o.workers ?? 0)
+    this.actors = this.pipes.actors
     // Await mode acts chunk by chunk on the round; lock mode offers every intent now.
     const lots = new Map(o.markets.map((m) => [m.symbol, m.lotSize]))
     const settled = (this.settled = this.mode === 'lock' && o.skipSettled !== false ? new SettledActors(this.actors.length, (symbol) => lots.get(symbol) ?? 0) : null)

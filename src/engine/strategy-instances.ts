@@ -50,21 +50,44 @@ export class StrategyInstances {
    * @param workers worker threads the engine has: with none, every pipeline runs here; with some, a
    *   strategy entry's `thread` decides, else the definition's `heavy`.
    */
-  constructor(specs: readonly StrategySpec[], actors: readonly StrategyActor[], groups: number, workers = 0) {
+  /** Every strategy's actor, by its index in the specs. */
+  readonly actors: StrategyActor[]
+
+  /**
+   * @param makeActor builds the actor of `specs[index]`. Actors are built pipeline by pipeline, so
+   *   that the actors one intent fans out to lie together in memory: at 100k strategies a pipeline's
+   *   actors were otherwise strided across the heap (a grid spreads a pipeline over every n-th spec),
+   *   a cache and TLB miss apiece.
+   * @param workers worker threads the engine has: with none, every pipeline runs here; with some, a
+   *   strategy entry's `thread` decides, else the definition's `heavy`.
+   */
+  constructor(specs: readonly StrategySpec[], makeActor: (spec: StrategySpec, index: number) => StrategyActor, groups: number, workers = 0) {
     this.signalActors = new Int32Array(groups)
+    const members = new Map<StrategyInstance, number[]>()
     for (let i = 0; i < specs.length; i++) {
       const spec = specs[i]!
       const def = getStrategy(spec.strategy, `strategies[${i}].strategy`)
       const thread = workers > 0 && (spec.thread ?? (def.heavy ? 'worker' : 'main')) === 'worker' ? 'worker' : 'main'
       const key = `${def.name}|${spec.symbol}|${def.inputs.signals ? spec.group : '*'}|${paramsKey(spec.params)}|${thread}`
       let inst = this.byKey.get(key)
-      if (inst === undefined) this.byKey.set(key, (inst = { key, def, spec, actors: [], indices: new Int32Array(0), intentGen: 0, feed: new IntentFeed(), thread, sub: null }))
-      inst.actors.push(actors[i]!)
-      actors[i]!.feed = inst.feed
+      if (inst === undefined) {
+        this.byKey.set(key, (inst = { key, def, spec, actors: [], indices: new Int32Array(0), intentGen: 0, feed: new IntentFeed(), thread, sub: null }))
+        members.set(inst, [])
+      }
+      members.get(inst)!.push(i)
       if (def.inputs.signals) this.signalActors[spec.group]! += 1
       if (def.inputs.market) this.marketActors.set(spec.symbol, (this.marketActors.get(spec.symbol) ?? 0) + 1)
     }
-    for (const inst of this.byKey.values()) inst.indices = Int32Array.from(inst.actors, (a) => a.index)
+    const actors: StrategyActor[] = new Array<StrategyActor | null>(specs.length).fill(null) as StrategyActor[]
+    for (const [inst, indices] of members) {
+      for (const i of indices) {
+        const actor = (actors[i] = makeActor(specs[i]!, i))
+        actor.feed = inst.feed
+        inst.actors.push(actor)
+      }
+      inst.indices = Int32Array.from(indices)
+    }
+    this.actors = actors
   }
 
   get size(): number {

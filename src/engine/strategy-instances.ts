@@ -46,10 +46,6 @@ export class StrategyInstances {
   readonly signalActors: Int32Array
   readonly marketActors = new Map<string, number>()
 
-  /**
-   * @param workers worker threads the engine has: with none, every pipeline runs here; with some, a
-   *   strategy entry's `thread` decides, else the definition's `heavy`.
-   */
   /** Every strategy's actor, by its index in the specs. */
   readonly actors: StrategyActor[]
 

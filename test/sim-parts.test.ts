@@ -152,6 +152,20 @@ describe('simulator round trips', () => {
     expect(actedAt).toEqual([50, 50])
   })
 
+  it('reads the clock once for a call whose answer is lost too (its timeout counts from the same send time)', () => {
+    const virtual = new VirtualTimeScheduler(VirtualAction, 600_000)
+    let reads = 0
+    const counting = { now: () => (reads++, virtual.now()), schedule: virtual.schedule.bind(virtual) as SchedulerLike['schedule'] }
+    const wire = new SimRoundTrips({ latencyMs: 100, jitter: 0, timeoutRate: 1, timeoutMs: 1_000 }, counting, prng(3))
+    const failedAt: number[] = []
+    wire.call(() => 1).subscribe({ error: () => failedAt.push(virtual.now()) })
+    reads = 0
+    wire.call(() => 2).subscribe({ error: () => failedAt.push(virtual.now()) })
+    expect(reads).toBe(1)
+    virtual.flush()
+    expect(failedAt).toEqual([1_000, 1_000])
+  })
+
   it('a lost answer is a retryable timeout while the venue still acted', () => {
     const { scheduler, wire } = rig({ timeoutRate: 1, timeoutMs: 1_000 })
     let acted = false

@@ -80,6 +80,18 @@ export class StrategyActor {
     this.own = { intent: this.intent, at, seq: this.feed?.seq ?? 0 }
   }
 
+  /**
+   * Reads what deciding on this actor and acting on it read (its state's figures, its size, capital
+   * weight and held weight) and returns a number made of them, which the caller keeps so the reads are
+   * not dropped. Why: at 100k actors each of these sits in a heap object of its own, and a fan-out that
+   * reads them one actor at a time waits out one cache miss after another; reading a chunk of actors
+   * this way first lets the CPU fetch the whole chunk at once, as no read depends on another.
+   */
+  touch(): number {
+    const s = this.state
+    return s.position + s.avgPrice + s.realizedPnl + s.fees + s.orderSeq + this.size * this.scale + this.heldWeight + this.notional
+  }
+
   /** Applies one event through the pure reducer. */
   apply(e: ActorEvent): ActorState {
     this.state = evolveActor(this.state, e)

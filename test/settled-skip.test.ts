@@ -128,6 +128,57 @@ describe('the fan-out with settled actors', () => {
     expect(round(target('X/Y', 1, 11))).toBe('b,c')
   })
 
+  it('reads ahead the actors it will ask, a chunk of 16 at a time, and never the skipped ones', () => {
+    const { actors, round } = rig()
+    const log: string[] = []
+    for (const a of actors) a.touch = () => (log.push(`touch ${a.id}`), 0)
+    round(target('X/Y', 1, 1))
+    expect(log).toEqual(['touch a', 'touch b', 'touch c'])
+    log.length = 0
+    // a is at target: skipped without being read.
+    round(target('X/Y', 1, 2))
+    expect(log).toEqual(['touch b', 'touch c'])
+
+    // 40 actors: each chunk is read just before it is asked, not all of them up front.
+    const many = Array.from({ length: 40 }, (_, i) => new StrategyActor(i, `s${i}`, 'X/Y', 0, 1))
+    const feed = new IntentFeed()
+    const order: string[] = []
+    for (const a of many) {
+      a.feed = feed
+      a.touch = () => (order.push(`t${a.index}`), 0)
+    }
+    const inst = { actors: many, indices: Int32Array.from(many.map((a) => a.index)), intentGen: 0, feed } as unknown as StrategyInstance
+    const fanout = new InputFanout(
+      {} as StrategyInstances,
+      1,
+      new Metrics(),
+      () => 0,
+      (a) => order.push(`a${a.index}`),
+      new SettledActors(40, () => 0.01),
+    )
+    fanout.deliverAt(inst, target('X/Y', 1, 1), 0)
+    const chunk = (from: number, to: number) => [...Array.from({ length: to - from }, (_, i) => `t${from + i}`), ...Array.from({ length: to - from }, (_, i) => `a${from + i}`)]
+    expect(order).toEqual([...chunk(0, 16), ...chunk(16, 32), ...chunk(32, 40)])
+  })
+
+  it("an actor's read-ahead reads every figure deciding and acting on it read", () => {
+    const a = new StrategyActor(0, 'a', 'X/Y', 0, 2, 50)
+    a.heldWeight = 1
+    const base = a.touch()
+    expect(Number.isFinite(base)).toBe(true)
+    for (const field of ['position', 'avgPrice', 'realizedPnl', 'fees', 'orderSeq'] as const) {
+      const before = a.state
+      a.state = { ...before, [field]: before[field] + 1 }
+      expect(a.touch(), field).not.toBe(base)
+      a.state = before
+    }
+    a.scale = 3
+    expect(a.touch()).not.toBe(base)
+    a.scale = 1
+    a.heldWeight = 0.5
+    expect(a.touch()).not.toBe(base)
+  })
+
   it('never skips an actor with an action in flight, a stopped one, or on explicit orders', () => {
     const { actors, round } = rig()
     actors[0]!.lane = {}

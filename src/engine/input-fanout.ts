@@ -10,6 +10,9 @@ import type { DispatchClock } from './dispatch-clock.ts'
 import { onTape } from '../../streams/operators/shared-series.ts'
 import type { StrategyInstance, StrategyInstances } from './strategy-instances.ts'
 
+/** Actors read ahead at a time in a fan-out: enough for their cache misses to overlap, few enough to stay in cache until acted on. */
+const TOUCH_CHUNK = 16
+
 /**
  * Inputs to pipelines to actors: market events routed by symbol and signal rounds by group to the
  * shared pipelines that read them, and each pipeline's intents fanned out to its actors, stamped
@@ -108,20 +111,31 @@ export class InputFanout {
     inst.feed.deliver(intent, at)
     const indices = inst.indices
     let skipped = 0
-    for (let i = 0; i < actors.length; i++) {
-      if (same && settled!.has(indices[i]!, gen)) {
-        skipped++
-        continue
+    let touched = 0
+    // Chunk by chunk: the chunk's actors are read first (`touch`), so that their cache misses overlap
+    // rather than come one after another as each actor is decided on.
+    for (let from = 0; from < actors.length; from += TOUCH_CHUNK) {
+      const to = Math.min(from + TOUCH_CHUNK, actors.length)
+      if (offer !== null) for (let i = from; i < to; i++) if (!(same && settled!.has(indices[i]!, gen))) touched += actors[i]!.touch()
+      for (let i = from; i < to; i++) {
+        if (same && settled!.has(indices[i]!, gen)) {
+          skipped++
+          continue
+        }
+        const actor = actors[i]!
+        settled?.handedOut(actor.index, gen)
+        if (offer === null || !actor.state.running) continue
+        offer(actor)
+        // Nothing to do, and nothing will be for this intent until its state or size changes.
+        settled?.settle(actor, lot)
       }
-      const actor = actors[i]!
-      settled?.handedOut(actor.index, gen)
-      if (offer === null || !actor.state.running) continue
-      offer(actor)
-      // Nothing to do, and nothing will be for this intent until its state or size changes.
-      settled?.settle(actor, lot)
     }
+    this.touched = touched
     this.metrics.w.settledSkips += skipped
   }
+
+  /** What the last fan-out's `touch` reads added up to (kept only so that they are not dropped as unused). */
+  touched = 0
 
   dispose(): void {
     this.signals.dispose()

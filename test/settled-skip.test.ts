@@ -100,7 +100,7 @@ describe('the fan-out with settled actors', () => {
       fanout.deliverAt(inst, intent, 0)
       return asked.join(',')
     }
-    return { actors, settled, metrics, round, hold }
+    return { actors, settled, metrics, round, hold, fanout }
   }
 
   it('asks an actor at target again only when the intent, its state or its size changes', () => {
@@ -159,6 +159,56 @@ describe('the fan-out with settled actors', () => {
     fanout.deliverAt(inst, target('X/Y', 1, 1), 0)
     const chunk = (from: number, to: number) => [...Array.from({ length: to - from }, (_, i) => `t${from + i}`), ...Array.from({ length: to - from }, (_, i) => `a${from + i}`)]
     expect(order).toEqual([...chunk(0, 16), ...chunk(16, 32), ...chunk(32, 40)])
+  })
+
+  it('reads nothing ahead with the read-ahead off, and asks the same actors in the same order', () => {
+    const { actors, round, fanout } = rig()
+    const log: string[] = []
+    for (const a of actors) a.touch = () => (log.push(`touch ${a.id}`), 0)
+    fanout.readAhead = false
+    expect(round(target('X/Y', 1, 1))).toBe('a,b,c')
+    expect(round(target('X/Y', 1, 2))).toBe('b,c')
+    expect(log).toEqual([])
+    fanout.readAhead = true
+    expect(round(target('X/Y', 1, 3))).toBe('b,c')
+    expect(log).toEqual(['touch b', 'touch c'])
+  })
+
+  it('is on in an engine by default, with netting or without, and can be switched off between inputs', () => {
+    const reads = (netting: boolean, readAhead?: boolean) => {
+      const scheduler = new VirtualTimeScheduler(VirtualAction, 35_000)
+      const sim = new SimExchange({ symbols: 2, seed: 3, latencyMs: 100, tickMs: 1_000, scheduler }).start()
+      const symbols = sim.markets.map((m) => m.symbol)
+      const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, 50, sim.lastQuote(s)!.ask)
+      const engine = new Engine({
+        exchange: sim,
+        markets: sim.markets,
+        strategies: expandGrid({ strategy: 'followSignal', symbols, count: 40, groups: 2, sizeOf }),
+        signals: signalSchedule({ groups: 2, everyMs: 10_000, seed: 4, scheduler }),
+        scheduler,
+        runTag: 'ra',
+        ...(netting ? { netting: {} } : {}),
+      })
+      let n = 0
+      for (const a of engine.actors) {
+        const touch = a.touch.bind(a)
+        a.touch = () => (n++, touch())
+      }
+      expect(engine.readAhead).toBe(true)
+      if (readAhead !== undefined) engine.readAhead = readAhead
+      engine.start()
+      scheduler.flush()
+      sim.stop()
+      return { reads: n, submitted: engine.metrics.totals().submitted }
+    }
+    for (const netting of [false, true]) {
+      const on = reads(netting)
+      const off = reads(netting, false)
+      expect(on.submitted, `netting ${netting}`).toBeGreaterThan(10)
+      expect(on.reads, `netting ${netting}`).toBeGreaterThanOrEqual(on.submitted)
+      expect(off.reads, `netting ${netting}`).toBe(0)
+      expect(off.submitted, `netting ${netting}`).toBe(on.submitted)
+    }
   })
 
   it("an actor's read-ahead reads every figure deciding and acting on it read", () => {

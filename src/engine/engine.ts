@@ -178,6 +178,19 @@ export class Engine {
     this.desk = wired.desk
   }
 
+  /**
+   * Whether a fan-out reads a chunk of actors ahead before acting on them (on by default; it pays
+   * with netting and per strategy). Settable between inputs so that a benchmark can switch it round
+   * by round and compare both within one run.
+   */
+  get readAhead(): boolean {
+    return this.inputs.readAhead
+  }
+
+  set readAhead(on: boolean) {
+    this.inputs.readAhead = on
+  }
+
   /** Order events accepted from actions (and risk denials). */
   get acceptedEvents(): number {
     return this.intake.accepted

@@ -27,6 +27,8 @@ export class InputFanout {
   private originAt = 0
   /** Whether the input being dispatched is a market event (its intents' latency is tick → intent). */
   private fromMarket = false
+  /** Read a chunk of actors ahead before acting on them (see `fanOut`); off only to measure what it gains. */
+  readAhead = true
 
   constructor(
     private readonly pipes: StrategyInstances,
@@ -94,6 +96,8 @@ export class InputFanout {
   private fanOut(inst: StrategyInstance, intent: Intent, at: number): void {
     const actors = inst.actors
     const offer = this.offer
+    // Only actors that may be acted on are worth reading (lock mode).
+    const readAhead = this.readAhead && offer !== null
     // Skipping needs the lanes (lock mode) and is off in the reference behaviour (skipSettled: false).
     const settled = offer === null ? null : this.settled
     let same = false
@@ -116,7 +120,7 @@ export class InputFanout {
     // rather than come one after another as each actor is decided on.
     for (let from = 0; from < actors.length; from += TOUCH_CHUNK) {
       const to = Math.min(from + TOUCH_CHUNK, actors.length)
-      if (offer !== null) for (let i = from; i < to; i++) if (!(same && settled!.has(indices[i]!, gen))) touched += actors[i]!.touch()
+      if (readAhead) for (let i = from; i < to; i++) if (!(same && settled!.has(indices[i]!, gen))) touched += actors[i]!.touch()
       for (let i = from; i < to; i++) {
         if (same && settled!.has(indices[i]!, gen)) {
           skipped++

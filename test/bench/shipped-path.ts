@@ -80,14 +80,25 @@ const unpersisted = () => engine.persistence!.counts.accepted - engine.persisten
 // --every-ms: rounds at the signal schedule's cadence (seed 000: 10 s); 0 = back to back.
 const everyMs = arg('every-ms', 0)
 const due = pacer(everyMs)
+// --alternate-read-ahead 1: the fan-out's read-ahead off, off, on, on, … round by round, so that
+// both are measured within one run (runs minutes apart on this shared machine differ more).
+const alternate = arg('alternate-read-ahead', 0) === 1
+/** Each measured round: whether the read-ahead was on, its sweep (the round is dispatched synchronously) and the orders it submitted. */
+const perRound: { readAhead: boolean; sweepMs: number; orders: number }[] = []
+let measuring = false
 let n = 0
 const next = async () => {
   await due()
   n++
+  if (alternate) engine.readAhead = n % 4 >= 2
+  const submitted = engine.metrics.totals().submitted
+  const t0 = performance.now()
   rounds$.next(signalRound({ groups, everyMs: 1, seed: c.seed }, n, Date.now()))
+  const sweepMs = performance.now() - t0
   await sleep(1)
   // The round is over once its actions ended and the sink has written what they produced.
   while (engine.metrics.inFlight > 0 || sim.pending > 0 || (engine.desk?.activeBlocks ?? 0) > 0 || unpersisted() > 0) await sleep(5)
+  if (measuring) perRound.push({ readAhead: engine.readAhead, sweepMs, orders: engine.metrics.totals().submitted - submitted })
   // What a session's stats timer does every window: execution reports leave memory for the store.
   await store.writeExecutions(engine.execution?.drain() ?? [])
 }
@@ -101,16 +112,42 @@ const totalsBefore = engine.metrics.totals()
 const before = totalsBefore.submitted
 const venueBefore = sim.counts.calls
 const perFlushBefore = engine.desk?.counts.venueOrdersPerFlush.length ?? 0
+measuring = true
 for (let i = 0; i < rounds; i++) await next()
 const w = engine.metrics.window()
 const pick = (h: { p50: number; p99: number; max: number; count: number }) => ({ p50: round(h.p50), p99: round(h.p99), max: round(h.max), samples: h.count })
 const totalsAfter = engine.metrics.totals()
 const sub = totalsAfter.submitted - before
 const venueCalls = sim.counts.calls - venueBefore
-const perRound = (engine.desk?.counts.venueOrdersPerFlush.slice(perFlushBefore) ?? []).filter((x) => x > 0).sort((a, b) => a - b)
+const venuePerRound = (engine.desk?.counts.venueOrdersPerFlush.slice(perFlushBefore) ?? []).filter((x) => x > 0).sort((a, b) => a - b)
 gc()
 const heapMB = process.memoryUsage().heapUsed / 1048576
 const pageCounts = page?.counts() ?? null
+
+/**
+ * The read-ahead on against off within this run: each side's sweep median and its sweep time per
+ * order submitted (rounds differ in size), and in how many neighbouring on/off rounds it was faster per order.
+ */
+function readAheadAB() {
+  const side = (on: boolean) => {
+    const rs = perRound.filter((x) => x.readAhead === on)
+    const sorted = rs.map((x) => x.sweepMs).sort((a, b) => a - b)
+    const ms = rs.reduce((a, x) => a + x.sweepMs, 0)
+    const orders = rs.reduce((a, x) => a + x.orders, 0)
+    return { rounds: rs.length, sweepP50Ms: round(sorted[Math.floor((sorted.length - 1) / 2)] ?? 0), nsPerOrder: orders > 0 ? round((ms * 1e6) / orders, 0) : null }
+  }
+  const perOrder = (x: (typeof perRound)[number]) => x.sweepMs / Math.max(1, x.orders)
+  let pairs = 0
+  let onFaster = 0
+  for (let i = 0; i + 1 < perRound.length; i++) {
+    const [a, b] = [perRound[i]!, perRound[i + 1]!]
+    if (a.readAhead === b.readAhead) continue
+    pairs++
+    const [on, off] = a.readAhead ? [a, b] : [b, a]
+    if (perOrder(on) < perOrder(off)) onFaster++
+  }
+  return { on: side(true), off: side(false), neighbourPairs: pairs, onFasterInPairs: onFaster }
+}
 await page?.close()
 await engine.stop(10_000, 30_000)
 emit({
@@ -138,11 +175,14 @@ emit({
   blockReactionMs: netting ? pick(engine.metrics.blockReaction.summary()) : null,
   // Netting: each flush of the desk after a sweep (nets, blocks, the children's records, crosses).
   flushMs: netting ? pick(engine.metrics.deskFlush.summary()) : null,
-  venueOrdersPerRound: netting ? { p50: perRound[Math.floor((perRound.length - 1) / 2)] ?? 0, max: perRound.at(-1) ?? 0 } : null,
+  venueOrdersPerRound: netting ? { p50: venuePerRound[Math.floor((venuePerRound.length - 1) / 2)] ?? 0, max: venuePerRound.at(-1) ?? 0 } : null,
   persistedEvents: engine.persistedEvents,
   unpersistedEvents: unpersisted(),
   // After a forced GC: what the engine keeps, not the garbage of the last round.
   heapMB: round(heapMB, 1),
+  // Every measured round's sweep (ms), in order: for comparing runs round by round (the same seed rounds).
+  roundSweepMs: perRound.map((x) => round(x.sweepMs)),
+  readAheadAB: alternate ? readAheadAB() : null,
 })
 await store.close()
 await venue.stop()

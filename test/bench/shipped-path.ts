@@ -80,7 +80,7 @@ const unpersisted = () => engine.persistence!.counts.accepted - engine.persisten
 // --every-ms: rounds at the signal schedule's cadence (seed 000: 10 s); 0 = back to back.
 const everyMs = arg('every-ms', 0)
 const due = pacer(everyMs)
-// --alternate-read-ahead 1: the fan-out's read-ahead off, off, on, on, … round by round, so that
+// --alternate-read-ahead 1: the fan-out's read-ahead two rounds on, two off, in turn, so that
 // both are measured within one run (runs minutes apart on this shared machine differ more).
 const alternate = arg('alternate-read-ahead', 0) === 1
 /** Each measured round: whether the read-ahead was on, its sweep (the round is dispatched synchronously) and the orders it submitted. */

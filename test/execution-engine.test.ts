@@ -6,13 +6,12 @@ import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_ALGO_OPTIONS, type AlgoName } from '../actors/algos/algo.ts'
 import { Engine } from '../src/engine/engine.ts'
-import { sizeForNotional } from '../src/engine/sizing.ts'
 import { SimExchange } from '../src/exchange/sim/sim-exchange.ts'
 import { executionCosts } from '../src/report/execution-costs.ts'
 import { openStore } from '../src/store/database.ts'
 import { OrderStore } from '../src/store/order-store.ts'
 import { signalSchedule } from '../streams/signal-schedule.ts'
-import { expandGrid } from '../streams/strategies/grid.ts'
+import { followers } from './support/followers.ts'
 import { finishVirtual } from './support/virtual.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-exec-'))
@@ -22,8 +21,6 @@ let runs = 0
 async function run(algo: AlgoName) {
   const scheduler = new VirtualTimeScheduler(VirtualAction, 6 * 60_000)
   const sim = new SimExchange({ symbols: 5, seed: 12, latencyMs: 40, tickMs: 250, scheduler }).start()
-  const symbols = sim.markets.map((m) => m.symbol)
-  const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, 100, sim.lastQuote(s)!.ask)
   const path = join(dir, `${algo}-${++runs}.sqlite`)
   const store = new OrderStore(await openStore(path), algo)
   await store.migrate()
@@ -31,7 +28,7 @@ async function run(algo: AlgoName) {
   const engine = new Engine({
     exchange: sim,
     markets: sim.markets,
-    strategies: expandGrid({ strategy: 'followSignal', symbols, count: 300, groups: 20, sizeOf }),
+    strategies: followers(sim, 300, 20, 100),
     signals: signalSchedule({ groups: 20, everyMs: 20_000, seed: 4, scheduler }),
     scheduler,
     clock: () => scheduler.now(),

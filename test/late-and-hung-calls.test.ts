@@ -6,13 +6,12 @@ import pino from 'pino'
 import { NEVER, type Observable, VirtualAction, VirtualTimeScheduler } from 'rxjs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Engine } from '../src/engine/engine.ts'
-import { sizeForNotional } from '../src/engine/sizing.ts'
 import type { ExchangeOrder, ExchangePort, OrderRequest } from '../src/exchange/port.ts'
 import { SimExchange } from '../src/exchange/sim/sim-exchange.ts'
 import { openStore } from '../src/store/database.ts'
 import { OrderStore } from '../src/store/order-store.ts'
 import { signalSchedule } from '../streams/signal-schedule.ts'
-import { expandGrid } from '../streams/strategies/grid.ts'
+import { followers } from './support/followers.ts'
 import { finishVirtual } from './support/virtual.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'shoal-late-'))
@@ -25,15 +24,13 @@ describe.each([0.01, 0.05])('requests that reach the venue after the engine gave
     const latencyMs = 100
     // Late calls arrive around the engine's timeout + first look-up + resubmission: both orders of the race happen.
     const sim = new SimExchange({ symbols: 5, seed: 7, latencyMs, timeoutRate: 0.01, lateRate, lateMs: callTimeoutMs + 250 + 2 * latencyMs, tickMs: 1_000, scheduler }).start()
-    const symbols = sim.markets.map((m) => m.symbol)
-    const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, 50, sim.lastQuote(s)!.ask)
     const dbPath = join(dir, `late-${lateRate}.sqlite`)
     const store = new OrderStore(await openStore(dbPath), 'late')
     await store.migrate()
     const engine = new Engine({
       exchange: sim,
       markets: sim.markets,
-      strategies: expandGrid({ strategy: 'followSignal', symbols, count: 500, groups: 20, sizeOf }),
+      strategies: followers(sim, 500, 20),
       signals: signalSchedule({ groups: 20, everyMs: 5_000, seed: 3, scheduler }),
       scheduler,
       clock: () => scheduler.now(),
@@ -100,12 +97,10 @@ describe('a venue call that hangs forever, and one that throws', () => {
       }) as ExchangePort
       const lines: Record<string, unknown>[] = []
       const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(JSON.parse(l)) })
-      const symbols = sim.markets.map((m) => m.symbol)
-      const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, 50, sim.lastQuote(s)!.ask)
       const engine = new Engine({
         exchange: venue,
         markets: sim.markets,
-        strategies: expandGrid({ strategy: 'followSignal', symbols, count: 100, groups: 10, sizeOf }),
+        strategies: followers(sim, 100, 10),
         signals: signalSchedule({ groups: 10, everyMs: 10_000, seed: 9, scheduler }),
         scheduler,
         clock: () => scheduler.now(),

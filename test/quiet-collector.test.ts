@@ -2,10 +2,9 @@ import { VirtualAction, VirtualTimeScheduler } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { Engine } from '../src/engine/engine.ts'
 import { QuietCollector } from '../src/engine/quiet-collector.ts'
-import { sizeForNotional } from '../src/engine/sizing.ts'
 import { SimExchange } from '../src/exchange/sim/sim-exchange.ts'
 import { signalSchedule } from '../streams/signal-schedule.ts'
-import { expandGrid } from '../streams/strategies/grid.ts'
+import { followers } from './support/followers.ts'
 import { finishVirtual } from './support/virtual.ts'
 
 function rig(minActions = 3) {
@@ -76,13 +75,11 @@ describe('an engine with collectWhenQuiet (virtual time: 3,000 followers, a sign
   async function run(collect: boolean) {
     const scheduler = new VirtualTimeScheduler(VirtualAction, 120_000)
     const sim = new SimExchange({ symbols: 5, seed: 3, latencyMs: 150, tickMs: 1_000, scheduler }).start()
-    const symbols = sim.markets.map((m) => m.symbol)
-    const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, 50, sim.lastQuote(s)!.ask)
     const calls: { at: number; inFlight: number; submitted: number }[] = []
     const engine: Engine = new Engine({
       exchange: sim,
       markets: sim.markets,
-      strategies: expandGrid({ strategy: 'followSignal', symbols, count: 3_000, groups: 20, sizeOf }),
+      strategies: followers(sim, 3_000, 20),
       signals: signalSchedule({ groups: 20, everyMs: 10_000, seed: 9, scheduler }),
       scheduler,
       runTag: 'q',

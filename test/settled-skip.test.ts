@@ -13,6 +13,7 @@ import { sizeForNotional } from '../src/engine/sizing.ts'
 import { SimExchange } from '../src/exchange/sim/sim-exchange.ts'
 import { signalSchedule } from '../streams/signal-schedule.ts'
 import { expandGrid } from '../streams/strategies/grid.ts'
+import { followers } from './support/followers.ts'
 import { finishVirtual } from './support/virtual.ts'
 
 const MINUTES = 6
@@ -178,12 +179,10 @@ describe('the fan-out with settled actors', () => {
     const reads = (netting: boolean, readAhead?: boolean) => {
       const scheduler = new VirtualTimeScheduler(VirtualAction, 35_000)
       const sim = new SimExchange({ symbols: 2, seed: 3, latencyMs: 100, tickMs: 1_000, scheduler }).start()
-      const symbols = sim.markets.map((m) => m.symbol)
-      const sizeOf = (s: string) => sizeForNotional(sim.markets.find((m) => m.symbol === s)!, 50, sim.lastQuote(s)!.ask)
       const engine = new Engine({
         exchange: sim,
         markets: sim.markets,
-        strategies: expandGrid({ strategy: 'followSignal', symbols, count: 40, groups: 2, sizeOf }),
+        strategies: followers(sim, 40, 2),
         signals: signalSchedule({ groups: 2, everyMs: 10_000, seed: 4, scheduler }),
         scheduler,
         runTag: 'ra',

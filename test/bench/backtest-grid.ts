@@ -7,7 +7,7 @@ import { openStore } from '../../src/store/database.ts'
 import { createOrderStore } from '../../src/store/sqlite-worker-store.ts'
 import { floorTo } from '../../src/util/numbers.ts'
 import { expandGrid } from '../../streams/strategies/grid.ts'
-import { arg, emit, round } from './util.ts'
+import { arg, flag, emit, round } from './util.ts'
 
 /**
  * Issue 13's grid: smaCross fast 2–41 × slow 50–295 step 5 (2,000 combinations) on the six real
@@ -16,7 +16,7 @@ import { arg, emit, round } from './util.ts'
  * fills to SQLite. Beside it, in the same process, a hand-written loop computing the same trades
  * (its total netPnl must agree) for the floor of what the work costs.
  */
-const persist = arg('persist', 0) === 1
+const persist = flag('persist', false)
 const combos = arg('fasts', 40)
 const slows = arg('slows', 50)
 const DATA = join(import.meta.dirname, '../../../shared/data/candles')

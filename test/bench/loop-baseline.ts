@@ -4,7 +4,7 @@ import { SimExchange } from '../../src/exchange/sim/sim-exchange.ts'
 import type { ExchangeOrder } from '../../src/exchange/port.ts'
 import { signalRound } from '../../streams/signal-schedule.ts'
 import { followSpecs } from './sweep-harness.ts'
-import { arg, emit, pacer, round, sleep } from './util.ts'
+import { arg, flag, emit, pacer, round, sleep } from './util.ts'
 
 /**
  * The same strategy logic as the actors (follow the group's signal; one call in flight per
@@ -16,7 +16,7 @@ const latencyMs = arg('latency', 200)
 const rounds = arg('rounds', 6)
 // --netting 1: the hand-written counterpart of the netting desk: acting strategies are collected per
 // symbol, crossed, and the net sent as one order whose fill is shared out pro rata.
-const netting = arg('netting', 0) === 1
+const netting = flag('netting', false)
 const groups = 100
 const sim = new SimExchange({ symbols: 20, seed: 1, latencyMs, tickMs: 1_000 })
 const specs = followSpecs(sim, actors, groups)
@@ -104,7 +104,7 @@ function runRound(n: number): void {
 }
 
 // The same young-generation collection the engine runs once a burst has ended (QuietCollector).
-const quietGc = arg('gc-when-quiet', 1) === 1 ? exposedMinorGc() : null
+const quietGc = flag('gc-when-quiet', true) ? exposedMinorGc() : null
 
 // --every-ms: rounds at the signal schedule's cadence (0 = back to back).
 const everyMs = arg('every-ms', 0)

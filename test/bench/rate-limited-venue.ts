@@ -15,7 +15,7 @@ import { createOrderStore } from '../../src/store/sqlite-worker-store.ts'
 import { BinanceVenue } from '../../src/venue/binance-venue.ts'
 import { signalRound } from '../../streams/signal-schedule.ts'
 import { expandGrid } from '../../streams/strategies/grid.ts'
-import { arg, emit, round, sleep } from './util.ts'
+import { arg, flag, emit, round, sleep } from './util.ts'
 
 /**
  * 10,000 strategies on ONE account of the local venue with Binance's own limits (100 orders per
@@ -24,7 +24,7 @@ import { arg, emit, round, sleep } from './util.ts'
  * held the position its signal asked for (or how many did by the deadline).
  */
 const actors = arg('actors', 10_000)
-const netting = arg('netting', 0) === 1
+const netting = flag('netting', false)
 const deadlineS = arg('deadline-s', 60)
 const dir = mkdtempSync(join(tmpdir(), 'shoal-ratelimited-'))
 const sim = new SimExchange({ symbols: 20, seed: 1, latencyMs: 5 }).start()

@@ -15,7 +15,7 @@ import { LagMonitor } from '../../src/engine/stats.ts'
 import { startDashboard } from '../../src/http/dashboard-server.ts'
 import { LiveSource } from '../../src/http/live-source.ts'
 import { shoalRegistry } from '../../src/http/prometheus.ts'
-import { arg, emit, gc, pacer, round, sleep } from './util.ts'
+import { arg, flag, emit, gc, pacer, round, sleep } from './util.ts'
 
 /**
  * The path users run: the engine exactly as `npm run demo` builds it (its default flags: SQLite
@@ -26,14 +26,22 @@ const actors = arg('actors', 10_000)
 const latencyMs = arg('latency', 200)
 const rounds = arg('rounds', 30)
 // --netting 1: the same path with the netting desk (demo's --netting).
-const netting = arg('netting', 0) === 1
+const netting = flag('netting', false)
 // --page 1: with the dashboard serving a page as a browser would load it — its socket open (a
 // snapshot a second), the leaderboard fetched every 5 s, /metrics scraped every 5 s.
-const withPage = arg('page', 0) === 1
+const withPage = flag('page', false)
+// --alternate-read-ahead 1: the fan-out's read-ahead two rounds on, two off, in turn, so that
+// both are measured within one run (runs minutes apart on this shared machine differ more).
+const alternate = flag('alternate-read-ahead', false)
+// --gc-when-quiet 0: the demo's --gc-when-quiet off (V8 alone decides when to collect).
+const quietGc = flag('gc-when-quiet', true)
+// --every-ms: rounds at the signal schedule's cadence (seed 000: 10 s); 0 = back to back.
+const everyMs = arg('every-ms', 0)
+// --warmup: rounds run before measuring (JIT, heap sizing).
+const warmup = arg('warmup', 3)
+// Every flag is read above: a bad one stops the benchmark before it builds anything.
 const dir = mkdtempSync(join(tmpdir(), 'shoal-shipped-'))
 const db = join(dir, 'shipped.sqlite')
-// --gc-when-quiet 0: the demo's --gc-when-quiet off (V8 alone decides when to collect).
-const quietGc = arg('gc-when-quiet', 1) === 1
 const c = demoConfig(['--strategies', String(actors), '--latency', String(latencyMs), '--db', db, '--gc-when-quiet', quietGc ? 'on' : 'off', ...(netting ? ['--netting'] : [])])
 if (c === 'help') throw new Error('unreachable')
 const session = demoSession(c)
@@ -77,12 +85,7 @@ async function openPage() {
 }
 const groups = c.groups
 const unpersisted = () => engine.persistence!.counts.accepted - engine.persistence!.counts.written
-// --every-ms: rounds at the signal schedule's cadence (seed 000: 10 s); 0 = back to back.
-const everyMs = arg('every-ms', 0)
 const due = pacer(everyMs)
-// --alternate-read-ahead 1: the fan-out's read-ahead two rounds on, two off, in turn, so that
-// both are measured within one run (runs minutes apart on this shared machine differ more).
-const alternate = arg('alternate-read-ahead', 0) === 1
 /** Each measured round: whether the read-ahead was on, its sweep (the round is dispatched synchronously) and the orders it submitted. */
 const perRound: { readAhead: boolean; sweepMs: number; orders: number }[] = []
 let measuring = false
@@ -102,8 +105,6 @@ const next = async () => {
   // What a session's stats timer does every window: execution reports leave memory for the store.
   await store.writeExecutions(engine.execution?.drain() ?? [])
 }
-// --warmup: rounds run before measuring (JIT, heap sizing).
-const warmup = arg('warmup', 3)
 for (let i = 0; i < warmup; i++) await next()
 engine.metrics.window()
 engine.metrics.blockReaction.reset()

@@ -22,9 +22,21 @@ export function emit(result: Record<string, unknown>): void {
   process.stdout.write(`BENCH ${JSON.stringify(result)}\n`)
 }
 
+/** A numeric flag (`--name N`), or `fallback` when absent; anything but a number stops the benchmark, naming the flag. */
 export const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback
+  if (i < 0) return fallback
+  const given = process.argv[i + 1]
+  const n = given === undefined || given.trim() === '' ? Number.NaN : Number(given)
+  if (!Number.isFinite(n)) throw new Error(`--${name}: expected a number, got ${given === undefined ? 'nothing' : JSON.stringify(given)}`)
+  return n
+}
+
+/** A switch (`--name 0` or `--name 1`), or `fallback` when absent; any other value stops the benchmark, naming the flag. */
+export const flag = (name: string, fallback: boolean): boolean => {
+  const n = arg(name, fallback ? 1 : 0)
+  if (n !== 0 && n !== 1) throw new Error(`--${name}: expected 0 or 1, got ${n}`)
+  return n === 1
 }
 
 /**

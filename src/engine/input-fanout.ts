@@ -10,7 +10,7 @@ import type { DispatchClock } from './dispatch-clock.ts'
 import { onTape } from '../../streams/operators/shared-series.ts'
 import type { StrategyInstance, StrategyInstances } from './strategy-instances.ts'
 
-/** Actors read ahead at a time in a fan-out: enough for their cache misses to overlap, few enough to stay in cache until acted on. */
+/** Actors read ahead at a time in a fan-out: enough for their cache misses to overlap, few enough to stay in cache until acted on (at most 31: one bit each in a mask). */
 const TOUCH_CHUNK = 16
 
 /**
@@ -117,12 +117,18 @@ export class InputFanout {
     let skipped = 0
     let touched = 0
     // Chunk by chunk: the chunk's actors are read first (`touch`), so that their cache misses overlap
-    // rather than come one after another as each actor is decided on.
+    // rather than come one after another as each actor is decided on. Each actor's settled mark is
+    // looked up once, in that first pass: bit k of `skip` is actor from + k, settled at this intent.
     for (let from = 0; from < actors.length; from += TOUCH_CHUNK) {
       const to = Math.min(from + TOUCH_CHUNK, actors.length)
-      if (readAhead) for (let i = from; i < to; i++) if (!(same && settled!.has(indices[i]!, gen))) touched += actors[i]!.touch()
+      let skip = 0
+      if (same || readAhead)
+        for (let i = from; i < to; i++) {
+          if (same && settled!.has(indices[i]!, gen)) skip |= 1 << (i - from)
+          else if (readAhead) touched += actors[i]!.touch()
+        }
       for (let i = from; i < to; i++) {
-        if (same && settled!.has(indices[i]!, gen)) {
+        if ((skip >>> (i - from)) & 1) {
           skipped++
           continue
         }
